@@ -1,0 +1,119 @@
+import { z } from 'zod';
+
+/**
+ * CallAttempt: the one normalized input of the core. Adapters turn platform events
+ * (drachtio requests, AMI UserEvents, ESL CHANNEL_DATA, H.225 SETUPs, recorded packets)
+ * into this shape; the core never sees a platform object.
+ */
+
+// Caps keep a hostile message from making the guard hold large strings.
+export const MAX_FIELD_LENGTH = 1024;
+const text = () => z.string().max(MAX_FIELD_LENGTH);
+
+export const TransportSchema = z.enum(['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp']);
+export type Transport = z.infer<typeof TransportSchema>;
+
+export const EndpointSchema = z.object({
+  /** IPv4 dotted quad or IPv6 text form (any valid spelling; the core canonicalizes). */
+  ip: z.string().min(2).max(64),
+  port: z.number().int().min(0).max(65535).optional(),
+  transport: TransportSchema.optional(),
+});
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export const PartySchema = z.object({
+  /** User part of a SIP URI, or an H.323 number/alias. */
+  user: text().optional(),
+  /** Host part of a SIP URI (domain or IP literal). */
+  host: text().optional(),
+  /** Display name (SIP) or Q.931 Display / h323-ID (H.323). */
+  display: text().optional(),
+});
+export type Party = z.infer<typeof PartySchema>;
+
+/** The SIP header fields the rules read, already extracted (no raw message in the core). */
+export const SipSectionSchema = z.object({
+  requestUri: text(),
+  /** branch parameter of the topmost Via. */
+  viaBranch: text().optional(),
+  /** sent-by host:port of the topmost Via. */
+  viaSentBy: text().optional(),
+  fromTag: text().optional(),
+  toTag: text().optional(),
+  fromUri: text().optional(),
+  toUri: text().optional(),
+  contact: text().optional(),
+  maxForwards: z.number().int().min(0).max(65535).optional(),
+  cseq: z.object({ seq: z.number().int().min(0), method: z.string().max(32) }).optional(),
+  contentType: text().optional(),
+  hasBody: z.boolean(),
+  /** `s=` line of an SDP body. */
+  sdpSessionName: text().optional(),
+  /** username parameter of an Authorization / Proxy-Authorization header, when present. */
+  authUser: text().optional(),
+});
+export type SipSection = z.infer<typeof SipSectionSchema>;
+
+export const H323AliasSchema = z.object({
+  type: z.enum(['dialedDigits', 'h323-ID', 'url-ID', 'transportID', 'email-ID', 'partyNumber', 'other']),
+  value: text(),
+});
+export type H323Alias = z.infer<typeof H323AliasSchema>;
+
+export const H323VendorSchema = z.object({
+  t35CountryCode: z.number().int().min(0).max(255).optional(),
+  t35Extension: z.number().int().min(0).max(255).optional(),
+  manufacturerCode: z.number().int().min(0).max(65535).optional(),
+  productId: text().optional(),
+  versionId: text().optional(),
+});
+export type H323Vendor = z.infer<typeof H323VendorSchema>;
+
+export const H323SectionSchema = z.object({
+  callReference: z.number().int().min(0).max(0x7fff),
+  sourceAliases: z.array(H323AliasSchema).max(64),
+  destinationAliases: z.array(H323AliasSchema).max(64),
+  vendor: H323VendorSchema.optional(),
+  /** Number of fastStart proposals (0 when absent). */
+  fastStartCount: z.number().int().min(0),
+  /** Q.931 Display IE. */
+  display: text().optional(),
+  /** Q.931 Calling / Called Party Number IEs. */
+  callingNumber: text().optional(),
+  calledNumber: text().optional(),
+  destCallSignalAddress: text().optional(),
+  h245Tunnelling: z.boolean().optional(),
+});
+export type H323Section = z.infer<typeof H323SectionSchema>;
+
+const attemptBase = {
+  method: z.string().min(1).max(32),
+  source: EndpointSchema,
+  /** Local address/port the attempt arrived on. */
+  local: EndpointSchema.partial().optional(),
+  target: PartySchema,
+  caller: PartySchema,
+  /** SIP User-Agent, or H.323 vendor productId/versionId joined with a space. */
+  userAgent: text().optional(),
+  callId: text().optional(),
+  /** Arrival time, ms since the epoch. */
+  time: z.number().finite().nonnegative(),
+  /** Which adapter produced this attempt (drachtio, asterisk, freeswitch, h323-gate, analyze…). */
+  adapter: z.string().max(32).optional(),
+};
+
+export const SipAttemptSchema = z.object({
+  protocol: z.literal('sip'),
+  ...attemptBase,
+  sip: SipSectionSchema,
+});
+export const H323AttemptSchema = z.object({
+  protocol: z.literal('h323'),
+  ...attemptBase,
+  h323: H323SectionSchema,
+});
+export const CallAttemptSchema = z.discriminatedUnion('protocol', [SipAttemptSchema, H323AttemptSchema]);
+
+export type SipAttempt = z.infer<typeof SipAttemptSchema>;
+export type H323Attempt = z.infer<typeof H323AttemptSchema>;
+export type CallAttempt = z.infer<typeof CallAttemptSchema>;

@@ -1,0 +1,33 @@
+export type Action = 'allow' | 'reject' | 'drop' | 'tarpit';
+export const ACTIONS: readonly Action[] = ['allow', 'reject', 'drop', 'tarpit'];
+
+/** One rule's contribution to a verdict. */
+export interface Reason {
+  /** Rule or fingerprint id, e.g. `fp.ua.friendly-scanner`, `behaviour.enumeration`. */
+  rule: string;
+  detail: string;
+  weight: number;
+}
+
+export interface BanInfo {
+  ip: string;
+  reason: string;
+  /** ms since the epoch */
+  since: number;
+  until: number;
+  /** How many times this source has been banned (drives the escalating TTL). */
+  offense: number;
+}
+
+export interface Verdict {
+  /** What the adapter enforces. In monitor mode this is always `allow`. */
+  action: Action;
+  /** What the policy decided; differs from `action` only in monitor mode. */
+  intended: Action;
+  score: number;
+  reasons: Reason[];
+  /** Set when this verdict created a ban or the source was already banned. */
+  ban?: BanInfo;
+  /** True when the policy only logs: `intended` is what would have been enforced. */
+  monitor: boolean;
+}
