@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { GhostguardError } from './errors.js';
+
+/** `1500`, `"1500ms"`, `"10s"`, `"5m"`, `"2h"`, `"7d"` → milliseconds. */
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+export const Duration = z.union([
+  z.number().nonnegative().finite(),
+  z
+    .string()
+    .regex(DURATION, 'a duration like 500ms, 10s, 5m, 2h or 7d')
+    .transform((s) => {
+      const m = DURATION.exec(s)!;
+      return Number(m[1]) * UNIT_MS[(m[2] ?? 'ms') as keyof typeof UNIT_MS];
+    }),
+]);
+
+const ActionSchema = z.enum(['allow', 'reject', 'drop', 'tarpit']);
+const TierSchema = z.object({ minScore: z.number(), action: ActionSchema });
+const TiersSchema = z.array(TierSchema).min(1);
+
+const RegexString = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'a valid regular expression' },
+);
+
+export const FingerprintFieldSchema = z.enum([
+  'userAgent',
+  'fromDisplay',
+  'toDisplay',
+  'callerUser',
+  'targetUser',
+  'sdpSessionName',
+  'viaBranch',
+  'fromTag',
+  'h323ProductId',
+  'h323VersionId',
+  'h323Display',
+]);
+
+const CustomFingerprintSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'lower-case id like custom.my-scanner'),
+  description: z.string(),
+  field: FingerprintFieldSchema,
+  pattern: RegexString,
+  weight: z.number(),
+  source: z.string().default('local configuration'),
+});
+
+const NamedCidr = z.union([z.string(), z.object({ name: z.string(), address: z.string() })]);
+
+export const ConfigSchema = z
+  .object({
+    /** enforce: adapters carry out verdicts; monitor: verdicts are logged only. */
+    mode: z.enum(['enforce', 'monitor']).default('enforce'),
+    /** Where bans are persisted (atomic writes). null keeps them in memory only. */
+    dataDir: z.string().nullable().default(null),
+    log: z
+      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .prefault({}),
+    trust: z
+      .object({
+        /** Allowlisted networks and peers (trunks, bridges, the PBX itself): never judged. */
+        cidrs: z.array(NamedCidr).default([]),
+        /** How much a completed call lowers the source's later scores, and for how long. */
+        earnedTrustWeight: z.number().nonnegative().default(30),
+        earnedTrustFor: Duration.default(86_400_000),
+      })
+      .prefault({}),
+    deny: z.object({ cidrs: z.array(NamedCidr).default([]) }).prefault({}),
+    rules: z
+      .object({
+        /** Rule or fingerprint ids to switch off, e.g. `fp.ua.sipsak` where operators use sipsak. */
+        disable: z.array(z.string()).default([]),
+        /** Override the weight of any rule or fingerprint id. */
+        weights: z.record(z.string(), z.number()).default({}),
+      })
+      .prefault({}),
+    fingerprints: z.object({ custom: z.array(CustomFingerprintSchema).default([]) }).prefault({}),
+    dialShape: z
+      .object({
+        /** Domains this deployment serves; a Request-URI host outside them (or an IP literal) is a signal. */
+        domains: z.array(z.string()).default([]),
+        /** Local IP addresses that are legitimate Request-URI hosts (the SBC's own). */
+        localAddresses: z.array(z.string()).default([]),
+        /** Target users that exist: exact names or globs with `*` and `?` (room systems, extensions). */
+        knownTargets: z.array(z.string()).default([]),
+        /** Toll-fraud number shapes, as regular expressions on the dialled user part. */
+        tollFraudPatterns: z
+          .array(RegexString)
+          .default(['^(?:9|90|900|0)?(?:\\+|00|011)[1-9]\\d{5,}$', '^(?:9|90|900)[1-9]\\d{9,}$']),
+        /** A dialled all-digit target at least this long is a signal on its own. */
+        longDigitString: z.number().int().positive().default(11),
+      })
+      .prefault({}),
+    behaviour: z
+      .object({
+        window: Duration.default(10_000),
+        /** Upper bound on sources (and on prefixes) tracked; least recently seen are evicted. */
+        maxSources: z.number().int().positive().default(100_000),
+        prefixV4: z.number().int().min(8).max(32).default(24),
+        prefixV6: z.number().int().min(16).max(128).default(64),
+        /** Attempts per window per source / per prefix above which rate is a signal. */
+        ratePerSource: z.number().positive().default(20),
+        ratePerPrefix: z.number().positive().default(60),
+        /** Distinct unknown targets per window that mean enumeration (per source and per prefix). */
+        distinctUnknownTargets: z.number().int().positive().default(8),
+        /** Same, when no room/target knowledge is configured (every target counts, so the bar is higher). */
+        distinctTargetsBlind: z.number().int().positive().default(40),
+        /** Run of consecutive numbers (100, 101, 102…) to unknown targets that means a sweep. */
+        sequentialRun: z.number().int().min(2).default(5),
+        /** PBX-reported failures (auth, unknown extension) per window that are a signal. */
+        failures: z.number().int().positive().default(3),
+      })
+      .prefault({}),
+    bans: z
+      .object({
+        /** A verdict scoring at least this bans the source. */
+        banScore: z.number().default(100),
+        /** PBX-reported failures within one window that ban the source. */
+        failuresToBan: z.number().int().positive().default(10),
+        ttl: Duration.default(600_000),
+        /** Each repeat ban multiplies the TTL, up to maxTtl. */
+        escalation: z.number().min(1).default(4),
+        maxTtl: Duration.default(7 * 86_400_000),
+        /** How long a source's past offences count for escalation. */
+        offenseMemory: Duration.default(30 * 86_400_000),
+        /** Upper bound on the ban list (oldest expiring first are dropped beyond it). */
+        maxBans: z.number().int().positive().default(1_000_000),
+      })
+      .prefault({}),
+    tarpit: z
+      .object({
+        /** Concurrent tarpits across all adapters; beyond it the guard drops instead. */
+        maxConcurrent: z.number().int().min(0).default(200),
+        /** How long a tarpitted call rings before its final answer (< 64 s: SIP transaction timeout). */
+        holdFor: Duration.refine((ms) => ms < 64_000, 'less than 64 s (SIP Timer B/F)').default(30_000),
+      })
+      .prefault({}),
+    policy: z
+      .object({
+        /** Highest matching tier wins. Below every tier: allow. */
+        tiers: TiersSchema.default([
+          { minScore: 80, action: 'drop' },
+          { minScore: 50, action: 'reject' },
+        ]),
+        /** Per-method tier overrides, e.g. OPTIONS: [{minScore: 50, action: drop}]. */
+        methods: z.record(z.string(), TiersSchema).default({}),
+        /** Invalid input or an internal error: allow (open) or refuse (closed). Always logged. */
+        failMode: z.enum(['open', 'closed']).default('open'),
+        failClosedAction: z.enum(['reject', 'drop']).default('drop'),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type GhostguardConfig = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+function formatIssues(error: z.ZodError, origin: string): string {
+  const lines = error.issues.map((issue) => {
+    const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+    return `  ${path}: ${issue.message}`;
+  });
+  return `invalid configuration in ${origin}:\n${lines.join('\n')}`;
+}
+
+/** Validates a config object; throws GG_CONFIG_INVALID naming every bad key path. */
+export function parseConfig(input: unknown, origin = 'configuration'): GhostguardConfig {
+  const result = ConfigSchema.safeParse(input ?? {});
+  if (!result.success) throw new GhostguardError('GG_CONFIG_INVALID', formatIssues(result.error, origin));
+  return result.data;
+}
+
+/** Reads a YAML or JSON file (YAML is a superset) and validates it. */
+export function loadConfigFile(path: string): GhostguardConfig {
+  let textContent: string;
+  try {
+    textContent = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new GhostguardError('GG_CONFIG_READ', `cannot read configuration ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(textContent, { maxAliasCount: 100 });
+  } catch (cause) {
+    throw new GhostguardError('GG_CONFIG_INVALID', `${path} is not valid YAML/JSON: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+  return parseConfig(data, path);
+}

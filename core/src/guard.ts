@@ -1,0 +1,456 @@
+import { EventEmitter } from 'node:events';
+import type { CallAttempt } from './attempt.js';
+import { checkAttemptShape } from './attempt-check.js';
+import { type ConfigInput, type GhostguardConfig, parseConfig } from './config.js';
+import { createLogger, type Logger, LogThrottle } from './log.js';
+import { CidrSet } from './net/cidr-set.js';
+import { type ParsedIp, parseIp } from './net/ip.js';
+import { type Outcome, OutcomeSchema } from './outcome.js';
+import { Policy } from './policy.js';
+import { BehaviourRules } from './rules/behaviour.js';
+import { DialShapeRules } from './rules/dial-shape.js';
+import { FingerprintMatcher } from './rules/fingerprints.js';
+import { TargetKnowledge, targetUserOf } from './rules/target-knowledge.js';
+import { RuleWeights } from './rules/weights.js';
+import { BanFile } from './state/ban-file.js';
+import { BanList, type UnbanCause } from './state/ban-list.js';
+import { TarpitBudget } from './tarpit.js';
+import type { Action, BanInfo, Reason, Verdict } from './verdict.js';
+
+export const GUARD_RULES = {
+  allowlist: 'trust.allowlist',
+  banned: 'known-bad.banned',
+  denylist: 'known-bad.denylist',
+  invalid: 'guard.invalid-input',
+  internal: 'guard.internal-error',
+} as const;
+
+/** Weight of a ban or deny-list hit: always enough for the top tier of the default policy. */
+const KNOWN_BAD_WEIGHT = 100;
+/** Rules whose weight does not count towards a new ban (the source is already known bad). */
+const KNOWN_BAD_RULES = new Set<string>([GUARD_RULES.banned, GUARD_RULES.denylist]);
+const PERSIST_DELAY_MS = 1000;
+const SWEEP_INTERVAL_MS = 10_000;
+
+export interface GuardEvents {
+  verdict: (attempt: CallAttempt, verdict: Verdict) => void;
+  ban: (ban: BanInfo) => void;
+  unban: (ip: string, cause: UnbanCause) => void;
+}
+
+export interface GuardOptions {
+  /** A pino logger (the host app's); default: JSON on stdout at config.log.level. */
+  logger?: Logger;
+  /** Clock for reports without a time and for background expiry; default Date.now. */
+  now?: () => number;
+}
+
+export interface BanExplanation {
+  ip: string;
+  trusted?: string;
+  denied?: string;
+  ban?: BanInfo;
+  offenses: number;
+  activity?: {
+    attemptsInWindow: number;
+    distinctUnknownTargets: number;
+    failuresInWindow: number;
+    trustedUntil?: number;
+  };
+}
+
+export interface GuardBans {
+  list(): BanInfo[];
+  /** Bans an address by hand; `ttl` in ms overrides the escalating TTL. */
+  add(ip: string, options: { reason: string; ttl?: number }): BanInfo;
+  remove(ip: string): boolean;
+  get(ip: string): BanInfo | undefined;
+  explain(ip: string): BanExplanation;
+}
+
+export interface GuardStats {
+  judged: number;
+  byAction: Record<Action, number>;
+  invalid: number;
+  internalErrors: number;
+  bans: number;
+  trackedSources: number;
+  trackedPrefixes: number;
+  tarpitsInUse: number;
+}
+
+export interface Guard {
+  readonly config: GhostguardConfig;
+  readonly logger: Logger;
+  readonly bans: GuardBans;
+  readonly tarpits: TarpitBudget;
+  /** Synchronous, no I/O, never throws: a verdict for one call attempt. */
+  judge(attempt: CallAttempt): Verdict;
+  /** Feeds back what the PBX saw; returns the ban it caused, if any. Never throws. */
+  report(outcome: Outcome): BanInfo | undefined;
+  stats(): GuardStats;
+  on<E extends keyof GuardEvents>(event: E, listener: GuardEvents[E]): Guard;
+  off<E extends keyof GuardEvents>(event: E, listener: GuardEvents[E]): Guard;
+  /** Stops timers and writes bans to the data directory. */
+  close(): void;
+}
+
+function sumWeights(reasons: readonly Reason[], skipKnownBad: boolean): number {
+  let s = 0;
+  for (const r of reasons) if (!(skipKnownBad && KNOWN_BAD_RULES.has(r.rule))) s += r.weight;
+  return s > 0 ? s : 0;
+}
+
+function banReason(reasons: readonly Reason[], score: number): string {
+  const top = [...reasons]
+    .filter((r) => r.weight > 0)
+    .sort((a, b) => b.weight - a.weight)
+    .slice(0, 4)
+    .map((r) => r.rule);
+  return `score ${score}: ${top.join(', ')}`;
+}
+
+class GhostGuard implements Guard {
+  readonly config: GhostguardConfig;
+  readonly logger: Logger;
+  readonly tarpits: TarpitBudget;
+  readonly bans: GuardBans;
+
+  private readonly events = new EventEmitter();
+  private readonly now: () => number;
+  private readonly allow = new CidrSet();
+  private readonly deny = new CidrSet();
+  private readonly fingerprints: FingerprintMatcher;
+  private readonly dial: DialShapeRules;
+  private readonly behaviour: BehaviourRules;
+  private readonly policy: Policy;
+  private readonly banList: BanList;
+  private readonly banFile: BanFile | undefined;
+  private readonly monitor: boolean;
+  private readonly invalidLog = new LogThrottle(1000);
+  private persistTimer: NodeJS.Timeout | undefined;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private closed = false;
+  private readonly counters: GuardStats['byAction'] = { allow: 0, reject: 0, drop: 0, tarpit: 0 };
+  private judged = 0;
+  private invalid = 0;
+  private internalErrors = 0;
+
+  constructor(config: GhostguardConfig, options: GuardOptions) {
+    this.config = config;
+    this.logger = options.logger ?? createLogger(config);
+    this.now = options.now ?? Date.now;
+    this.monitor = config.mode === 'monitor';
+    for (const c of config.trust.cidrs) {
+      if (typeof c === 'string') this.allow.add(c);
+      else this.allow.add(c.address, c.name);
+    }
+    for (const c of config.deny.cidrs) {
+      if (typeof c === 'string') this.deny.add(c);
+      else this.deny.add(c.address, c.name);
+    }
+    const weights = new RuleWeights(config.rules);
+    this.fingerprints = new FingerprintMatcher(config, weights);
+    this.dial = new DialShapeRules(config, weights, new TargetKnowledge(config.dialShape));
+    this.behaviour = new BehaviourRules(config, weights);
+    this.policy = new Policy(config.policy);
+    this.tarpits = new TarpitBudget(config.tarpit.maxConcurrent, config.tarpit.holdFor);
+    this.banList = new BanList(config.bans, {
+      onBan: (ban) => {
+        this.logger.warn(
+          {
+            event: 'ban',
+            ip: ban.ip,
+            reason: ban.reason,
+            until: new Date(ban.until).toISOString(),
+            offense: ban.offense,
+            monitor: this.monitor,
+          },
+          this.monitor ? 'would ban source (monitor mode)' : 'banned source',
+        );
+        this.schedulePersist();
+        this.emit('ban', ban);
+      },
+      onUnban: (ip, cause) => {
+        this.logger.info({ event: 'unban', ip, cause }, 'ban lifted');
+        this.schedulePersist();
+        this.emit('unban', ip, cause);
+      },
+    });
+    if (config.dataDir !== null) {
+      this.banFile = new BanFile(config.dataDir);
+      try {
+        this.banList.restore(this.banFile.load(), this.now());
+        this.logger.info({ event: 'bans-loaded', file: this.banFile.path, bans: this.banList.size }, 'bans restored');
+      } catch (err) {
+        this.logger.error({ event: 'bans-load-failed', err }, 'could not restore bans; starting with none');
+      }
+    }
+    this.sweepTimer = setInterval(() => this.banList.sweep(this.now()), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+    this.bans = this.createBansApi();
+  }
+
+  judge(attempt: CallAttempt): Verdict {
+    this.judged++;
+    let verdict: Verdict;
+    try {
+      verdict = this.evaluate(attempt);
+    } catch (err) {
+      this.internalErrors++;
+      verdict = this.failVerdict(GUARD_RULES.internal, `internal error: ${(err as Error)?.message ?? String(err)}`);
+      this.logger.error(
+        { event: 'judge-error', err, failMode: this.config.policy.failMode },
+        `judge failed: fail-${this.config.policy.failMode}`,
+      );
+    }
+    this.counters[verdict.action]++;
+    if (verdict.intended !== 'allow') this.logVerdict(attempt, verdict);
+    if (this.events.listenerCount('verdict') > 0) this.emit('verdict', attempt, verdict);
+    return verdict;
+  }
+
+  private evaluate(attempt: CallAttempt): Verdict {
+    const problem = checkAttemptShape(attempt);
+    const ip = problem === undefined ? parseIp(attempt.source.ip) : undefined;
+    if (ip === undefined) {
+      this.invalid++;
+      const detail =
+        problem ?? `source.ip ${JSON.stringify(String(attempt.source.ip).slice(0, 64))} is not an IP address`;
+      const suppressed = this.invalidLog.take(this.now());
+      if (suppressed !== undefined) {
+        this.logger.warn(
+          { event: 'invalid-attempt', detail, failMode: this.config.policy.failMode, suppressed },
+          `invalid call attempt: fail-${this.config.policy.failMode}`,
+        );
+      }
+      return this.failVerdict(GUARD_RULES.invalid, detail);
+    }
+    const now = attempt.time;
+
+    // Layer 1: trust. Allowlisted peers are never judged further.
+    const trusted = this.allow.match(ip);
+    if (trusted)
+      return this.finish(
+        [{ rule: GUARD_RULES.allowlist, detail: `allowlisted: ${trusted.label}`, weight: 0 }],
+        0,
+        attempt.method,
+      );
+
+    // Layer 2: known bad. A banned source is refused without further work.
+    const ban = this.banList.get(ip.text, now);
+    if (ban) {
+      return this.finish(
+        [
+          {
+            rule: GUARD_RULES.banned,
+            detail: `banned until ${new Date(ban.until).toISOString()}: ${ban.reason}`,
+            weight: KNOWN_BAD_WEIGHT,
+          },
+        ],
+        KNOWN_BAD_WEIGHT,
+        attempt.method,
+        ban,
+      );
+    }
+    const reasons: Reason[] = [];
+    const denied = this.deny.match(ip);
+    if (denied)
+      reasons.push({ rule: GUARD_RULES.denylist, detail: `deny-listed: ${denied.label}`, weight: KNOWN_BAD_WEIGHT });
+
+    // Layers 3–5: fingerprints, dial shape, behaviour.
+    this.fingerprints.evaluate(attempt, reasons);
+    const known = this.dial.evaluate(attempt, reasons);
+    this.behaviour.evaluate(ip, now, { user: targetUserOf(attempt), known }, reasons);
+
+    const score = sumWeights(reasons, false);
+    const ownScore = denied ? sumWeights(reasons, true) : score;
+    let newBan: BanInfo | undefined;
+    if (ownScore >= this.config.bans.banScore) newBan = this.banList.add(ip.text, banReason(reasons, ownScore), now);
+    return this.finish(reasons, score, attempt.method, newBan);
+  }
+
+  private finish(reasons: Reason[], score: number, method: string, ban?: BanInfo): Verdict {
+    const intended = this.policy.decide(score, method);
+    const v: Verdict = { action: this.monitor ? 'allow' : intended, intended, score, reasons, monitor: this.monitor };
+    if (ban) v.ban = ban;
+    return v;
+  }
+
+  private failVerdict(rule: string, detail: string): Verdict {
+    const open = this.config.policy.failMode === 'open';
+    const intended: Action = open ? 'allow' : this.config.policy.failClosedAction;
+    return {
+      action: this.monitor ? 'allow' : intended,
+      intended,
+      score: 0,
+      reasons: [{ rule, detail: `${detail} (fail-${this.config.policy.failMode})`, weight: 0 }],
+      monitor: this.monitor,
+    };
+  }
+
+  private logVerdict(attempt: CallAttempt, v: Verdict): void {
+    const a = attempt as Partial<CallAttempt>;
+    this.logger.info(
+      {
+        event: 'verdict',
+        source: a.source?.ip,
+        port: a.source?.port,
+        protocol: a.protocol,
+        method: a.method,
+        target: a.target ? `${a.target.user ?? ''}@${a.target.host ?? ''}` : undefined,
+        callId: a.callId,
+        adapter: a.adapter,
+        action: v.action,
+        intended: v.intended,
+        score: v.score,
+        rules: v.reasons.map((r) => r.rule),
+        monitor: v.monitor,
+      },
+      v.monitor ? `would ${v.intended} call attempt (monitor mode)` : `${v.action} call attempt`,
+    );
+  }
+
+  report(outcome: Outcome): BanInfo | undefined {
+    try {
+      const parsed = OutcomeSchema.safeParse(outcome);
+      const ip = parsed.success ? parseIp(parsed.data.source.ip) : undefined;
+      if (!parsed.success || ip === undefined) {
+        this.logger.warn(
+          {
+            event: 'invalid-report',
+            detail: parsed.success ? 'source.ip is not an IP' : parsed.error.issues[0]?.message,
+          },
+          'ignored invalid outcome report',
+        );
+        return undefined;
+      }
+      const o = parsed.data;
+      const now = o.time ?? this.now();
+      if (this.allow.match(ip)) return undefined;
+      if (o.kind === 'completed-call') {
+        this.behaviour.recordCompletedCall(ip, now);
+        return undefined;
+      }
+      const failures = this.behaviour.recordFailure(ip, now, o.kind === 'unknown-target' ? o.target : undefined);
+      const immediate = o.kind === 'hijack-attempt';
+      if ((immediate || failures >= this.config.bans.failuresToBan) && !this.banList.get(ip.text, now)) {
+        const why = immediate
+          ? `hijack attempt${o.target ? ` on ${o.target}` : ''}`
+          : `${Math.round(failures)} failures reported by the PBX (last: ${o.kind}${o.detail ? `, ${o.detail}` : ''})`;
+        return this.banList.add(ip.text, why, now);
+      }
+      return undefined;
+    } catch (err) {
+      this.internalErrors++;
+      this.logger.error({ event: 'report-error', err }, 'report failed; outcome ignored');
+      return undefined;
+    }
+  }
+
+  stats(): GuardStats {
+    return {
+      judged: this.judged,
+      byAction: { ...this.counters },
+      invalid: this.invalid,
+      internalErrors: this.internalErrors,
+      bans: this.banList.size,
+      trackedSources: this.behaviour.sources.size,
+      trackedPrefixes: this.behaviour.prefixes.size,
+      tarpitsInUse: this.tarpits.inUse,
+    };
+  }
+
+  on<E extends keyof GuardEvents>(event: E, listener: GuardEvents[E]): Guard {
+    this.events.on(event, listener);
+    return this;
+  }
+
+  off<E extends keyof GuardEvents>(event: E, listener: GuardEvents[E]): Guard {
+    this.events.off(event, listener);
+    return this;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    if (this.persistTimer) clearTimeout(this.persistTimer);
+    this.persistNow();
+  }
+
+  /** A listener that throws must not break judge() or report(). */
+  private emit<E extends keyof GuardEvents>(event: E, ...args: Parameters<GuardEvents[E]>): void {
+    try {
+      this.events.emit(event, ...args);
+    } catch (err) {
+      this.logger.error({ event: 'listener-error', listenerOf: event, err }, 'a guard event listener threw');
+    }
+  }
+
+  private schedulePersist(): void {
+    if (!this.banFile || this.persistTimer || this.closed) return;
+    this.persistTimer = setTimeout(() => {
+      this.persistTimer = undefined;
+      this.persistNow();
+    }, PERSIST_DELAY_MS);
+    this.persistTimer.unref();
+  }
+
+  private persistNow(): void {
+    if (!this.banFile) return;
+    try {
+      this.banFile.save(this.banList.snapshot());
+    } catch (err) {
+      this.logger.error({ event: 'bans-save-failed', err }, 'could not persist bans');
+    }
+  }
+
+  private parseOrThrow(ipText: string): ParsedIp {
+    const ip = parseIp(ipText);
+    if (!ip) throw new TypeError(`not an IP address: ${JSON.stringify(ipText)}`);
+    return ip;
+  }
+
+  private createBansApi(): GuardBans {
+    return {
+      list: () => this.banList.list(this.now()),
+      add: (ipText, { reason, ttl }) => this.banList.add(this.parseOrThrow(ipText).text, reason, this.now(), ttl),
+      remove: (ipText) => {
+        const ip = parseIp(ipText);
+        return ip ? this.banList.remove(ip.text) : false;
+      },
+      get: (ipText) => {
+        const ip = parseIp(ipText);
+        return ip ? this.banList.get(ip.text, this.now()) : undefined;
+      },
+      explain: (ipText) => {
+        const ip = this.parseOrThrow(ipText);
+        const now = this.now();
+        const out: BanExplanation = { ip: ip.text, offenses: this.banList.offenseOf(ip.text)?.count ?? 0 };
+        const t = this.allow.match(ip);
+        if (t) out.trusted = t.label;
+        const d = this.deny.match(ip);
+        if (d) out.denied = d.label;
+        const ban = this.banList.get(ip.text, now);
+        if (ban) out.ban = ban;
+        const act = this.behaviour.sources.peek(ip.text);
+        if (act) {
+          const w = this.config.behaviour.window;
+          out.activity = {
+            attemptsInWindow: Math.round(act.attemptRate(now, w)),
+            distinctUnknownTargets: Math.round(act.distinctEstimate(now, w)),
+            failuresInWindow: Math.round(act.failureCount(now, w)),
+          };
+          if (act.trustedUntil > now) out.activity.trustedUntil = act.trustedUntil;
+        }
+        return out;
+      },
+    };
+  }
+}
+
+/** Creates a guard from a parsed config or raw config input (validated here). */
+export function createGuard(config: GhostguardConfig | ConfigInput = {}, options: GuardOptions = {}): Guard {
+  return new GhostGuard(parseConfig(config), options);
+}

@@ -1,0 +1,13 @@
+export * from './attempt.js';
+export { checkAttemptShape } from './attempt-check.js';
+export * from './config.js';
+export * from './errors.js';
+export * from './guard.js';
+export { createLogger, type Logger } from './log.js';
+export { CidrSet } from './net/cidr-set.js';
+export { isIpLiteral, type ParsedIp, parseIp, prefixKey } from './net/ip.js';
+export * from './outcome.js';
+export { BUILTIN_MARKERS, BUILTIN_SHAPES } from './rules/fingerprint-table.js';
+export { decodeSipviciousFromTag } from './rules/fingerprints.js';
+export type { TarpitBudget, TarpitSlot } from './tarpit.js';
+export * from './verdict.js';

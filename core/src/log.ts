@@ -1,0 +1,33 @@
+import { type Logger, pino } from 'pino';
+import type { GhostguardConfig } from './config.js';
+
+export type { Logger };
+
+/** The default logger: JSON lines on stdout, level from config. Hosts pass their own pino instance instead. */
+export function createLogger(config: Pick<GhostguardConfig, 'log'>, destination?: NodeJS.WritableStream): Logger {
+  const options = { name: 'ghostguard', level: config.log.level };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+/**
+ * Logs at most one line per interval for a noisy condition (hostile input can arrive at line rate),
+ * counting what it held back so the next line says how many were suppressed.
+ */
+export class LogThrottle {
+  private last = Number.NEGATIVE_INFINITY;
+  private suppressed = 0;
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** Returns the number suppressed since the last line when this one may be logged, else undefined. */
+  take(now: number): number | undefined {
+    if (now - this.last < this.intervalMs) {
+      this.suppressed++;
+      return undefined;
+    }
+    this.last = now;
+    const n = this.suppressed;
+    this.suppressed = 0;
+    return n;
+  }
+}

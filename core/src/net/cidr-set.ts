@@ -1,0 +1,86 @@
+import { GhostguardError } from '../errors.js';
+import { maskV4, maskV6Key, type ParsedIp, parseIp } from './ip.js';
+
+export interface CidrEntry {
+  cidr: string;
+  /** Free text shown in verdict reasons (peer name, list file, feed). */
+  label: string;
+}
+
+/**
+ * A set of networks with O(number of distinct prefix lengths) lookup: one hash map per prefix
+ * length present. Large deny lists (feeds with tens of thousands of /32s) stay fast because they
+ * use few distinct lengths.
+ */
+export class CidrSet {
+  private readonly v4 = new Map<number, Map<number, CidrEntry>>();
+  private readonly v6 = new Map<number, Map<string, CidrEntry>>();
+  private v4Lengths: number[] = [];
+  private v6Lengths: number[] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Adds `1.2.3.0/24`, `2001:db8::/32` or a bare address. Throws GG_CONFIG_INVALID on bad text. */
+  add(cidr: string, label = cidr): void {
+    const slash = cidr.indexOf('/');
+    const addrText = slash >= 0 ? cidr.slice(0, slash) : cidr;
+    const ip = parseIp(addrText.trim());
+    if (!ip) throw new GhostguardError('GG_CONFIG_INVALID', `not an IP address or CIDR: ${JSON.stringify(cidr)}`);
+    const maxLen = ip.family === 4 ? 32 : 128;
+    const lenText = slash >= 0 ? cidr.slice(slash + 1).trim() : String(maxLen);
+    const len = /^\d{1,3}$/.test(lenText) ? Number(lenText) : Number.NaN;
+    // IPv4-mapped IPv6 prefixes (::ffff:0:0/96 and longer) are stored as IPv4.
+    const effectiveLen = ip.family === 4 && addrText.includes(':') ? len - 96 : len;
+    if (!(effectiveLen >= 0 && effectiveLen <= maxLen)) {
+      throw new GhostguardError('GG_CONFIG_INVALID', `bad prefix length in ${JSON.stringify(cidr)}`);
+    }
+    const entry: CidrEntry = { cidr, label };
+    if (ip.family === 4) {
+      let byLen = this.v4.get(effectiveLen);
+      if (!byLen) {
+        byLen = new Map();
+        this.v4.set(effectiveLen, byLen);
+        this.v4Lengths = [...this.v4.keys()].sort((a, b) => b - a);
+      }
+      if (!byLen.has(maskV4(ip.v4, effectiveLen))) this.count++;
+      byLen.set(maskV4(ip.v4, effectiveLen), entry);
+    } else {
+      let byLen = this.v6.get(effectiveLen);
+      if (!byLen) {
+        byLen = new Map();
+        this.v6.set(effectiveLen, byLen);
+        this.v6Lengths = [...this.v6.keys()].sort((a, b) => b - a);
+      }
+      const key = maskV6Key(ip.v6, effectiveLen);
+      if (!byLen.has(key)) this.count++;
+      byLen.set(key, entry);
+    }
+  }
+
+  /** The most specific entry containing `ip`, if any. */
+  match(ip: ParsedIp): CidrEntry | undefined {
+    if (ip.family === 4) {
+      for (const len of this.v4Lengths) {
+        const hit = this.v4.get(len)!.get(maskV4(ip.v4, len));
+        if (hit) return hit;
+      }
+      return undefined;
+    }
+    for (const len of this.v6Lengths) {
+      const hit = this.v6.get(len)!.get(maskV6Key(ip.v6, len));
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+
+  clear(): void {
+    this.v4.clear();
+    this.v6.clear();
+    this.v4Lengths = [];
+    this.v6Lengths = [];
+    this.count = 0;
+  }
+}

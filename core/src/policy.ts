@@ -1,0 +1,33 @@
+import type { GhostguardConfig } from './config.js';
+import type { Action } from './verdict.js';
+
+interface Tier {
+  minScore: number;
+  action: Action;
+}
+
+/** Methods that open a call and can therefore be held in a tarpit; others cannot be "rung". */
+const TARPITTABLE = new Set(['INVITE', 'SETUP']);
+
+/** Score → action: the highest tier whose minScore the score reaches; per-method tiers override. */
+export class Policy {
+  private readonly tiers: Tier[];
+  private readonly byMethod: Map<string, Tier[]>;
+
+  constructor(policy: GhostguardConfig['policy']) {
+    const sort = (t: readonly Tier[]) => [...t].sort((a, b) => b.minScore - a.minScore);
+    this.tiers = sort(policy.tiers);
+    this.byMethod = new Map(Object.entries(policy.methods).map(([m, t]) => [m.toUpperCase(), sort(t)]));
+  }
+
+  decide(score: number, method: string): Action {
+    const tiers = this.byMethod.get(method) ?? this.tiers;
+    for (const t of tiers) {
+      if (score >= t.minScore) {
+        // A tarpit only makes sense for a call; anything else is dropped silently instead.
+        return t.action === 'tarpit' && !TARPITTABLE.has(method) ? 'drop' : t.action;
+      }
+    }
+    return 'allow';
+  }
+}

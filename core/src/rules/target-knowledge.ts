@@ -1,0 +1,71 @@
+import type { CallAttempt } from '../attempt.js';
+import type { GhostguardConfig } from '../config.js';
+import { parseIp } from '../net/ip.js';
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+const URI_USER = /^(?:sips?|tel):([^@;>?]+)@/i;
+
+/** The user the attempt is aimed at: the Request-URI user, or for REGISTER the To URI user. */
+export function targetUserOf(a: CallAttempt): string | undefined {
+  if (a.target.user) return a.target.user;
+  if (a.protocol === 'sip' && a.sip.toUri) {
+    const uri = a.sip.toUri.replace(/^[^<]*</, '');
+    return URI_USER.exec(uri)?.[1];
+  }
+  return undefined;
+}
+
+/**
+ * What this deployment knows about legitimate destinations: served domains, its own addresses,
+ * and target users that exist (rooms, extensions). The room registry (issue 8) extends this.
+ */
+export class TargetKnowledge {
+  private readonly domains: ReadonlySet<string>;
+  private readonly localAddresses: ReadonlySet<string>;
+  private readonly exactTargets: ReadonlySet<string>;
+  private readonly targetGlobs: readonly RegExp[];
+
+  constructor(dial: GhostguardConfig['dialShape']) {
+    this.domains = new Set(dial.domains.map((d) => d.toLowerCase()));
+    this.localAddresses = new Set(dial.localAddresses.map((a) => parseIp(a)?.text ?? a));
+    const exact = new Set<string>();
+    const globs: RegExp[] = [];
+    for (const t of dial.knownTargets) {
+      if (/[*?]/.test(t)) globs.push(globToRegExp(t));
+      else exact.add(t.toLowerCase());
+    }
+    this.exactTargets = exact;
+    this.targetGlobs = globs;
+  }
+
+  /** True when target users are configured, so "unknown target" means something. */
+  get knowsTargets(): boolean {
+    return this.exactTargets.size > 0 || this.targetGlobs.length > 0;
+  }
+
+  get knowsDomains(): boolean {
+    return this.domains.size > 0;
+  }
+
+  isKnownTarget(user: string): boolean {
+    if (this.exactTargets.has(user.toLowerCase())) return true;
+    for (const g of this.targetGlobs) if (g.test(user)) return true;
+    return false;
+  }
+
+  isServedDomain(host: string): boolean {
+    return this.domains.has(host.toLowerCase());
+  }
+
+  isLocalAddress(ipText: string): boolean {
+    const ip = parseIp(ipText);
+    return ip !== undefined && this.localAddresses.has(ip.text);
+  }
+}

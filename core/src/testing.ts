@@ -1,0 +1,58 @@
+import type { H323Attempt, SipAttempt } from './attempt.js';
+
+/**
+ * Builders for tests (here and in adapters): a plausible legitimate attempt, overridden field by field.
+ * Exported as `@ghostguard/core/testing`, not from the main entry point.
+ */
+export function sipAttempt(
+  over: Partial<Omit<SipAttempt, 'sip'>> & { sip?: Partial<SipAttempt['sip']> } = {},
+): SipAttempt {
+  const { sip, ...rest } = over;
+  return {
+    protocol: 'sip',
+    method: 'INVITE',
+    source: { ip: '198.51.100.20', port: 5060, transport: 'udp' },
+    target: { user: 'room-boardroom', host: 'video.example.com' },
+    caller: { user: 'alice', host: 'partner.example.net', display: 'Alice' },
+    userAgent: 'Cisco/CE (RoomKit) ce11.5',
+    callId: 'a84b4c76e66710@partner.example.net',
+    time: 1_700_000_000_000,
+    ...rest,
+    sip: {
+      requestUri: 'sip:room-boardroom@video.example.com',
+      viaBranch: 'z9hG4bK776asdhds',
+      fromTag: '1928301774',
+      fromUri: 'sip:alice@partner.example.net',
+      toUri: 'sip:room-boardroom@video.example.com',
+      maxForwards: 70,
+      cseq: { seq: 1, method: 'INVITE' },
+      contentType: 'application/sdp',
+      hasBody: true,
+      sdpSessionName: 'Cisco RoomKit',
+      ...sip,
+    },
+  };
+}
+
+export function h323Attempt(
+  over: Partial<Omit<H323Attempt, 'h323'>> & { h323?: Partial<H323Attempt['h323']> } = {},
+): H323Attempt {
+  const { h323, ...rest } = over;
+  return {
+    protocol: 'h323',
+    method: 'SETUP',
+    source: { ip: '198.51.100.30', port: 1720, transport: 'tcp' },
+    target: { user: 'room-boardroom' },
+    caller: { user: 'partner-room', display: 'Partner Room' },
+    userAgent: 'Polycom HDX 3.1',
+    time: 1_700_000_000_000,
+    ...rest,
+    h323: {
+      callReference: 1234,
+      sourceAliases: [{ type: 'h323-ID', value: 'partner-room' }],
+      destinationAliases: [{ type: 'h323-ID', value: 'room-boardroom' }],
+      fastStartCount: 4,
+      ...h323,
+    },
+  };
+}
