@@ -6,16 +6,16 @@ import { GhostguardError } from './errors.js';
 /** `1500`, `"1500ms"`, `"10s"`, `"5m"`, `"2h"`, `"7d"` → milliseconds. */
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-export const Duration = z.union([
-  z.number().nonnegative().finite(),
-  z
-    .string()
-    .regex(DURATION, 'a duration like 500ms, 10s, 5m, 2h or 7d')
-    .transform((s) => {
-      const m = DURATION.exec(s)!;
-      return Number(m[1]) * UNIT_MS[(m[2] ?? 'ms') as keyof typeof UNIT_MS];
-    }),
-]);
+export const Duration = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const m = typeof v === 'string' ? DURATION.exec(v.trim()) : null;
+  const ms =
+    typeof v === 'number' ? v : m ? Number(m[1]) * UNIT_MS[(m[2] ?? 'ms') as keyof typeof UNIT_MS] : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: `a duration like 500ms, 10s, 5m, 2h or 7d (got ${JSON.stringify(v)})` });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const ActionSchema = z.enum(['allow', 'reject', 'drop', 'tarpit']);
 const TierSchema = z.object({ minScore: z.number(), action: ActionSchema });

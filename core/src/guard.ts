@@ -98,7 +98,7 @@ export interface Guard {
 function sumWeights(reasons: readonly Reason[], skipKnownBad: boolean): number {
   let s = 0;
   for (const r of reasons) if (!(skipKnownBad && KNOWN_BAD_RULES.has(r.rule))) s += r.weight;
-  return s > 0 ? s : 0;
+  return Math.max(s, 0);
 }
 
 function banReason(reasons: readonly Reason[], score: number): string {
@@ -290,7 +290,7 @@ class GhostGuard implements Guard {
   }
 
   private logVerdict(attempt: CallAttempt, v: Verdict): void {
-    const a = attempt as Partial<CallAttempt>;
+    const a = (typeof attempt === 'object' && attempt !== null ? attempt : {}) as Partial<CallAttempt>;
     this.logger.info(
       {
         event: 'verdict',

@@ -43,7 +43,7 @@ export class Activity {
   /** Share of the previous window still inside the sliding window. */
   private carry(now: number, window: number): number {
     const f = 1 - (now - this.windowStart) / window;
-    return f > 0 ? f : 0;
+    return Math.max(f, 0);
   }
 
   attemptRate(now: number, window: number): number {

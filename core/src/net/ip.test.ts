@@ -1,0 +1,78 @@
+import { isIP } from 'node:net';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CidrSet } from './cidr-set.js';
+import { parseIp, prefixKey } from './ip.js';
+
+describe('parseIp', () => {
+  it('canonicalizes IPv4, IPv6 (RFC 5952) and IPv4-mapped IPv6', () => {
+    expect(parseIp('192.0.2.1')?.text).toBe('192.0.2.1');
+    expect(parseIp('2001:DB8:0:0:0:0:0:1')?.text).toBe('2001:db8::1');
+    expect(parseIp('2001:db8:0:0:1:0:0:1')?.text).toBe('2001:db8::1:0:0:1');
+    expect(parseIp('[::1]')?.text).toBe('::1');
+    expect(parseIp('fe80::1%eth0')?.text).toBe('fe80::1');
+    expect(parseIp('::ffff:198.51.100.7')).toMatchObject({ family: 4, text: '198.51.100.7' });
+  });
+
+  it('refuses what is not an address', () => {
+    for (const bad of [
+      '',
+      '1.2.3',
+      '1.2.3.4.5',
+      '256.1.1.1',
+      '01.2.3.4',
+      'example.com',
+      '1::2::3',
+      '12345::',
+      ':::',
+      'g::1',
+    ]) {
+      expect(parseIp(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('agrees with node:net on random IPv4 and IPv6 text', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (s) => {
+        expect(parseIp(s) !== undefined).toBe(isIP(s) !== 0);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('never throws on junk', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 60 }), (s) => void parseIp(s)),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('derives /24 and /64 prefix keys', () => {
+    expect(prefixKey(parseIp('198.51.100.77')!, 24, 64)).toBe('198.51.100.0/24');
+    expect(prefixKey(parseIp('2001:db8:1:2:aaaa::1')!, 24, 64)).toBe('2001:db8:1:2::/64');
+  });
+});
+
+describe('CidrSet', () => {
+  it('matches the most specific network, v4 and v6', () => {
+    const s = new CidrSet();
+    s.add('10.0.0.0/8', 'corp');
+    s.add('10.1.2.0/24', 'lab');
+    s.add('2001:db8::/32', 'v6');
+    s.add('192.0.2.7');
+    expect(s.match(parseIp('10.1.2.3')!)?.label).toBe('lab');
+    expect(s.match(parseIp('10.9.9.9')!)?.label).toBe('corp');
+    expect(s.match(parseIp('11.0.0.1')!)).toBeUndefined();
+    expect(s.match(parseIp('2001:db8:ffff::1')!)?.label).toBe('v6');
+    expect(s.match(parseIp('2001:db9::1')!)).toBeUndefined();
+    expect(s.match(parseIp('192.0.2.7')!)?.cidr).toBe('192.0.2.7');
+    expect(s.size).toBe(4);
+  });
+
+  it('refuses bad CIDR text with a typed error', () => {
+    const s = new CidrSet();
+    for (const bad of ['10.0.0.0/33', 'x/8', '10.0.0.0/', '2001:db8::/129']) {
+      expect(() => s.add(bad), bad).toThrow(expect.objectContaining({ code: 'GG_CONFIG_INVALID' }));
+    }
+  });
+});
