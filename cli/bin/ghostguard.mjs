@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Installed entry point: runs the compiled CLI (`pnpm build` first when working from a checkout).
-import '../dist/main.js';
+import '../dist/bin.js';

@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createGuard, createLogger, loadConfigFile } from '@ghostguard/core';
+import { analyzeFile, type JudgedAttempt } from '../analyze/analysis.js';
+import { sourceTable } from '../analyze/report.js';
+import { emptyActions, totals } from '../analyze/summary.js';
+import { renderTable } from '../analyze/text-table.js';
+import { DEMO_SCENARIOS, type DemoScenario } from '../demo/scenarios.js';
+import type { Output } from '../output.js';
+
+/** The repository root, found from this file (cli/src/commands or cli/dist/commands). */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+export const DEMO_CONFIG = join(REPO_ROOT, 'examples/demo/ghostguard.yaml');
+
+interface ScenarioResult {
+  scenario: DemoScenario;
+  judged: JudgedAttempt[];
+  bans: number;
+}
+
+function runScenario(scenario: DemoScenario, configPath: string): ScenarioResult {
+  const config = { ...loadConfigFile(configPath), dataDir: null };
+  // Each recording is its own story (they all come from 127.0.0.1): a fresh guard per scenario.
+  const guard = createGuard(config, { logger: createLogger({ log: { level: 'silent' } }) });
+  let bans = 0;
+  guard.on('ban', () => {
+    bans++;
+  });
+  try {
+    const judged = scenario.files.flatMap((f) => analyzeFile(join(REPO_ROOT, f), guard).judged);
+    return { scenario, judged, bans };
+  } finally {
+    guard.close();
+  }
+}
+
+function scenarioRows(results: readonly ScenarioResult[], lastColumn: (r: ScenarioResult) => number) {
+  return results.map((r) => {
+    const t = totals(r.judged);
+    return [r.scenario.title, r.judged.length, t.allow, t.reject, t.drop, t.tarpit, lastColumn(r)];
+  });
+}
+
+/** `pnpm demo`: the guard over the bundled recordings, with a readable account of what it did. */
+export function runDemo(opts: { configPath?: string | undefined }, out: Output): number {
+  const configPath = opts.configPath ?? DEMO_CONFIG;
+  const missing = DEMO_SCENARIOS.flatMap((s) => s.files).filter((f) => !existsSync(join(REPO_ROOT, f)));
+  if (missing.length > 0) {
+    out.error(`demo: bundled recordings missing (run from a full checkout): ${missing.join(', ')}`);
+    return 2;
+  }
+  const results = DEMO_SCENARIOS.map((s) => runScenario(s, configPath));
+  const scanners = results.filter((r) => r.scenario.kind === 'scanner');
+  const legit = results.filter((r) => r.scenario.kind === 'legitimate');
+  const allowedCount = (r: ScenarioResult) => r.judged.filter((j) => j.verdict.intended === 'allow').length;
+  const blockedCount = (r: ScenarioResult) => r.judged.length - allowedCount(r);
+
+  out.line('ghostguard demo: the detection core run over recorded traffic, no PBX needed');
+  out.line(`config: ${relative(process.cwd(), configPath) || configPath}\n`);
+  out.line('Scanner traffic (real SIPVicious 0.3.3 runs, recorded on loopback)');
+  out.line(
+    renderTable(
+      ['scenario', 'attempts', 'allow', 'reject', 'drop', 'tarpit', 'reached a room'],
+      scenarioRows(scanners, allowedCount),
+    ),
+  );
+  out.line(
+    '\nLegitimate traffic (a real baresip UA, hand-written Cisco/Poly/Lifesize rooms, a bridge dialling 30 rooms)',
+  );
+  out.line(
+    renderTable(
+      ['scenario', 'attempts', 'allow', 'reject', 'drop', 'tarpit', 'blocked'],
+      scenarioRows(legit, blockedCount),
+    ),
+  );
+
+  out.line('\nPer source, all scenarios (each scenario judged by a fresh guard)');
+  out.line(
+    sourceTable(
+      results.flatMap((r) => r.judged),
+      2,
+    ),
+  );
+
+  const sum = (rs: readonly ScenarioResult[], f: (r: ScenarioResult) => number) => rs.reduce((n, r) => n + f(r), 0);
+  const all = results.flatMap((r) => r.judged);
+  const t = all.length ? totals(all) : emptyActions();
+  const reached = sum(scanners, allowedCount);
+  const blocked = sum(legit, blockedCount);
+  out.line('\nTotals');
+  out.line(
+    `  attempts judged: ${all.length}  (allowed ${t.allow}, rejected ${t.reject}, dropped ${t.drop}, tarpitted ${t.tarpit})`,
+  );
+  out.line(`  bans set: ${sum(results, (r) => r.bans)}`);
+  out.line(
+    `  scanner attempts: ${sum(scanners, (r) => r.judged.length)}; would have reached a room system: ${reached}${reached === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
+  );
+  out.line(
+    `  legitimate attempts: ${sum(legit, (r) => r.judged.length)}; blocked: ${blocked}${blocked === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
+  );
+  out.line(
+    '\nNext: `pnpm ghostguard analyze <capture.pcap>` on your own traffic; README.md says how to attach the guard to a PBX.',
+  );
+  return 0;
+}

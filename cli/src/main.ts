@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { type GhostguardConfig, isGhostguardError, loadConfigFile, parseConfig } from '@ghostguard/core';
+import { runAnalyze } from './commands/analyze.js';
+import { runDemo } from './commands/demo.js';
+import { type Output, processOutput } from './output.js';
+
+const USAGE = `ghostguard — stops ghost calls (SIP/H.323 scanners) before they reach video room systems
+
+usage:
+  ghostguard analyze <file…> [--config f] [--json] [--separate] [--log level]
+      judge recorded traffic (pcap, pcapng, SIP text, JSON lines of CallAttempts) and show what
+      the guard would have done: a table per source and a summary, or one JSON line per attempt
+  ghostguard demo [--config f]
+      run the guard over the bundled recordings of real scanners and legitimate room calls
+  ghostguard help
+
+exit codes: 0 done, 1 unexpected failure, 2 bad usage, configuration or unreadable input`;
+
+/** Exit code for errors the user can fix: bad arguments, bad config, unreadable input. */
+export const EXIT_USAGE = 2;
+
+function loadConfig(path: string | undefined): GhostguardConfig {
+  return path === undefined ? parseConfig({}) : loadConfigFile(path);
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+export async function main(argv: string[], out: Output = processOutput): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'analyze': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: {
+            config: { type: 'string', short: 'c' },
+            json: { type: 'boolean', default: false },
+            separate: { type: 'boolean', default: false },
+            log: { type: 'string', default: 'error' },
+          },
+        });
+        if (positionals.length === 0) {
+          out.error('analyze: give at least one file\n\n' + USAGE);
+          return EXIT_USAGE;
+        }
+        const logLevel = LOG_LEVELS.find((l) => l === values.log);
+        if (!logLevel) {
+          out.error(`analyze: --log must be one of ${LOG_LEVELS.join(', ')}`);
+          return EXIT_USAGE;
+        }
+        runAnalyze(
+          {
+            files: positionals,
+            config: loadConfig(values.config),
+            json: values.json,
+            separate: values.separate,
+            logLevel,
+          },
+          out,
+        );
+        return 0;
+      }
+      case 'demo': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
+        return runDemo({ configPath: values.config }, out);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        out.line(USAGE);
+        return command === undefined ? EXIT_USAGE : 0;
+      default:
+        out.error(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+        return EXIT_USAGE;
+    }
+  } catch (err) {
+    if (isGhostguardError(err)) {
+      out.error(`ghostguard: ${err.message}`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      out.error(`ghostguard: ${err.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    out.error(`ghostguard: unexpected failure: ${(err as Error)?.stack ?? String(err)}`);
+    return 1;
+  }
+}
