@@ -33,8 +33,8 @@ export function readInputFile(path: string): { format: InputFormat; records: Inp
       format === 'capture'
         ? [...captureRecords(bytes)]
         : format === 'jsonl'
-          ? [...jsonLinesRecords(bytes.toString('utf8'), path)]
-          : [...sipTextRecords(bytes.toString('utf8'), path)];
+          ? [...jsonLinesRecords(bytes.toString('utf8'))]
+          : [...sipTextRecords(bytes.toString('utf8'))];
     return { format, records };
   } catch (err) {
     if (err instanceof GhostguardError) {

@@ -2,7 +2,7 @@ import { CallAttemptSchema, GhostguardError } from '@ghostguard/core';
 import type { InputRecord } from './records.js';
 
 /** One CallAttempt per line, validated by the core's schema; a bad line stops the file with its line and offset. */
-export function* jsonLinesRecords(text: string, file: string): Generator<InputRecord> {
+export function* jsonLinesRecords(text: string): Generator<InputRecord> {
   let offset = 0;
   let lineNo = 0;
   for (const line of text.split('\n')) {
@@ -14,7 +14,7 @@ export function* jsonLinesRecords(text: string, file: string): Generator<InputRe
     try {
       data = JSON.parse(line);
     } catch (err) {
-      throw new GhostguardError('GG_INPUT_FORMAT', `${file}:${lineNo}: not JSON (${(err as Error).message})`, {
+      throw new GhostguardError('GG_INPUT_FORMAT', `line ${lineNo}: not JSON (${(err as Error).message})`, {
         offset: lineOffset,
       });
     }
@@ -23,7 +23,7 @@ export function* jsonLinesRecords(text: string, file: string): Generator<InputRe
       const issue = parsed.error.issues[0]!;
       throw new GhostguardError(
         'GG_INPUT_FORMAT',
-        `${file}:${lineNo}: not a CallAttempt: ${issue.path.join('.') || '(line)'}: ${issue.message}`,
+        `line ${lineNo}: not a CallAttempt: ${issue.path.join('.') || '(line)'}: ${issue.message}`,
         { offset: lineOffset },
       );
     }

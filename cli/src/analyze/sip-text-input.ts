@@ -29,7 +29,7 @@ function trimBlock(text: string): string {
   return text.slice(0, headEnd + sepLen + Number(m[1]));
 }
 
-export function* sipTextRecords(text: string, file: string): Generator<InputRecord> {
+export function* sipTextRecords(text: string): Generator<InputRecord> {
   const sip = new SipPayloadReader();
   const headings = [...text.matchAll(BLOCK_HEADING)];
   if (headings.length === 0) {
@@ -47,13 +47,9 @@ export function* sipTextRecords(text: string, file: string): Generator<InputReco
     const src = splitHostPort(h[3]!);
     const dst = splitHostPort(h[4]!);
     if (!src) {
-      throw new GhostguardError(
-        'GG_INPUT_FORMAT',
-        `${file}: bad source address ${JSON.stringify(h[3])} in block heading`,
-        {
-          offset: h.index,
-        },
-      );
+      throw new GhostguardError('GG_INPUT_FORMAT', `bad source address ${JSON.stringify(h[3])} in block heading`, {
+        offset: h.index,
+      });
     }
     const body = trimBlock(text.slice(start, end).replace(/^\r?\n/, ''));
     yield sip.read(Buffer.from(body, 'utf8'), {
