@@ -11,8 +11,25 @@ function tshark(args: string[]): string {
  * Runs the system tshark (CI installs it; a missing tshark fails the test rather than skipping it)
  * and returns one array of field values per packet.
  */
-export function tsharkFields(file: string, fields: string[], displayFilter?: string): string[][] {
-  const args = ['-r', file, '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a', '-E', 'aggregator=,'];
+export function tsharkFields(
+  file: string,
+  fields: string[],
+  displayFilter?: string,
+  extraArgs: string[] = [],
+): string[][] {
+  const args = [
+    '-r',
+    file,
+    ...extraArgs,
+    '-T',
+    'fields',
+    '-E',
+    'separator=\t',
+    '-E',
+    'occurrence=a',
+    '-E',
+    'aggregator=,',
+  ];
   if (displayFilter) args.push('-Y', displayFilter);
   for (const field of fields) args.push('-e', field);
   const output = tshark(args);
