@@ -61,7 +61,7 @@ function parseHexGroup(s: string): number | undefined {
 
 export function parseIpv6(input: string): number[] | undefined {
   let s = input;
-  if (s.length < 2 || s.length > 45) return undefined;
+  if (s.length < 2 || s.length > 45 || !s.includes(':')) return undefined;
   if (s.charCodeAt(0) === 91 /* [ */) {
     if (!s.endsWith(']')) return undefined;
     s = s.slice(1, -1);

@@ -1,0 +1,193 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { MAX_FIELD_LENGTH, SipAttemptSchema } from '../attempt.js';
+import { GhostguardError } from '../errors.js';
+import { parseSipMessage } from './message.js';
+import { parseSipRequestAttempt, type SipAttemptContext, sipRequestToAttempt } from './to-attempt.js';
+
+const fixture = (name: string) => readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url));
+const crlf = (...lines: string[]) => lines.join('\r\n');
+const ctx: SipAttemptContext = { source: { ip: '127.0.0.1', port: 5061 }, time: 1_700_000_000_000 };
+
+function attemptOf(input: Uint8Array | string, context: SipAttemptContext = ctx) {
+  const attempt = parseSipRequestAttempt(input, context);
+  expect(SipAttemptSchema.safeParse(attempt).success).toBe(true);
+  return attempt;
+}
+
+describe('sipRequestToAttempt on SIPVicious requests', () => {
+  it('maps the svwar REGISTER probe, fingerprints included', () => {
+    expect(attemptOf(fixture('svwar-register.sip'))).toEqual({
+      protocol: 'sip',
+      method: 'REGISTER',
+      source: { ip: '127.0.0.1', port: 5061, transport: 'udp' },
+      target: { host: '127.0.0.1' },
+      caller: { user: '589659964', host: '127.0.0.1', display: '589659964' },
+      userAgent: 'friendly-scanner',
+      callId: '1265510921',
+      time: 1_700_000_000_000,
+      sip: {
+        requestUri: 'sip:127.0.0.1',
+        viaBranch: 'z9hG4bK-2100381865',
+        viaSentBy: '127.0.0.1:5061',
+        fromTag: '3538393635393936340134313830383231383334',
+        fromUri: 'sip:589659964@127.0.0.1',
+        toUri: 'sip:589659964@127.0.0.1',
+        contact: 'sip:589659964@127.0.0.1',
+        maxForwards: 70,
+        cseq: { seq: 1, method: 'REGISTER' },
+        hasBody: false,
+      },
+    });
+  });
+
+  it('maps the svmap OPTIONS: target from the Request-URI, the scanner name in the display', () => {
+    const attempt = attemptOf(fixture('svmap-options.sip'));
+    expect(attempt.method).toBe('OPTIONS');
+    expect(attempt.target).toEqual({ user: '100', host: '127.0.0.1' });
+    expect(attempt.caller).toEqual({ user: '100', host: '1.1.1.1', display: 'sipvicious' });
+    expect(attempt.sip.toUri).toBe('sip:100@1.1.1.1');
+    expect(attempt.sip.contact).toBe('sip:100@127.0.0.1:5061');
+  });
+
+  it('reads the digest username of an svcrack REGISTER', () => {
+    const attempt = attemptOf(fixture('svcrack-register-auth.sip'));
+    expect(attempt.sip.authUser).toBe('101');
+    expect(attempt.sip.cseq).toEqual({ seq: 2, method: 'REGISTER' });
+  });
+
+  it('maps an svmap INVITE without body', () => {
+    const attempt = attemptOf(fixture('svmap-invite.sip'));
+    expect(attempt.method).toBe('INVITE');
+    expect(attempt.sip.hasBody).toBe(false);
+    expect(attempt.sip.sdpSessionName).toBeUndefined();
+  });
+});
+
+describe('sipRequestToAttempt on other requests', () => {
+  it('maps an INVITE with SDP: content type, body, session name', () => {
+    const attempt = attemptOf(fixture('room-invite-sdp.sip'));
+    expect(attempt.userAgent).toBe('TANDBERG/529 (ce9.15)');
+    expect(attempt.caller).toEqual({ user: 'roomA', host: 'example.com', display: 'Room A' });
+    expect(attempt.target).toEqual({ user: '555', host: '127.0.0.1' });
+    expect(attempt.sip).toMatchObject({
+      contentType: 'application/sdp',
+      hasBody: true,
+      sdpSessionName: '-',
+      contact: '<sip:roomA@127.0.0.1:5099>',
+    });
+  });
+
+  it('maps sipsak OPTIONS: a bracket-less From keeps its tag outside the URI', () => {
+    const attempt = attemptOf(fixture('sipsak-options.sip'));
+    expect(attempt.caller).toEqual({ user: 'sipsak', host: '127.0.0.1' });
+    expect(attempt.sip.fromTag).toBe('8498728');
+    expect(attempt.sip.fromUri).toBe('sip:sipsak@127.0.0.1:36486');
+    expect(attempt.sip.viaBranch).toBe('z9hG4bK.30bbfa21');
+  });
+
+  it('maps compact headers, an IPv6 Request-URI, the topmost Via and Proxy-Authorization', () => {
+    const attempt = attemptOf(
+      crlf(
+        'INVITE sip:2001@[2001:db8::10]:5060 SIP/2.0',
+        'v: SIP/2.0/TCP [2001:db8::2]:5070;branch=z9hG4bK-top, SIP/2.0/UDP 10.0.0.9;branch=z9hG4bK-down',
+        'f: Mallory <sip:m@evil.example>;tag=ff',
+        't: <sip:2001@[2001:db8::10]>;tag=tt',
+        'i: abc',
+        'Proxy-Authorization: Digest username="2001", realm="x"',
+        'c: application/sdp; charset=utf-8',
+        'l: 0',
+        '',
+        '',
+      ),
+    );
+    expect(attempt.target).toEqual({ user: '2001', host: '2001:db8::10' });
+    expect(attempt.source.transport).toBe('tcp');
+    expect(attempt.sip).toMatchObject({
+      viaBranch: 'z9hG4bK-top',
+      viaSentBy: '[2001:db8::2]:5070',
+      toTag: 'tt',
+      authUser: '2001',
+      contentType: 'application/sdp',
+      hasBody: false,
+    });
+    expect(attempt.caller.display).toBe('Mallory');
+    expect(attempt.callId).toBe('abc');
+  });
+
+  it('lets the adapter transport win over the Via transport, and drops unknown Via transports', () => {
+    const tls = attemptOf(fixture('svwar-register.sip'), { ...ctx, source: { ip: '::1', transport: 'tls' } });
+    expect(tls.source).toEqual({ ip: '::1', transport: 'tls' });
+    const odd = attemptOf(crlf('OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/TLS-SCTP h;branch=z9hG4bK1', '', ''));
+    expect(odd.source.transport).toBeUndefined();
+  });
+
+  it('passes local address and adapter name through', () => {
+    const attempt = attemptOf(fixture('svmap-options.sip'), {
+      ...ctx,
+      local: { ip: '127.0.0.1', port: 5060 },
+      adapter: 'drachtio',
+    });
+    expect(attempt.local).toEqual({ ip: '127.0.0.1', port: 5060 });
+    expect(attempt.adapter).toBe('drachtio');
+  });
+
+  it('maps a request that has none of the usual headers', () => {
+    const attempt = attemptOf('OPTIONS tel:+4930123 SIP/2.0\r\n\r\n');
+    expect(attempt.target).toEqual({ user: '+4930123' });
+    expect(attempt.caller).toEqual({});
+    expect(attempt.sip).toEqual({ requestUri: 'tel:+4930123', hasBody: false });
+  });
+
+  it('keeps a raw Content-Type that does not parse, and skips values that do not parse', () => {
+    const attempt = attemptOf(
+      crlf(
+        'MESSAGE sip:a@b SIP/2.0',
+        'Content-Type: garbage',
+        'CSeq: x',
+        'Max-Forwards: many',
+        '',
+        'v=0\r\ns=hidden\r\n',
+      ),
+    );
+    expect(attempt.sip.contentType).toBe('garbage');
+    expect(attempt.sip.cseq).toBeUndefined();
+    expect(attempt.sip.maxForwards).toBeUndefined();
+    expect(attempt.sip.sdpSessionName).toBe('hidden');
+  });
+
+  it('cuts every long field to MAX_FIELD_LENGTH without splitting a surrogate pair', () => {
+    const long = 'a'.repeat(MAX_FIELD_LENGTH - 1) + '😀'.repeat(10);
+    const attempt = attemptOf(
+      crlf(
+        `${'X'.repeat(40)} sip:${'u'.repeat(2000)}@h SIP/2.0`,
+        `From: "${long}" <sip:${'f'.repeat(2000)}@h>;tag=${'t'.repeat(2000)}`,
+        `User-Agent: ${long}`,
+        `Call-ID: ${'c'.repeat(3000)}`,
+        `CSeq: 1 ${'M'.repeat(100)}`,
+        '',
+        '',
+      ),
+    );
+    expect(attempt.method).toHaveLength(32);
+    expect(attempt.sip.cseq?.method).toHaveLength(32);
+    expect(attempt.userAgent).toBe('a'.repeat(MAX_FIELD_LENGTH - 1));
+    expect(attempt.caller.display).toBe('a'.repeat(MAX_FIELD_LENGTH - 1));
+    for (const value of [attempt.target.user, attempt.caller.user, attempt.callId, attempt.sip.fromTag]) {
+      expect(value).toHaveLength(MAX_FIELD_LENGTH);
+    }
+    expect(attempt.sip.requestUri).toHaveLength(MAX_FIELD_LENGTH);
+  });
+
+  it('throws GG_SIP_PARSE for a response', () => {
+    const response = parseSipMessage(fixture('kamailio-404-response.sip'));
+    expect(() => sipRequestToAttempt(response, ctx)).toThrow(GhostguardError);
+    expect(() => sipRequestToAttempt(response, ctx)).toThrow('not a request');
+    try {
+      parseSipRequestAttempt(fixture('kamailio-404-response.sip'), ctx);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as GhostguardError).code).toBe('GG_SIP_PARSE');
+    }
+  });
+});
