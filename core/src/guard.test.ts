@@ -231,6 +231,36 @@ describe('bans', () => {
     });
   });
 
+  it('explains what a source did in the current window', () => {
+    withGuard(SERVED, (g) => {
+      const now = Date.now();
+      for (let i = 0; i < 3; i++)
+        g.judge(
+          sipAttempt({
+            source: { ip: '198.51.100.61' },
+            target: { user: `x${i}`, host: 'video.example.com' },
+            time: now + i,
+          }),
+        );
+      g.report({ kind: 'completed-call', source: { ip: '198.51.100.61' }, time: now + 5 });
+      expect(g.bans.explain('198.51.100.61')).toMatchObject({
+        ip: '198.51.100.61',
+        offenses: 0,
+        activity: { attemptsInWindow: 3, distinctUnknownTargets: 3, failuresInWindow: 0 },
+      });
+      expect(g.bans.explain('198.51.100.61').activity?.trustedUntil).toBeGreaterThan(now + 86_000_000);
+    });
+  });
+
+  it('refuses to ban an allowlisted address (allowlists always win)', () => {
+    withGuard({ ...SERVED, trust: { cidrs: [{ name: 'trunk', address: '198.51.100.0/24' }] } }, (g) => {
+      expect(() => g.bans.add('198.51.100.9', { reason: 'oops' })).toThrow(/allowlisted \(trunk\)/);
+      expect(g.judge(sipAttempt({ source: { ip: '198.51.100.9' }, userAgent: 'friendly-scanner' })).action).toBe(
+        'allow',
+      );
+    });
+  });
+
   it('bans a source whose PBX-reported failures pile up (svcrack)', () => {
     withGuard({ ...SERVED, bans: { failuresToBan: 5 } }, (g) => {
       let ban: BanInfo | undefined;

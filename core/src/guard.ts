@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { CallAttempt } from './attempt.js';
-import { checkAttemptShape } from './attempt-check.js';
+import { checkAttemptBody, checkAttemptEnvelope } from './attempt-check.js';
 import { type ConfigInput, type GhostguardConfig, parseConfig } from './config.js';
 import { createLogger, type Logger, LogThrottle } from './log.js';
 import { CidrSet } from './net/cidr-set.js';
@@ -30,6 +30,8 @@ const KNOWN_BAD_WEIGHT = 100;
 /** Rules whose weight does not count towards a new ban (the source is already known bad). */
 const KNOWN_BAD_RULES = new Set<string>([GUARD_RULES.banned, GUARD_RULES.denylist]);
 const PERSIST_DELAY_MS = 1000;
+/** pino's numeric value of `info`. */
+const INFO_LEVEL = 30;
 const SWEEP_INTERVAL_MS = 10_000;
 
 export interface GuardEvents {
@@ -128,6 +130,7 @@ class GhostGuard implements Guard {
   private readonly banFile: BanFile | undefined;
   private readonly monitor: boolean;
   private readonly invalidLog = new LogThrottle(1000);
+  private readonly bannedReasons = new WeakMap<BanInfo, Reason>();
   private persistTimer: NodeJS.Timeout | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
@@ -205,26 +208,26 @@ class GhostGuard implements Guard {
       );
     }
     this.counters[verdict.action]++;
-    if (verdict.intended !== 'allow') this.logVerdict(attempt, verdict);
+    // levelVal read rather than isLevelEnabled(): a property read on the hot path, and it follows level changes.
+    if (verdict.intended !== 'allow' && this.logger.levelVal <= INFO_LEVEL) this.logVerdict(attempt, verdict);
     if (this.events.listenerCount('verdict') > 0) this.emit('verdict', attempt, verdict);
     return verdict;
   }
 
   private evaluate(attempt: CallAttempt): Verdict {
-    const problem = checkAttemptShape(attempt);
+    const problem = checkAttemptEnvelope(attempt);
+    if (problem === undefined) {
+      // Fast path for the source scanners hammer: an address spelled canonically (every IPv4 address)
+      // finds its ban without parsing. Safe before the trust layer because an allowlisted address is
+      // never banned (judge never bans one, report() ignores them, bans.add refuses them).
+      const ban = this.banList.get(attempt.source.ip, attempt.time);
+      if (ban) return this.finish([this.bannedReason(ban)], KNOWN_BAD_WEIGHT, attempt.method, ban);
+    }
     const ip = problem === undefined ? parseIp(attempt.source.ip) : undefined;
     if (ip === undefined) {
-      this.invalid++;
-      const detail =
-        problem ?? `source.ip ${JSON.stringify(String(attempt.source.ip).slice(0, 64))} is not an IP address`;
-      const suppressed = this.invalidLog.take(this.now());
-      if (suppressed !== undefined) {
-        this.logger.warn(
-          { event: 'invalid-attempt', detail, failMode: this.config.policy.failMode, suppressed },
-          `invalid call attempt: fail-${this.config.policy.failMode}`,
-        );
-      }
-      return this.failVerdict(GUARD_RULES.invalid, detail);
+      return this.invalidVerdict(
+        problem ?? `source.ip ${JSON.stringify(String(attempt.source.ip).slice(0, 64))} is not an IP address`,
+      );
     }
     const now = attempt.time;
 
@@ -253,6 +256,9 @@ class GhostGuard implements Guard {
         ban,
       );
     }
+    const bodyProblem = checkAttemptBody(attempt);
+    if (bodyProblem !== undefined) return this.invalidVerdict(bodyProblem);
+
     const reasons: Reason[] = [];
     const denied = this.deny.match(ip);
     if (denied)
@@ -268,6 +274,32 @@ class GhostGuard implements Guard {
     let newBan: BanInfo | undefined;
     if (ownScore >= this.config.bans.banScore) newBan = this.banList.add(ip.text, banReason(reasons, ownScore), now);
     return this.finish(reasons, score, attempt.method, newBan);
+  }
+
+  private invalidVerdict(detail: string): Verdict {
+    this.invalid++;
+    const suppressed = this.invalidLog.take(this.now());
+    if (suppressed !== undefined) {
+      this.logger.warn(
+        { event: 'invalid-attempt', detail, failMode: this.config.policy.failMode, suppressed },
+        `invalid call attempt: fail-${this.config.policy.failMode}`,
+      );
+    }
+    return this.failVerdict(GUARD_RULES.invalid, detail);
+  }
+
+  /** The reason a banned source is refused, built once per ban: this is the path scanners hammer. */
+  private bannedReason(ban: BanInfo): Reason {
+    let r = this.bannedReasons.get(ban);
+    if (r === undefined) {
+      r = Object.freeze({
+        rule: GUARD_RULES.banned,
+        detail: `banned until ${new Date(ban.until).toISOString()}: ${ban.reason}`,
+        weight: KNOWN_BAD_WEIGHT,
+      });
+      this.bannedReasons.set(ban, r);
+    }
+    return r;
   }
 
   private finish(reasons: Reason[], score: number, method: string, ban?: BanInfo): Verdict {
@@ -415,7 +447,13 @@ class GhostGuard implements Guard {
   private createBansApi(): GuardBans {
     return {
       list: () => this.banList.list(this.now()),
-      add: (ipText, { reason, ttl }) => this.banList.add(this.parseOrThrow(ipText).text, reason, this.now(), ttl),
+      add: (ipText, { reason, ttl }) => {
+        const ip = this.parseOrThrow(ipText);
+        const trusted = this.allow.match(ip);
+        if (trusted)
+          throw new TypeError(`${ip.text} is allowlisted (${trusted.label}); remove it from trust.cidrs first`);
+        return this.banList.add(ip.text, reason, this.now(), ttl);
+      },
       remove: (ipText) => {
         const ip = parseIp(ipText);
         return ip ? this.banList.remove(ip.text) : false;
@@ -434,16 +472,8 @@ class GhostGuard implements Guard {
         if (d) out.denied = d.label;
         const ban = this.banList.get(ip.text, now);
         if (ban) out.ban = ban;
-        const act = this.behaviour.sources.peek(ip.text);
-        if (act) {
-          const w = this.config.behaviour.window;
-          out.activity = {
-            attemptsInWindow: Math.round(act.attemptRate(now, w)),
-            distinctUnknownTargets: Math.round(act.distinctEstimate(now, w)),
-            failuresInWindow: Math.round(act.failureCount(now, w)),
-          };
-          if (act.trustedUntil > now) out.activity.trustedUntil = act.trustedUntil;
-        }
+        const activity = this.behaviour.describe(ip, now);
+        if (activity) out.activity = activity;
         return out;
       },
     };

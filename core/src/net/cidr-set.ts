@@ -15,8 +15,9 @@ export interface CidrEntry {
 export class CidrSet {
   private readonly v4 = new Map<number, Map<number, CidrEntry>>();
   private readonly v6 = new Map<number, Map<string, CidrEntry>>();
-  private v4Lengths: number[] = [];
-  private v6Lengths: number[] = [];
+  /** (length, map) pairs, longest prefix first: the lookup loop touches no outer map. */
+  private v4ByLength: Array<[number, Map<number, CidrEntry>]> = [];
+  private v6ByLength: Array<[number, Map<string, CidrEntry>]> = [];
   private count = 0;
 
   get size(): number {
@@ -43,7 +44,7 @@ export class CidrSet {
       if (!byLen) {
         byLen = new Map();
         this.v4.set(effectiveLen, byLen);
-        this.v4Lengths = [...this.v4.keys()].sort((a, b) => b - a);
+        this.v4ByLength = [...this.v4.entries()].sort((a, b) => b[0] - a[0]);
       }
       if (!byLen.has(maskV4(ip.v4, effectiveLen))) this.count++;
       byLen.set(maskV4(ip.v4, effectiveLen), entry);
@@ -52,7 +53,7 @@ export class CidrSet {
       if (!byLen) {
         byLen = new Map();
         this.v6.set(effectiveLen, byLen);
-        this.v6Lengths = [...this.v6.keys()].sort((a, b) => b - a);
+        this.v6ByLength = [...this.v6.entries()].sort((a, b) => b[0] - a[0]);
       }
       const key = maskV6Key(ip.v6, effectiveLen);
       if (!byLen.has(key)) this.count++;
@@ -63,14 +64,14 @@ export class CidrSet {
   /** The most specific entry containing `ip`, if any. */
   match(ip: ParsedIp): CidrEntry | undefined {
     if (ip.family === 4) {
-      for (const len of this.v4Lengths) {
-        const hit = this.v4.get(len)!.get(maskV4(ip.v4, len));
+      for (const [len, byNet] of this.v4ByLength) {
+        const hit = byNet.get(maskV4(ip.v4, len));
         if (hit) return hit;
       }
       return undefined;
     }
-    for (const len of this.v6Lengths) {
-      const hit = this.v6.get(len)!.get(maskV6Key(ip.v6, len));
+    for (const [len, byNet] of this.v6ByLength) {
+      const hit = byNet.get(maskV6Key(ip.v6, len));
       if (hit) return hit;
     }
     return undefined;
@@ -79,8 +80,8 @@ export class CidrSet {
   clear(): void {
     this.v4.clear();
     this.v6.clear();
-    this.v4Lengths = [];
-    this.v6Lengths = [];
+    this.v4ByLength = [];
+    this.v6ByLength = [];
     this.count = 0;
   }
 }

@@ -1,6 +1,6 @@
 import type { GhostguardConfig } from '../config.js';
 import type { ParsedIp } from '../net/ip.js';
-import { prefixKey } from '../net/ip.js';
+import { maskV4, maskV6Key } from '../net/ip.js';
 import { Activity, hashString } from '../state/activity.js';
 import { BoundedMap } from '../state/bounded-map.js';
 import type { Reason } from '../verdict.js';
@@ -27,6 +27,13 @@ export interface TargetObservation {
   known: boolean | undefined;
 }
 
+export interface SourceDescription {
+  attemptsInWindow: number;
+  distinctUnknownTargets: number;
+  failuresInWindow: number;
+  trustedUntil?: number;
+}
+
 const TRAILING_NUMBER = /(\d{1,9})$/;
 
 /**
@@ -35,8 +42,9 @@ const TRAILING_NUMBER = /(\d{1,9})$/;
  * Memory is bounded by `maxSources` for each of the two maps, whatever the number of sources.
  */
 export class BehaviourRules {
-  readonly sources: BoundedMap<string, Activity>;
-  readonly prefixes: BoundedMap<string, Activity>;
+  /** Keyed by the IPv4 address as a number, or the canonical IPv6 text (no string building for IPv4). */
+  readonly sources: BoundedMap<number | string, Activity>;
+  readonly prefixes: BoundedMap<number | string, Activity>;
   private readonly w: Record<BehaviourRule, number | undefined>;
   private readonly b: GhostguardConfig['behaviour'];
   private readonly targetCap: number;
@@ -56,31 +64,51 @@ export class BehaviourRules {
     this.trustFor = config.trust.earnedTrustFor;
   }
 
-  private activity(map: BoundedMap<string, Activity>, key: string, now: number): Activity {
-    let a = map.get(key);
-    if (a === undefined) {
-      a = new Activity(now);
-      map.set(key, a);
-    } else {
-      a.roll(now, this.b.window);
-      a.lastSeen = now;
-    }
+  /** Times are kept relative to the first one seen, so activity counters hold small integers. */
+  private epoch = Number.NaN;
+
+  private rel(now: number): number {
+    if (Number.isNaN(this.epoch)) this.epoch = now;
+    return now - this.epoch;
+  }
+
+  private activity(map: BoundedMap<number | string, Activity>, key: number | string, t: number): Activity {
+    const window = this.b.window;
+    const a = map.getOrCreate(key, () => new Activity(t, window));
+    a.roll(t, window);
     return a;
   }
 
-  sourceActivity(ip: ParsedIp, now: number): Activity {
-    return this.activity(this.sources, ip.text, now);
+  /** IPv4 as a signed 32-bit integer (a small integer in V8, no boxing), IPv6 as canonical text. */
+  private sourceKey(ip: ParsedIp): number | string {
+    return ip.family === 4 ? ip.v4 | 0 : ip.text;
   }
 
-  prefixActivity(ip: ParsedIp, now: number): Activity {
-    return this.activity(this.prefixes, prefixKey(ip, this.b.prefixV4, this.b.prefixV6), now);
+  private prefixKeyOf(ip: ParsedIp): number | string {
+    return ip.family === 4 ? maskV4(ip.v4, this.b.prefixV4) | 0 : maskV6Key(ip.v6, this.b.prefixV6);
+  }
+
+  /** What a source did in the current window (for explain); reads without touching recency. */
+  describe(ip: ParsedIp, now: number): SourceDescription | undefined {
+    const act = this.sources.peek(this.sourceKey(ip));
+    if (act === undefined) return undefined;
+    const t = this.rel(now);
+    const w = this.b.window;
+    const out: SourceDescription = {
+      attemptsInWindow: Math.round(act.attemptRate(t, w)),
+      distinctUnknownTargets: Math.round(act.distinctEstimate(t, w)),
+      failuresInWindow: Math.round(act.failureCount(t, w)),
+    };
+    if (act.trustedUntilSec * 1000 > t) out.trustedUntil = this.epoch + act.trustedUntilSec * 1000;
+    return out;
   }
 
   /** Records the attempt and adds the behaviour reasons it triggers. */
-  evaluate(ip: ParsedIp, now: number, target: TargetObservation, out: Reason[]): void {
+  evaluate(ip: ParsedIp, time: number, target: TargetObservation, out: Reason[]): void {
     const window = this.b.window;
-    const src = this.sourceActivity(ip, now);
-    const pfx = this.prefixActivity(ip, now);
+    const now = this.rel(time);
+    const src = this.activity(this.sources, this.sourceKey(ip), now);
+    const pfx = this.activity(this.prefixes, this.prefixKeyOf(ip), now);
     src.attempts++;
     pfx.attempts++;
 
@@ -156,7 +184,7 @@ export class BehaviourRules {
         weight: this.w.failures,
       });
     }
-    if (src.trustedUntil > now && this.w.earnedTrust !== undefined) {
+    if (src.trustedUntilSec * 1000 > now && this.w.earnedTrust !== undefined) {
       out.push({
         rule: BEHAVIOUR_RULES.earnedTrust.id,
         detail: 'this source completed a call recently',
@@ -166,11 +194,12 @@ export class BehaviourRules {
   }
 
   /** A PBX-reported failure; returns the failure count of the source in the window. */
-  recordFailure(ip: ParsedIp, now: number, unknownTarget: string | undefined): number {
-    const src = this.sourceActivity(ip, now);
-    const pfx = this.prefixActivity(ip, now);
-    src.failures++;
-    pfx.failures++;
+  recordFailure(ip: ParsedIp, time: number, unknownTarget: string | undefined): number {
+    const now = this.rel(time);
+    const src = this.activity(this.sources, this.sourceKey(ip), now);
+    const pfx = this.activity(this.prefixes, this.prefixKeyOf(ip), now);
+    src.addFailure();
+    pfx.addFailure();
     if (unknownTarget !== undefined) {
       const h = hashString(unknownTarget);
       src.addTarget(h, this.targetCap);
@@ -179,7 +208,8 @@ export class BehaviourRules {
     return src.failureCount(now, this.b.window);
   }
 
-  recordCompletedCall(ip: ParsedIp, now: number): void {
-    this.sourceActivity(ip, now).trustedUntil = now + this.trustFor;
+  recordCompletedCall(ip: ParsedIp, time: number): void {
+    const now = this.rel(time);
+    this.activity(this.sources, this.sourceKey(ip), now).trustedUntilSec = Math.ceil((now + this.trustFor) / 1000);
   }
 }

@@ -49,10 +49,16 @@ function hexToLatin1(hex: string): string {
   return out;
 }
 
+/** True when the hex text holds the byte 0x01 somewhere after the first byte (cheap pre-check). */
+function hasSeparatorByte(hex: string): boolean {
+  for (let i = 2; i + 1 < hex.length; i += 2) if (hex.charCodeAt(i) === 48 && hex.charCodeAt(i + 1) === 49) return true;
+  return false;
+}
+
 /** Explains a SIPVicious From tag, or returns undefined when the tag is not one. */
 export function decodeSipviciousFromTag(tag: string): string | undefined {
   if (tag === SVCRACK_FIXED_TAG) return "svcrack's fixed first From tag";
-  if (!HEX_EVEN.test(tag)) return undefined;
+  if (!HEX_EVEN.test(tag) || !hasSeparatorByte(tag)) return undefined;
   const decoded = hexToLatin1(tag);
   const sep = decoded.indexOf('\x01');
   if (sep <= 0 || !/^\d+$/.test(decoded.slice(sep + 1))) return undefined;

@@ -31,6 +31,17 @@ export class BoundedMap<K, V> {
     return o;
   }
 
+  /** The entry for `key`, created by `create` on a miss: one lookup per generation, one insert. */
+  getOrCreate(key: K, create: () => V): V {
+    const v = this.young.get(key);
+    if (v !== undefined) return v;
+    let o = this.old.get(key);
+    if (o !== undefined) this.old.delete(key);
+    else o = create();
+    this.insertYoung(key, o);
+    return o;
+  }
+
   /** Reads without promoting (for inspection). */
   peek(key: K): V | undefined {
     return this.young.get(key) ?? this.old.get(key);
