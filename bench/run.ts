@@ -15,9 +15,10 @@ function isScenario(s: string): s is ScenarioName {
   return (names as string[]).includes(s);
 }
 
-function runHere(name: ScenarioName): ScenarioResult {
+/** Scenarios may be synchronous (the guard) or asynchronous (anything on a socket). */
+async function runHere(name: ScenarioName): Promise<ScenarioResult> {
   const t0 = performance.now();
-  const r = SCENARIOS[name]();
+  const r = await SCENARIOS[name]();
   return { scenario: name, ...r, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   if (process.env[CHILD_FLAG] === '1') {
     const name = args[0];
     if (name === undefined || !isScenario(name)) throw new Error(`unknown scenario ${name}`);
-    const result = runHere(name);
+    const result = await runHere(name);
     await new Promise<void>((done) => process.send!(result, () => done()));
     return;
   }
@@ -68,7 +69,7 @@ async function main(): Promise<void> {
   if (args.length > 0) {
     for (const name of args as ScenarioName[]) {
       console.log(`running ${name} …`);
-      results.push(runHere(name));
+      results.push(await runHere(name));
     }
   } else {
     for (const name of names) {

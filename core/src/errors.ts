@@ -11,7 +11,9 @@ export type ErrorCode =
   | 'GG_CAPTURE_FORMAT'
   | 'GG_CAPTURE_TRUNCATED'
   | 'GG_STATE_IO'
-  | 'GG_INPUT_FORMAT';
+  | 'GG_INPUT_FORMAT'
+  | 'GG_H323_DECODE'
+  | 'GG_H323_TOO_LARGE';
 
 export class GhostguardError extends Error {
   readonly code: ErrorCode;
