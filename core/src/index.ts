@@ -5,7 +5,7 @@ export * from './errors.js';
 export * from './guard.js';
 export { createLogger, type Logger } from './log.js';
 export { CidrSet } from './net/cidr-set.js';
-export { isIpLiteral, type ParsedIp, parseIp, prefixKey } from './net/ip.js';
+export { formatIpv6, isIpLiteral, type ParsedIp, parseIp, prefixKey } from './net/ip.js';
 export * from './outcome.js';
 export { BUILTIN_MARKERS, BUILTIN_SHAPES } from './rules/fingerprint-table.js';
 export { decodeSipviciousFromTag } from './rules/fingerprints.js';

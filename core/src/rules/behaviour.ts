@@ -4,7 +4,7 @@ import { maskV4, maskV6Key } from '../net/ip.js';
 import { Activity, hashString } from '../state/activity.js';
 import { BoundedMap } from '../state/bounded-map.js';
 import type { Reason } from '../verdict.js';
-import type { RuleWeights } from './weights.js';
+import { type RuleWeights, resolveWeights } from './weights.js';
 
 export const BEHAVIOUR_RULES = {
   rate: { id: 'behaviour.rate', weight: 15 },
@@ -54,12 +54,7 @@ export class BehaviourRules {
     this.b = config.behaviour;
     this.sources = new BoundedMap(this.b.maxSources);
     this.prefixes = new BoundedMap(this.b.maxSources);
-    this.w = Object.fromEntries(
-      Object.entries(BEHAVIOUR_RULES).map(([k, r]) => [
-        k,
-        weights.weight(r.id, k === 'earnedTrust' ? -config.trust.earnedTrustWeight : r.weight),
-      ]),
-    ) as Record<BehaviourRule, number | undefined>;
+    this.w = resolveWeights(BEHAVIOUR_RULES, weights, { earnedTrust: -config.trust.earnedTrustWeight });
     this.targetCap = Math.max(this.b.distinctUnknownTargets, this.b.distinctTargetsBlind) + 1;
     this.trustFor = config.trust.earnedTrustFor;
   }

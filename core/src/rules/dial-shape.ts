@@ -3,7 +3,7 @@ import type { GhostguardConfig } from '../config.js';
 import { isIpLiteral } from '../net/ip.js';
 import type { Reason } from '../verdict.js';
 import { type TargetKnowledge, targetUserOf } from './target-knowledge.js';
-import type { RuleWeights } from './weights.js';
+import { type RuleWeights, resolveWeights } from './weights.js';
 
 export const DIAL_RULES = {
   ipLiteralHost: { id: 'dial.ip-literal-host', weight: 15 },
@@ -28,9 +28,7 @@ export class DialShapeRules {
     weights: RuleWeights,
     private readonly knowledge: TargetKnowledge,
   ) {
-    this.w = Object.fromEntries(
-      Object.entries(DIAL_RULES).map(([k, r]) => [k, weights.weight(r.id, r.weight)]),
-    ) as Record<DialRule, number | undefined>;
+    this.w = resolveWeights(DIAL_RULES, weights);
     this.tollFraud = config.dialShape.tollFraudPatterns.map((p) => new RegExp(p));
     this.longDigits = config.dialShape.longDigitString;
   }

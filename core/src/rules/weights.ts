@@ -16,3 +16,18 @@ export class RuleWeights {
     return override === undefined ? builtin : override;
   }
 }
+
+/** A layer's rule table: key → rule id and built-in weight. */
+export type RuleTable<K extends string> = Readonly<Record<K, { readonly id: string; readonly weight: number }>>;
+
+/** Resolves every rule of a table at once; `builtin` can replace a table weight that comes from config. */
+export function resolveWeights<K extends string>(
+  table: RuleTable<K>,
+  weights: RuleWeights,
+  builtin: Partial<Record<K, number>> = {},
+): Record<K, number | undefined> {
+  const out = {} as Record<K, number | undefined>;
+  for (const key of Object.keys(table) as K[])
+    out[key] = weights.weight(table[key].id, builtin[key] ?? table[key].weight);
+  return out;
+}
