@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { LinkType } from '../capture/index.js';
+import {
+  ascii,
+  ethernetFrame,
+  ipv4Packet,
+  pcapFile,
+  TcpFlag,
+  tcpSegment,
+  udpDatagram,
+} from '../capture/test-support/capture-builder.js';
+import { captureRecords } from './capture-input.js';
+
+const INVITE = [
+  'INVITE sip:room-boardroom@video.example.com SIP/2.0',
+  'Via: SIP/2.0/TCP 198.51.100.20:5060;branch=z9hG4bK776asdhds',
+  'Max-Forwards: 70',
+  'To: <sip:room-boardroom@video.example.com>',
+  'From: "Alice" <sip:alice@partner.example.net>;tag=1928301774',
+  'Call-ID: a84b4c76e66710@partner.example.net',
+  'CSeq: 1 INVITE',
+  'User-Agent: sipvicious',
+  'Content-Type: application/sdp',
+  'Content-Length: 10',
+  '',
+  'v=0\r\ns=x\r\n',
+].join('\r\n');
+
+const TCP = 6;
+const UDP = 17;
+
+function tcp(src: string, dst: string, sport: number, dport: number, seq: number, flags: number, payload?: Uint8Array) {
+  return ethernetFrame(
+    ipv4Packet({
+      src,
+      dst,
+      protocol: TCP,
+      payload: tcpSegment({ srcPort: sport, dstPort: dport, seq, flags, ...(payload ? { payload } : {}) }),
+    }),
+  );
+}
+
+function capture(frames: Uint8Array[]): Uint8Array {
+  return pcapFile({
+    littleEndian: true,
+    linkType: LinkType.ETHERNET,
+    records: frames.map((data, i) => ({ seconds: 1_700_000_000 + i, fraction: 0, data })),
+  });
+}
+
+describe('captureRecords', () => {
+  it('reassembles a SIP request split across three TCP segments into one attempt', () => {
+    const bytes = ascii(INVITE);
+    const cuts = [0, 17, 140, bytes.length];
+    const frames = [tcp('198.51.100.20', '203.0.113.10', 40000, 5060, 99, TcpFlag.SYN)];
+    for (let i = 0; i < 3; i++) {
+      frames.push(
+        tcp(
+          '198.51.100.20',
+          '203.0.113.10',
+          40000,
+          5060,
+          100 + cuts[i]!,
+          TcpFlag.ACK | TcpFlag.PSH,
+          bytes.subarray(cuts[i]!, cuts[i + 1]!),
+        ),
+      );
+    }
+    const records = [...captureRecords(capture(frames))];
+    expect(records).toHaveLength(1);
+    const r = records[0]!;
+    expect(r.kind).toBe('attempt');
+    if (r.kind !== 'attempt' || r.attempt.protocol !== 'sip') throw new Error('expected a SIP attempt');
+    expect(r.attempt).toMatchObject({
+      method: 'INVITE',
+      source: { ip: '198.51.100.20', port: 40000, transport: 'tcp' },
+      userAgent: 'sipvicious',
+    });
+    expect(r.attempt.sip.sdpSessionName).toBe('x');
+  });
+
+  it('skips a TCP stream that is not SIP (an ESL session) and still reads SIP over UDP', () => {
+    const esl = ascii('Content-Type: auth/request\n\n');
+    const frames = [
+      tcp('127.0.0.1', '127.0.0.1', 8021, 50000, 1, TcpFlag.ACK | TcpFlag.PSH, esl),
+      ethernetFrame(
+        ipv4Packet({
+          src: '198.51.100.21',
+          dst: '203.0.113.10',
+          protocol: UDP,
+          payload: udpDatagram(5060, 5060, ascii(INVITE.replace('SIP/2.0/TCP', 'SIP/2.0/UDP'))),
+        }),
+      ),
+    ];
+    const records = [...captureRecords(capture(frames))];
+    expect(records.map((r) => (r.kind === 'attempt' ? 'attempt' : r.reason))).toEqual(['non-sip-stream', 'attempt']);
+  });
+});
