@@ -36,6 +36,7 @@ export function checkAttemptBody(a: CallAttempt): string | undefined {
     const h = x.h323 as unknown as Record<string, unknown> | undefined;
     if (typeof h !== 'object' || h === null) return 'h323 section is missing';
     if (!optionalString(h.display)) return 'h323.display is not a string';
+    if (!Array.isArray(h.sourceAliases) || !Array.isArray(h.destinationAliases)) return 'h323 alias lists are missing';
     const v = h.vendor as Record<string, unknown> | undefined;
     if (
       v !== undefined &&

@@ -83,6 +83,15 @@ export const H323SectionSchema = z.object({
   calledNumber: text().optional(),
   destCallSignalAddress: text().optional(),
   h245Tunnelling: z.boolean().optional(),
+  /** H.225.0 version from the Setup-UUIE protocolIdentifier (0.0.8.2250.0.N). */
+  protocolVersion: z.number().int().min(0).max(65535).optional(),
+  /** Q.931 Bearer Capability IE contents, hex (at most 32 octets). */
+  bearerCapability: z.string().max(64).optional(),
+  sourceCallSignalAddress: text().optional(),
+  conferenceGoal: z.string().max(40).optional(),
+  callType: z.string().max(20).optional(),
+  /** Printable text found inside the fastStart proposals (names of non-standard codecs, e.g. Speex). */
+  fastStartText: z.array(text()).max(8).optional(),
 });
 export type H323Section = z.infer<typeof H323SectionSchema>;
 

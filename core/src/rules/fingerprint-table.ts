@@ -31,7 +31,14 @@ export type ShapeDetector =
   | 'sipvicious-via-branch'
   | 'sipvicious-from-tag'
   | 'missing-branch-cookie'
-  | 'from-equals-to';
+  | 'from-equals-to'
+  | 'h323-msf-version-setup'
+  | 'h323-msf-call-reference'
+  | 'h323-random-vendor-id'
+  | 'h323-speex-faststart'
+  | 'h323-cisco-on-openh323'
+  | 'h323-cisco-caller-name'
+  | 'h323-ip-only-destination';
 
 export interface ShapeFingerprint {
   id: string;
@@ -39,7 +46,9 @@ export interface ShapeFingerprint {
   weight: number;
   source: string;
   detector: ShapeDetector;
-  /** Methods the shape applies to; all SIP methods when absent. */
+  /** Protocol the shape reads (default sip). */
+  protocol?: 'sip' | 'h323';
+  /** Methods the shape applies to; all methods of its protocol when absent. */
   methods?: readonly string[];
 }
 
@@ -47,6 +56,20 @@ const SIPVICIOUS_SRC =
   'SIPVicious 0.3.3 source (svhelper.py makeRequest) and recordings in shared/fixtures/sipvicious-0.3.3';
 
 const HONEYPOT_SRC = 'public VoIP honeypot and SIP blocklist reports (User-Agent of scanning and toll-fraud traffic)';
+
+const MSF_H323_SRC =
+  'Metasploit auxiliary/scanner/h323/h323_version.rb (rapid7/metasploit-framework: h323_setup_call, create_user_info, ' +
+  'encap_q225_standard), read and its SETUP decoded here with tshark';
+
+const OPENH323_CISCO_SRC =
+  'OpenH323 H323EndPoint constructor (every OpenH323 endpoint announces H.221 vendor 9/0/61, "Equivalence"); ' +
+  'Wireshark H.225 manufacturer table (Cisco is 181/0/18); VC Warehouse KB "Bugged by Spoof VC Calls?" (2014: ' +
+  'unsolicited H.323 calls to room systems, source name often "Cisco")';
+
+const IP_ONLY_SRC =
+  'H.225.0 Setup-UUIE (destinationAddress is OPTIONAL: a call dialled to an IP address carries only ' +
+  'destCallSignalAddress); Metasploit h323_version sends no destination alias; room-system options to reject H.323 ' +
+  'calls dialled by IP address (Avaya CU360 admin guide, "Reject Incoming Calls with Invalid Numbers")';
 
 function literal(s: string): RegExp {
   return new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
@@ -111,6 +134,14 @@ export const BUILTIN_MARKERS: readonly MarkerFingerprint[] = [
     field: 'toDisplay',
     pattern: /sipvicious/i,
   },
+  {
+    id: 'fp.h323.display-system',
+    description: 'Q.931 Display "SYSTEM": what Metasploit h323_version calls itself (alone a weak marker)',
+    weight: 15,
+    source: MSF_H323_SRC,
+    field: 'h323Display',
+    pattern: /^SYSTEM$/i,
+  },
 ];
 
 export const BUILTIN_SHAPES: readonly ShapeFingerprint[] = [
@@ -143,5 +174,72 @@ export const BUILTIN_SHAPES: readonly ShapeFingerprint[] = [
     source: SIPVICIOUS_SRC,
     detector: 'from-equals-to',
     methods: ['INVITE', 'OPTIONS'],
+  },
+  {
+    id: 'fp.h323.msf-version-setup',
+    description:
+      'Metasploit h323_version SETUP: at least 4 of call reference 0x733f, Display "SYSTEM", no Called/Calling Party ' +
+      'Number, one short random h323-ID, a 32-letter random vendor id, a Speex fastStart proposal, Bearer Capability 00 03 88',
+    weight: 100,
+    source: MSF_H323_SRC,
+    detector: 'h323-msf-version-setup',
+    protocol: 'h323',
+    methods: ['SETUP'],
+  },
+  {
+    id: 'fp.h323.msf-call-reference',
+    description: 'Q.931 call reference 0x733f, fixed in Metasploit h323_version (alone: 1 in 32768 by chance)',
+    weight: 20,
+    source: MSF_H323_SRC,
+    detector: 'h323-msf-call-reference',
+    protocol: 'h323',
+    methods: ['SETUP'],
+  },
+  {
+    id: 'fp.h323.random-vendor-id',
+    description: 'vendor productId or versionId of exactly 32 random mixed-case letters (Metasploit h323_version)',
+    weight: 20,
+    source: MSF_H323_SRC,
+    detector: 'h323-random-vendor-id',
+    protocol: 'h323',
+    methods: ['SETUP'],
+  },
+  {
+    id: 'fp.h323.speex-faststart',
+    description: 'a Speex fastStart proposal (Metasploit h323_version; also old OpenH323 softphones: weak)',
+    weight: 10,
+    source: MSF_H323_SRC,
+    detector: 'h323-speex-faststart',
+    protocol: 'h323',
+    methods: ['SETUP'],
+  },
+  {
+    id: 'fp.h323.cisco-on-openh323',
+    description:
+      "the caller calls itself Cisco (productId, versionId, Display or h323-ID) but announces OpenH323's H.221 vendor code 9/0/61",
+    weight: 60,
+    source: OPENH323_CISCO_SRC,
+    detector: 'h323-cisco-on-openh323',
+    protocol: 'h323',
+    methods: ['SETUP'],
+  },
+  {
+    id: 'fp.h323.cisco-caller-name',
+    description: 'Display or source h323-ID is just "Cisco" (seen on scanner calls to room systems; weak alone)',
+    weight: 10,
+    source: OPENH323_CISCO_SRC,
+    detector: 'h323-cisco-caller-name',
+    protocol: 'h323',
+    methods: ['SETUP'],
+  },
+  {
+    id: 'fp.h323.ip-only-destination',
+    description:
+      'SETUP names no destination but an IP address: no Called Party Number, no destination alias but transportIDs',
+    weight: 15,
+    source: IP_ONLY_SRC,
+    detector: 'h323-ip-only-destination',
+    protocol: 'h323',
+    methods: ['SETUP'],
   },
 ];

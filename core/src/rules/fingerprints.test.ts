@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { CallAttempt } from '../attempt.js';
 import { parseConfig } from '../config.js';
-import { sipAttempt } from '../testing.js';
+import {
+  decodeSetupAttempt,
+  encodeSetup,
+  type H323SetupShape,
+  type H323SetupSpec,
+  setupShapeSpec,
+} from '../h323/index.js';
+import { h323Attempt, sipAttempt } from '../testing.js';
 import type { Reason } from '../verdict.js';
 import { BUILTIN_MARKERS, BUILTIN_SHAPES, type FingerprintField } from './fingerprint-table.js';
 import { decodeSipviciousFromTag, FingerprintMatcher } from './fingerprints.js';
@@ -29,6 +36,8 @@ function withField(field: FingerprintField, value: string): CallAttempt {
       return { ...a, target: { ...a.target, display: value } };
     case 'sdpSessionName':
       return { ...a, sip: { ...a.sip, sdpSessionName: value } };
+    case 'h323Display':
+      return h323Attempt({ h323: { display: value } });
     default:
       throw new Error(`no builder for ${field}`);
   }
@@ -56,6 +65,7 @@ const POSITIVE: Record<string, string> = {
   'fp.sdp.svwar': 'svwar',
   'fp.display.sipvicious': 'sipvicious',
   'fp.display.sipvicious-to': 'sipvicious',
+  'fp.h323.display-system': 'SYSTEM',
 };
 
 /** Legitimate values of the same fields that must not match (negative cases). */
@@ -79,7 +89,7 @@ const LEGIT_VALUES: Record<FingerprintField, string[]> = {
   fromTag: [],
   h323ProductId: [],
   h323VersionId: [],
-  h323Display: [],
+  h323Display: ['Partner Boardroom', 'caller-b', 'System Room 2', 'Cisco Room Kit', 'asterisk-a'],
 };
 
 describe('fingerprint markers', () => {
@@ -133,6 +143,13 @@ describe('fingerprint shapes', () => {
 
   it('every shape row has a test below', () => {
     expect(BUILTIN_SHAPES.map((s) => s.id).sort()).toEqual([
+      'fp.h323.cisco-caller-name',
+      'fp.h323.cisco-on-openh323',
+      'fp.h323.ip-only-destination',
+      'fp.h323.msf-call-reference',
+      'fp.h323.msf-version-setup',
+      'fp.h323.random-vendor-id',
+      'fp.h323.speex-faststart',
       'fp.shape.from-equals-to',
       'fp.shape.no-branch-cookie',
       'fp.shape.sipvicious-branch',
@@ -177,5 +194,159 @@ describe('fingerprint shapes', () => {
     expect(ids(m, probe)).toContain('fp.shape.from-equals-to');
     expect(ids(m, { ...probe, method: 'REGISTER' })).not.toContain('fp.shape.from-equals-to');
     expect(ids(m, legit)).not.toContain('fp.shape.from-equals-to');
+  });
+});
+
+/** A SETUP as the decoder hands it to judge(): encoded by the core's encoder, then decoded. */
+function setupAttempt(input: H323SetupSpec | H323SetupShape) {
+  const frame = encodeSetup(input);
+  return decodeSetupAttempt(frame.subarray(4), { source: { ip: '198.51.100.66', port: 40_000 }, time: 0 });
+}
+
+describe('H.323 fingerprint shapes', () => {
+  const m = matcher();
+  const metasploit = setupAttempt({ shape: 'metasploit-h323-version' });
+  const room = setupAttempt({ shape: 'room' });
+  const h323Rows = BUILTIN_SHAPES.filter((s) => s.protocol === 'h323');
+
+  it('every H.323 shape row names its source and applies to SETUP only', () => {
+    expect(h323Rows.length).toBe(7);
+    for (const row of h323Rows) {
+      expect(row.source.length, row.id).toBeGreaterThan(5);
+      expect(row.weight, row.id).toBeGreaterThan(0);
+      expect(row.methods).toEqual(['SETUP']);
+    }
+  });
+
+  it('a room system SETUP (h323-ID, dialledDigits, fastStart) matches no H.323 row', () => {
+    const hits = ids(m, room).filter((id) => id.startsWith('fp.h323.'));
+    expect(hits).toEqual([]);
+  });
+
+  it('H.323 rows never fire on SIP attempts', () => {
+    const sip = sipAttempt({ caller: { user: 'a', display: 'Cisco' }, sip: { sdpSessionName: 'speex' } });
+    expect(ids(m, sip).filter((id) => id.startsWith('fp.h323.'))).toEqual([]);
+  });
+
+  it('flags the Metasploit h323_version SETUP with every marker, strongly', () => {
+    const out: Reason[] = [];
+    m.evaluate(metasploit, out);
+    const byId = new Map(out.map((r) => [r.rule, r]));
+    for (const id of [
+      'fp.h323.msf-version-setup',
+      'fp.h323.msf-call-reference',
+      'fp.h323.random-vendor-id',
+      'fp.h323.speex-faststart',
+      'fp.h323.display-system',
+      'fp.h323.ip-only-destination',
+    ]) {
+      expect(byId.has(id), id).toBe(true);
+    }
+    expect(byId.get('fp.h323.msf-version-setup')?.detail).toMatch(/^7 of 7 markers: call reference 0x733f/);
+    expect(out.reduce((n, r) => n + r.weight, 0)).toBeGreaterThanOrEqual(100);
+  });
+
+  it('still flags the Metasploit shape whatever random h323-ID and vendor id it drew', () => {
+    for (let seed = 1; seed <= 50; seed++) {
+      expect(ids(m, setupAttempt({ shape: 'metasploit-h323-version', seed })), `seed ${seed}`).toContain(
+        'fp.h323.msf-version-setup',
+      );
+    }
+  });
+
+  it('needs 4 Metasploit markers: 3 found in a legitimate SETUP are not enough', () => {
+    // A softphone offering Speex, named "Bob", dialling by IP without numbers: 3 markers.
+    const softphone = setupAttempt({
+      callReference: 0x1234,
+      display: 'Bob',
+      sourceAliases: [{ type: 'h323-ID', value: 'Bob' }],
+      vendor: { t35CountryCode: 9, manufacturerCode: 61, productId: 'OpenPhone', versionId: '1.4.5' },
+      destCallSignalAddress: { ip: '203.0.113.10', port: 1720 },
+      fastStart: setupShapeSpec({ shape: 'metasploit-h323-version' }).fastStart!,
+    });
+    const hits = ids(m, softphone);
+    expect(hits).not.toContain('fp.h323.msf-version-setup');
+    expect(hits).toContain('fp.h323.speex-faststart');
+  });
+
+  it('weighs the call reference 0x733f alone lightly', () => {
+    const out: Reason[] = [];
+    m.evaluate(setupAttempt({ ...setupShapeSpec({ shape: 'room' }), callReference: 0x733f }), out);
+    expect(out.map((r) => r.rule)).toEqual(['fp.h323.msf-call-reference']);
+    expect(out[0]!.weight).toBeLessThan(30);
+  });
+
+  it('flags a 32-letter random vendor id in productId or versionId, not a product name', () => {
+    const vendor = { t35CountryCode: 181, manufacturerCode: 1 };
+    const random = 'qWeRtYuIoPaSdFgHjKlZxCvBnMqWeRtY';
+    expect(ids(m, h323Attempt({ h323: { vendor: { ...vendor, productId: random } } }))).toContain(
+      'fp.h323.random-vendor-id',
+    );
+    expect(ids(m, h323Attempt({ h323: { vendor: { ...vendor, versionId: random } } }))).toContain(
+      'fp.h323.random-vendor-id',
+    );
+    for (const productId of ['Polycom HDX 8000 HD', 'ooh323', 'ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF', random.slice(1)]) {
+      expect(ids(m, h323Attempt({ h323: { vendor: { ...vendor, productId } } })), productId).not.toContain(
+        'fp.h323.random-vendor-id',
+      );
+    }
+  });
+
+  it('flags a Speex fastStart proposal, not G.711 ones', () => {
+    expect(ids(m, h323Attempt({ h323: { fastStartText: ['speex sr=16000;mode=6'] } }))).toContain(
+      'fp.h323.speex-faststart',
+    );
+    expect(ids(m, room)).not.toContain('fp.h323.speex-faststart');
+  });
+
+  it("flags a tool calling itself Cisco with OpenH323's vendor code", () => {
+    const fake = setupAttempt({ shape: 'cisco-openh323' });
+    expect(ids(m, fake)).toEqual(expect.arrayContaining(['fp.h323.cisco-on-openh323', 'fp.h323.cisco-caller-name']));
+    // A real Cisco (181/0/18) or a Cisco-named room on another stack is not the OpenH323 shape.
+    const realCisco = h323Attempt({
+      h323: { vendor: { t35CountryCode: 181, t35Extension: 0, manufacturerCode: 18, productId: 'Cisco Codec' } },
+    });
+    expect(ids(m, realCisco)).not.toContain('fp.h323.cisco-on-openh323');
+    const openh323Room = h323Attempt({
+      h323: { vendor: { t35CountryCode: 9, t35Extension: 0, manufacturerCode: 61, productId: 'ooh323' } },
+    });
+    expect(ids(m, openh323Room)).not.toContain('fp.h323.cisco-on-openh323');
+  });
+
+  it('flags a caller named just "Cisco", not a room named after it', () => {
+    expect(ids(m, h323Attempt({ h323: { display: 'cisco' } }))).toContain('fp.h323.cisco-caller-name');
+    expect(ids(m, h323Attempt({ h323: { display: 'Cisco Room Kit Boardroom' } }))).not.toContain(
+      'fp.h323.cisco-caller-name',
+    );
+  });
+
+  it('flags a SETUP that names only an IP address as its destination', () => {
+    expect(ids(m, setupAttempt({ shape: 'ip-only-destination' }))).toContain('fp.h323.ip-only-destination');
+    const transportOnly = setupAttempt({
+      callReference: 7,
+      destinationAliases: [{ type: 'transportID', address: { ip: '203.0.113.10', port: 1720 } }],
+      destCallSignalAddress: { ip: '203.0.113.10', port: 1720 },
+    });
+    expect(ids(m, transportOnly)).toContain('fp.h323.ip-only-destination');
+    // A Called Party Number or any named destination alias is a real destination.
+    expect(ids(m, setupAttempt({ callReference: 7, calledNumber: '4001' }))).not.toContain(
+      'fp.h323.ip-only-destination',
+    );
+    expect(ids(m, room)).not.toContain('fp.h323.ip-only-destination');
+  });
+
+  it('reads nothing from malformed H.323 lists (attempts from outside the process)', () => {
+    const broken = { ...metasploit, h323: { ...metasploit.h323, sourceAliases: 'x', fastStartText: 3 } };
+    expect(() => ids(m, broken as unknown as CallAttempt)).not.toThrow();
+  });
+
+  it('can switch an H.323 row off or reweigh it', () => {
+    const quiet = matcher({
+      rules: { disable: ['fp.h323.msf-version-setup'], weights: { 'fp.h323.speex-faststart': 1 } },
+    });
+    const out: Reason[] = [];
+    quiet.evaluate(metasploit, out);
+    expect(out.map((r) => r.rule)).not.toContain('fp.h323.msf-version-setup');
+    expect(out.find((r) => r.rule === 'fp.h323.speex-faststart')?.weight).toBe(1);
   });
 });

@@ -1,4 +1,4 @@
-import type { CallAttempt } from '../attempt.js';
+import type { CallAttempt, H323Attempt, H323Vendor, SipAttempt } from '../attempt.js';
 import type { GhostguardConfig } from '../config.js';
 import type { Reason } from '../verdict.js';
 import {
@@ -76,7 +76,10 @@ export function decodeSipviciousFromTag(tag: string): string | undefined {
 }
 
 function detectShape(detector: ShapeDetector, a: CallAttempt): string | undefined {
-  if (a.protocol !== 'sip') return undefined;
+  return a.protocol === 'sip' ? detectSipShape(detector, a) : detectH323Shape(detector, a);
+}
+
+function detectSipShape(detector: ShapeDetector, a: SipAttempt): string | undefined {
   switch (detector) {
     case 'sipvicious-via-branch': {
       const b = a.sip.viaBranch;
@@ -95,6 +98,139 @@ function detectShape(detector: ShapeDetector, a: CallAttempt): string | undefine
         ? `From user equals target ${from}`
         : undefined;
     }
+    default:
+      return undefined;
+  }
+}
+
+/** Metasploit h323_version's fixed Q.931 call reference (encap_q225_standard). */
+const MSF_CALL_REFERENCE = 0x733f;
+const RANDOM_VENDOR_ID = /^[A-Za-z]{32}$/;
+const SHORT_RANDOM_ID = /^[A-Za-z]{1,4}$/;
+const SPEEX = /speex/i;
+const CISCO = /cisco/i;
+const JUST_CISCO = /^\s*cisco\s*$/i;
+
+// These run on every H.323 SETUP judged: length checks before regexes, no allocation unless a marker fires.
+
+function isRandomVendorId(s: string | undefined): boolean {
+  return s !== undefined && s.length === 32 && RANDOM_VENDOR_ID.test(s) && /[a-z]/.test(s) && /[A-Z]/.test(s);
+}
+
+function randomVendorId(v: H323Vendor | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (isRandomVendorId(v.productId)) return v.productId;
+  return isRandomVendorId(v.versionId) ? v.versionId : undefined;
+}
+
+function speexProposal(a: H323Attempt): string | undefined {
+  const text = a.h323.fastStartText;
+  if (!Array.isArray(text)) return undefined;
+  for (const t of text) if (SPEEX.test(t)) return t;
+  return undefined;
+}
+
+/** OpenH323's H.221 vendor code: country 9 (Australia), extension 0, manufacturer 61. */
+function isOpenH323Vendor(v: H323Vendor | undefined): boolean {
+  return v !== undefined && v.t35CountryCode === 9 && v.t35Extension === 0 && v.manufacturerCode === 61;
+}
+
+/** The first of the caller's own names (Display IE, source h323-IDs) that matches. */
+function callerName(a: H323Attempt, pattern: RegExp): string | undefined {
+  const h = a.h323;
+  if (h.display !== undefined && pattern.test(h.display)) return h.display;
+  for (const x of h.sourceAliases) {
+    if (x.type === 'h323-ID' && typeof x.value === 'string' && pattern.test(x.value)) return x.value;
+  }
+  return undefined;
+}
+
+const MSF_MARKERS = [
+  'call reference 0x733f',
+  'Display "SYSTEM"',
+  'no Called/Calling Party Number',
+  'one short h323-ID',
+  '32-letter random vendor id',
+  'Speex fastStart proposal',
+  'Bearer Capability 00 03 88',
+] as const;
+
+/** Bit i set: marker MSF_MARKERS[i] of Metasploit h323_version's SETUP is present. */
+function metasploitMarkerBits(a: H323Attempt): number {
+  const h = a.h323;
+  let bits = 0;
+  if (h.callReference === MSF_CALL_REFERENCE) bits |= 1;
+  if (h.display !== undefined && h.display.length === 6 && h.display.toUpperCase() === 'SYSTEM') bits |= 2;
+  if (h.calledNumber === undefined && h.callingNumber === undefined) bits |= 4;
+  const only = h.sourceAliases.length === 1 ? h.sourceAliases[0] : undefined;
+  if (only !== undefined && only.type === 'h323-ID' && only.value.length <= 4 && SHORT_RANDOM_ID.test(only.value)) {
+    bits |= 8;
+  }
+  if (randomVendorId(h.vendor) !== undefined) bits |= 16;
+  if (speexProposal(a) !== undefined) bits |= 32;
+  if (h.bearerCapability === '000388') bits |= 64;
+  return bits;
+}
+
+/** The markers of Metasploit h323_version's SETUP present in the attempt. */
+export function metasploitH323Markers(a: H323Attempt): string[] {
+  const bits = metasploitMarkerBits(a);
+  return MSF_MARKERS.filter((_, i) => (bits & (1 << i)) !== 0);
+}
+
+const MSF_MIN_MARKERS = 4;
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x; v !== 0; v &= v - 1) n++;
+  return n;
+}
+
+function detectH323Shape(detector: ShapeDetector, a: H323Attempt): string | undefined {
+  const h = a.h323;
+  // judge() checks only some H.323 fields of attempts from outside the process: read no malformed list.
+  if (!Array.isArray(h.sourceAliases) || !Array.isArray(h.destinationAliases)) return undefined;
+  switch (detector) {
+    case 'h323-msf-version-setup': {
+      const bits = metasploitMarkerBits(a);
+      if (popcount(bits) < MSF_MIN_MARKERS) return undefined;
+      const hits = metasploitH323Markers(a);
+      return `${hits.length} of ${MSF_MARKERS.length} markers: ${hits.join(', ')}`;
+    }
+    case 'h323-msf-call-reference':
+      return h.callReference === MSF_CALL_REFERENCE ? 'call reference 0x733f' : undefined;
+    case 'h323-random-vendor-id': {
+      const id = randomVendorId(h.vendor);
+      return id === undefined ? undefined : `vendor id ${JSON.stringify(id)}`;
+    }
+    case 'h323-speex-faststart': {
+      const t = speexProposal(a);
+      return t === undefined ? undefined : `fastStart proposes ${JSON.stringify(t.slice(0, 40))}`;
+    }
+    case 'h323-cisco-on-openh323': {
+      const v = h.vendor;
+      if (!isOpenH323Vendor(v)) return undefined;
+      const claim =
+        (v?.productId !== undefined && CISCO.test(v.productId) ? v.productId : undefined) ??
+        (v?.versionId !== undefined && CISCO.test(v.versionId) ? v.versionId : undefined) ??
+        callerName(a, CISCO);
+      return claim === undefined
+        ? undefined
+        : `${JSON.stringify(claim.slice(0, 40))} with vendor code 9/0/61 (OpenH323)`;
+    }
+    case 'h323-cisco-caller-name': {
+      const name = callerName(a, JUST_CISCO);
+      return name === undefined ? undefined : `caller name ${JSON.stringify(name)}`;
+    }
+    case 'h323-ip-only-destination': {
+      if (h.calledNumber !== undefined && h.calledNumber !== '') return undefined;
+      for (const x of h.destinationAliases) if (x.type !== 'transportID') return undefined;
+      return h.destCallSignalAddress === undefined
+        ? 'SETUP names no destination'
+        : `destination is only the address ${h.destCallSignalAddress}`;
+    }
+    default:
+      return undefined;
   }
 }
 
@@ -110,6 +246,7 @@ interface CompiledShape {
   id: string;
   weight: number;
   detector: ShapeDetector;
+  protocol: 'sip' | 'h323';
   methods: ReadonlySet<string> | undefined;
 }
 
@@ -153,6 +290,7 @@ export class FingerprintMatcher {
           id: s.id,
           weight,
           detector: s.detector,
+          protocol: s.protocol ?? 'sip',
           methods: s.methods ? new Set(s.methods) : undefined,
         });
       }
@@ -174,7 +312,7 @@ export class FingerprintMatcher {
       }
     }
     for (const s of this.shapes) {
-      if (s.methods && !s.methods.has(a.method)) continue;
+      if (s.protocol !== a.protocol || (s.methods && !s.methods.has(a.method))) continue;
       const detail = detectShape(s.detector, a);
       if (detail !== undefined) out.push({ rule: s.id, detail, weight: s.weight });
     }

@@ -1,0 +1,277 @@
+import { GhostguardError } from '../errors.js';
+import { latin1Text } from './text.js';
+
+/**
+ * Q.931 as H.225.0 uses it (Q.931 §4, H.225.0 §7): protocol discriminator 0x08, call reference,
+ * message type, information elements. Codeset-0 IEs ghostguard reads are typed; every other IE is
+ * skipped by its length (single-octet IEs, 0x80-0xFF, have none).
+ */
+
+export const Q931_PROTOCOL_DISCRIMINATOR = 0x08;
+
+/** Q.931 message types (Q.931 table 4-2) under the names H.225.0 uses. */
+export const Q931_MESSAGE_TYPES = {
+  Alerting: 0x01,
+  CallProceeding: 0x02,
+  Progress: 0x03,
+  Setup: 0x05,
+  Connect: 0x07,
+  SetupAcknowledge: 0x0d,
+  ConnectAcknowledge: 0x0f,
+  UserInformation: 0x20,
+  SuspendReject: 0x21,
+  ResumeReject: 0x22,
+  Hold: 0x24,
+  Suspend: 0x25,
+  Resume: 0x26,
+  HoldAcknowledge: 0x28,
+  SuspendAcknowledge: 0x2d,
+  ResumeAcknowledge: 0x2e,
+  HoldReject: 0x30,
+  Retrieve: 0x31,
+  RetrieveAcknowledge: 0x33,
+  RetrieveReject: 0x37,
+  Disconnect: 0x45,
+  Restart: 0x46,
+  Release: 0x4d,
+  RestartAcknowledge: 0x4e,
+  ReleaseComplete: 0x5a,
+  Segment: 0x60,
+  Facility: 0x62,
+  Notify: 0x6e,
+  StatusEnquiry: 0x75,
+  CongestionControl: 0x79,
+  Information: 0x7b,
+  Status: 0x7d,
+} as const;
+
+export type Q931MessageName = keyof typeof Q931_MESSAGE_TYPES;
+
+const NAMES = new Map<number, Q931MessageName>(
+  Object.entries(Q931_MESSAGE_TYPES).map(([name, type]) => [type, name as Q931MessageName]),
+);
+
+/** Codeset-0 information element identifiers read here. */
+export const Q931_IE = {
+  BearerCapability: 0x04,
+  Cause: 0x08,
+  Display: 0x28,
+  CallingPartyNumber: 0x6c,
+  CalledPartyNumber: 0x70,
+  UserUser: 0x7e,
+} as const;
+
+export interface Q931BearerCapability {
+  /** The IE contents. */
+  bytes: Uint8Array;
+  codingStandard: number;
+  informationTransferCapability: number;
+  /** Octet 4, when present. */
+  transferMode?: number;
+  transferRate?: number;
+  /** Octet 5 (layer 1 identification), when present. */
+  layer1Protocol?: number;
+}
+
+export interface Q931PartyNumber {
+  /** Type of number (Q.931 §4.5.8: 0 unknown, 1 international, 2 national, 3 network-specific, 4 subscriber…). */
+  numberType: number;
+  /** Numbering plan (1 = E.164). */
+  numberingPlan: number;
+  /** Calling party number octet 3a, when sent. */
+  presentation?: number;
+  screening?: number;
+  /** The address digits (IA5), trailing NULs dropped. */
+  digits: string;
+}
+
+export interface Q931Cause {
+  codingStandard: number;
+  location: number;
+  /** Cause value (Q.850), e.g. 16 normal clearing, 21 call rejected. */
+  value: number;
+}
+
+export interface Q931UserUser {
+  /** 5 = X.208/X.209 coded user information (H.225.0). */
+  protocolDiscriminator: number;
+  /** The user information after the discriminator (for H.225.0: H323-UserInformation, PER). */
+  data: Uint8Array;
+  /** Offset of `data` in the decoded message. */
+  offset: number;
+}
+
+export interface Q931Message {
+  protocolDiscriminator: number;
+  /** Call reference value without the flag (15 bits for the usual 2-octet reference). */
+  callReference: number;
+  callReferenceLength: number;
+  /** false: sent by the side that originated the call reference; true: sent by the other side. */
+  callReferenceFlag: boolean;
+  messageType: number;
+  /** Name of the message type, undefined when Q.931 defines none. */
+  messageName: Q931MessageName | undefined;
+  bearerCapability?: Q931BearerCapability;
+  /** Display IE text (IA5), trailing NULs dropped. */
+  display?: string;
+  callingPartyNumber?: Q931PartyNumber;
+  calledPartyNumber?: Q931PartyNumber;
+  cause?: Q931Cause;
+  userUser?: Q931UserUser;
+  /** Identifiers of the IEs in order (codeset-shifted ones included), at most Q931_MAX_LISTED_IES. */
+  informationElements: number[];
+}
+
+export const Q931_MAX_LISTED_IES = 64;
+
+function fail(message: string, offset: number): never {
+  throw new GhostguardError('GG_H323_DECODE', `Q.931 ${message} (at byte ${offset})`, { offset });
+}
+
+/**
+ * Decodes a Q.931 message (one TPKT payload). Throws GhostguardError('GG_H323_DECODE') with the byte
+ * offset of the element that does not fit. The first of a repeated IE wins.
+ */
+export function decodeQ931(bytes: Uint8Array): Q931Message {
+  if (bytes.length < 3) fail(`message of ${bytes.length} bytes is shorter than its header`, 0);
+  const pd = bytes[0]!;
+  if (pd !== Q931_PROTOCOL_DISCRIMINATOR) fail(`protocol discriminator 0x${pd.toString(16)} is not 0x08`, 0);
+  const crLength = bytes[1]!;
+  if (crLength > 2) fail(`call reference length ${crLength} (H.225.0 uses 2)`, 1);
+  let at = 2;
+  if (bytes.length < at + crLength + 1) fail('message ends inside its call reference', bytes.length);
+  let flag = false;
+  let callReference = 0;
+  if (crLength > 0) {
+    const first = bytes[at]!;
+    flag = (first & 0x80) !== 0;
+    callReference = crLength === 2 ? ((first & 0x7f) << 8) | bytes[at + 1]! : first & 0x7f;
+  }
+  at += crLength;
+  const messageType = bytes[at]!;
+  if (messageType & 0x80) fail(`message type 0x${messageType.toString(16)} has bit 8 set`, at);
+  at++;
+  const msg: Q931Message = {
+    protocolDiscriminator: pd,
+    callReference,
+    callReferenceLength: crLength,
+    callReferenceFlag: flag,
+    messageType,
+    messageName: NAMES.get(messageType),
+    informationElements: [],
+  };
+  readInformationElements(bytes, at, msg);
+  return msg;
+}
+
+function readInformationElements(bytes: Uint8Array, start: number, msg: Q931Message): void {
+  let at = start;
+  let lockedCodeset = 0;
+  // Set by a non-locking shift: the codeset of the next IE only.
+  let nextCodeset = -1;
+  while (at < bytes.length) {
+    const id = bytes[at]!;
+    if (msg.informationElements.length < Q931_MAX_LISTED_IES) msg.informationElements.push(id);
+    const codeset = nextCodeset >= 0 ? nextCodeset : lockedCodeset;
+    nextCodeset = -1;
+    if (id & 0x80) {
+      // Single-octet IE. Shift (0x9_): bit 4 set = non-locking (applies to the next IE only).
+      if ((id & 0xf0) === 0x90) {
+        if (id & 0x08) nextCodeset = id & 0x07;
+        else lockedCodeset = id & 0x07;
+      }
+      at++;
+      continue;
+    }
+    // H.225.0 §7.2.2.x: the User-User IE has a two-octet length; every other IE one octet.
+    const wide = id === Q931_IE.UserUser && codeset === 0;
+    const header = wide ? 3 : 2;
+    if (at + header > bytes.length) fail(`IE 0x${id.toString(16)} ends inside its length`, at);
+    const length = wide ? (bytes[at + 1]! << 8) | bytes[at + 2]! : bytes[at + 1]!;
+    const valueStart = at + header;
+    const valueEnd = valueStart + length;
+    if (valueEnd > bytes.length) {
+      fail(`IE 0x${id.toString(16)} says ${length} bytes, ${bytes.length - valueStart} left`, at);
+    }
+    if (codeset === 0) readIe(bytes, id, valueStart, valueEnd, msg);
+    at = valueEnd;
+  }
+}
+
+function readIe(bytes: Uint8Array, id: number, start: number, end: number, msg: Q931Message): void {
+  switch (id) {
+    case Q931_IE.BearerCapability:
+      if (msg.bearerCapability === undefined && end > start) msg.bearerCapability = bearerCapability(bytes, start, end);
+      return;
+    case Q931_IE.Cause:
+      if (msg.cause === undefined) msg.cause = cause(bytes, start, end);
+      return;
+    case Q931_IE.Display:
+      if (msg.display === undefined) msg.display = latin1Text(bytes, start, end);
+      return;
+    case Q931_IE.CallingPartyNumber:
+      if (msg.callingPartyNumber === undefined) msg.callingPartyNumber = partyNumber(bytes, start, end, true);
+      return;
+    case Q931_IE.CalledPartyNumber:
+      if (msg.calledPartyNumber === undefined) msg.calledPartyNumber = partyNumber(bytes, start, end, false);
+      return;
+    case Q931_IE.UserUser:
+      if (msg.userUser === undefined) {
+        if (end === start) fail('User-User IE without a protocol discriminator', start);
+        msg.userUser = {
+          protocolDiscriminator: bytes[start]!,
+          data: bytes.subarray(start + 1, end),
+          offset: start + 1,
+        };
+      }
+      return;
+  }
+}
+
+/** Q.931 §4.5.5: octet 3 (coding standard, transfer capability), 4 (mode, rate), 5 (layer 1) each optional past 3. */
+function bearerCapability(bytes: Uint8Array, start: number, end: number): Q931BearerCapability {
+  const o3 = bytes[start]!;
+  const bc: Q931BearerCapability = {
+    bytes: bytes.subarray(start, end),
+    codingStandard: (o3 >> 5) & 3,
+    informationTransferCapability: o3 & 0x1f,
+  };
+  // Octet 3 with bit 8 clear is followed by one octet 3a (as Wireshark reads it too).
+  let at = o3 & 0x80 ? start + 1 : start + 2;
+  if (at < end) {
+    const o4 = bytes[at]!;
+    bc.transferMode = (o4 >> 5) & 3;
+    bc.transferRate = o4 & 0x1f;
+    // Octets 4a/4b follow while bit 8 is clear; octet 4.1 (rate multiplier) follows a multirate (0x18).
+    while (at < end && (bytes[at]! & 0x80) === 0) at++;
+    at++;
+    if (bc.transferRate === 0x18) at++;
+    if (at < end && ((bytes[at]! >> 5) & 3) === 1) bc.layer1Protocol = bytes[at]! & 0x1f;
+  }
+  return bc;
+}
+
+/** Q.931 §4.5.12: octet 3 (coding standard, location), optional 3a (recommendation), 4 (cause value). */
+function cause(bytes: Uint8Array, start: number, end: number): Q931Cause {
+  if (end - start < 2) fail('Cause IE shorter than 2 bytes', start);
+  const o3 = bytes[start]!;
+  const at = o3 & 0x80 ? start + 1 : start + 2;
+  if (at >= end) fail('Cause IE ends before its cause value', start);
+  return { codingStandard: (o3 >> 5) & 3, location: o3 & 0x0f, value: bytes[at]! & 0x7f };
+}
+
+/** Q.931 §4.5.7-8: octet 3 (type of number, numbering plan), 3a for calling numbers (presentation), digits. */
+function partyNumber(bytes: Uint8Array, start: number, end: number, calling: boolean): Q931PartyNumber {
+  if (end === start) return { numberType: 0, numberingPlan: 0, digits: '' };
+  const o3 = bytes[start]!;
+  const n: Q931PartyNumber = { numberType: (o3 >> 4) & 7, numberingPlan: o3 & 0x0f, digits: '' };
+  let at = start + 1;
+  if ((o3 & 0x80) === 0 && calling && at < end) {
+    const o3a = bytes[at]!;
+    n.presentation = (o3a >> 5) & 3;
+    n.screening = o3a & 3;
+    at++;
+  }
+  n.digits = latin1Text(bytes, at, end);
+  return n;
+}

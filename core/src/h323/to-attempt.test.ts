@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { H323AttemptSchema } from '../attempt.js';
+import { GhostguardError } from '../errors.js';
+import { decodeH323UserInformation } from './h225-decode.js';
+import { encodeAlerting, encodeSetup, type H323SetupSpec } from './messages.js';
+import { decodeQ931 } from './q931.js';
+import { recordedSetup } from './test-support/ooh323-call.js';
+import { decodeSetupAttempt, type H323AttemptContext, setupToAttempt } from './to-attempt.js';
+
+const ctx: H323AttemptContext = {
+  source: { ip: '127.0.0.2', port: 12031 },
+  local: { ip: '127.0.0.1', port: 1720 },
+  time: 1_795_292_748_165,
+  adapter: 'h323-gate',
+};
+
+function attemptOf(spec: H323SetupSpec) {
+  const a = decodeSetupAttempt(encodeSetup(spec).subarray(4), ctx);
+  const checked = H323AttemptSchema.safeParse(a);
+  expect(checked.success, checked.error?.message).toBe(true);
+  return a;
+}
+
+function decodeError(run: () => unknown): GhostguardError {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof GhostguardError) return err;
+    throw err;
+  }
+  throw new Error('expected a GhostguardError');
+}
+
+describe('decodeSetupAttempt', () => {
+  it('maps the recorded chan_ooh323 SETUP to a CallAttempt', () => {
+    const a = decodeSetupAttempt(recordedSetup(), ctx);
+    expect(a).toEqual({
+      protocol: 'h323',
+      method: 'SETUP',
+      source: { ip: '127.0.0.2', port: 12031, transport: 'tcp' },
+      local: { ip: '127.0.0.1', port: 1720 },
+      target: { user: '5551234', host: '127.0.0.1' },
+      caller: { user: 'RealpeersCallerB', display: 'caller-b' },
+      userAgent: 'ooh323 v0.8.3m',
+      callId: '6f6f68333233632df438a917c83f003c',
+      time: ctx.time,
+      adapter: 'h323-gate',
+      h323: {
+        callReference: 0x2b,
+        sourceAliases: [
+          { type: 'h323-ID', value: 'RealpeersCallerB' },
+          { type: 'dialedDigits', value: '2000' },
+        ],
+        destinationAliases: [{ type: 'dialedDigits', value: '5551234' }],
+        vendor: {
+          t35CountryCode: 184,
+          t35Extension: 0,
+          manufacturerCode: 39,
+          productId: 'ooh323',
+          versionId: 'v0.8.3m',
+        },
+        fastStartCount: 4,
+        display: 'caller-b',
+        calledNumber: '5551234',
+        destCallSignalAddress: '127.0.0.1:1720',
+        sourceCallSignalAddress: '127.0.0.2:12031',
+        h245Tunnelling: true,
+        protocolVersion: 4,
+        bearerCapability: '8090a3',
+        conferenceGoal: 'create',
+        callType: 'pointToPoint',
+      },
+    });
+    expect(H323AttemptSchema.safeParse(a).success).toBe(true);
+  });
+
+  it('takes the target from the first named destination alias when there is no Called Party Number', () => {
+    const viaUrl = attemptOf({
+      callReference: 1,
+      destinationAliases: [
+        { type: 'transportID', address: { ip: '203.0.113.10', port: 1720 } },
+        { type: 'url-ID', value: 'h323:room-boardroom@video.example.com;transport=tcp' },
+      ],
+      destCallSignalAddress: { ip: '203.0.113.10', port: 1720 },
+    });
+    expect(viaUrl.target).toEqual({ user: 'room-boardroom', host: 'video.example.com' });
+    expect(
+      attemptOf({ callReference: 1, destinationAliases: [{ type: 'email-ID', value: 'boardroom@example.com' }] })
+        .target,
+    ).toEqual({
+      user: 'boardroom',
+      host: 'example.com',
+    });
+    expect(
+      attemptOf({ callReference: 1, destinationAliases: [{ type: 'partyNumber', value: '4930123456' }] }).target,
+    ).toEqual({
+      user: '4930123456',
+    });
+    expect(
+      attemptOf({ callReference: 1, destinationAliases: [{ type: 'h323-ID', value: 'Boardroom' }] }).target,
+    ).toEqual({
+      user: 'Boardroom',
+    });
+  });
+
+  it('prefers the Called and Calling Party Numbers; the Display IE, else the first h323-ID, is the display', () => {
+    const a = attemptOf({
+      callReference: 1,
+      calledNumber: '900441224000000',
+      callingNumber: '4930123456',
+      sourceAliases: [
+        { type: 'dialedDigits', value: '7001' },
+        { type: 'h323-ID', value: 'Partner Room' },
+      ],
+      destinationAliases: [{ type: 'dialedDigits', value: '4001' }],
+    });
+    expect(a.target.user).toBe('900441224000000');
+    expect(a.caller).toEqual({ user: '4930123456', display: 'Partner Room' });
+    expect(a.h323).toMatchObject({ calledNumber: '900441224000000', callingNumber: '4930123456' });
+  });
+
+  it('leaves the target user unset when the SETUP names only an IP address', () => {
+    const a = attemptOf({
+      callReference: 1,
+      destinationAliases: [{ type: 'transportID', address: { ip: '2001:db8::10', port: 1720 } }],
+      destCallSignalAddress: { ip: '2001:db8::10', port: 1720 },
+    });
+    expect(a.target).toEqual({ host: '2001:db8::10' });
+    expect(a.h323.destinationAliases).toEqual([{ type: 'transportID', value: '[2001:db8::10]:1720' }]);
+    expect(a.h323.destCallSignalAddress).toBe('[2001:db8::10]:1720');
+  });
+
+  it("reads Metasploit's vendor as it is sent: an empty productId and a 32-letter versionId", () => {
+    const a = decodeSetupAttempt(encodeSetup({ shape: 'metasploit-h323-version', seed: 7 }).subarray(4), ctx);
+    expect(a.h323.vendor?.productId).toBe('');
+    expect(a.h323.vendor?.versionId).toMatch(/^[A-Za-z]{32}$/);
+    expect(a.userAgent).toBe(a.h323.vendor?.versionId);
+    expect(a.h323).toMatchObject({ callReference: 0x733f, display: 'SYSTEM', bearerCapability: '000388' });
+    expect(a.h323.fastStartText).toEqual(['speex sr=16000;mode=6;vbr=off;cng=off', 'Speex bs4 Wide6']);
+  });
+
+  it('keeps the longest values the ASN.1 allows within the schema', () => {
+    const a = attemptOf({
+      callReference: 0x7fff,
+      display: 'D'.repeat(255),
+      sourceAliases: [{ type: 'h323-ID', value: '\u00e9'.repeat(256) }],
+      destinationAliases: [{ type: 'url-ID', value: `h323:${'u'.repeat(500)}@h` }],
+      vendor: {
+        t35CountryCode: 255,
+        t35Extension: 255,
+        manufacturerCode: 65_535,
+        productId: 'P'.repeat(256),
+        versionId: 'V'.repeat(256),
+      },
+    });
+    expect(a.userAgent?.length).toBe(513);
+    expect(a.h323.display?.length).toBe(255);
+  });
+
+  it('builds an attempt from the Q.931 IEs of a SETUP without an H.225 User-User IE', () => {
+    const payload = Uint8Array.from(Buffer.from('08020001052804526f6f6d70058134303031', 'hex'));
+    const a = decodeSetupAttempt(payload, ctx);
+    expect(a.target).toEqual({ user: '4001' });
+    expect(a.caller).toEqual({ display: 'Room' });
+    expect(a.h323).toMatchObject({ callReference: 1, sourceAliases: [], destinationAliases: [], fastStartCount: 0 });
+    expect(H323AttemptSchema.safeParse(a).success).toBe(true);
+  });
+
+  it('refuses anything but a SETUP, and a SETUP carrying another UUIE', () => {
+    const alerting = encodeAlerting(5).subarray(4);
+    const err = decodeError(() => decodeSetupAttempt(alerting, ctx));
+    expect(err.code).toBe('GG_H323_DECODE');
+    expect(err.offset).toBe(4);
+    expect(err.message).toMatch(/0x01 \(Alerting\) is not a SETUP/);
+    const setupQ931 = decodeQ931(recordedSetup());
+    const otherUuie = decodeH323UserInformation(decodeQ931(alerting).userUser!.data);
+    expect(decodeError(() => setupToAttempt(setupQ931, otherUuie, ctx)).message).toMatch(
+      /carries an H\.225 alerting UUIE/,
+    );
+  });
+
+  it('gives H.225 error offsets in the TPKT payload', () => {
+    const payload = recordedSetup();
+    const uuStart = decodeQ931(payload).userUser!.offset;
+    const err = decodeError(() => decodeSetupAttempt(payload.subarray(0, uuStart + 57), ctx));
+    // The User-User IE length now overruns: Q.931 refuses first, at the IE.
+    expect(err.message).toMatch(/Q\.931 IE 0x7e/);
+    // With the IE length fixed up, the H.225 decoder reports where productId starts, in payload offsets.
+    const cut = payload.slice(0, uuStart + 57);
+    cut[uuStart - 3] = 0;
+    cut[uuStart - 2] = 58;
+    expect(decodeError(() => decodeSetupAttempt(cut, ctx)).offset).toBe(uuStart + 55);
+  });
+});
