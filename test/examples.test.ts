@@ -29,6 +29,6 @@ describe('example configurations', () => {
   });
 
   it('examples/demo/ghostguard.yaml is valid', () => {
-    expect(loadConfigFile(join(ROOT, 'examples/demo/ghostguard.yaml')).dialShape.knownTargets).toEqual(['room-*']);
+    expect(loadConfigFile(join(ROOT, 'examples/demo/ghostguard.yaml')).dialShape.knownTargets).toEqual(['room-*', '5551234']);
   });
 });

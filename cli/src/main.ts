@@ -63,7 +63,7 @@ export async function main(argv: string[], out: Output = processOutput): Promise
       }
       case 'demo': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
-        return runDemo({ configPath: values.config }, out);
+        return await runDemo({ configPath: values.config }, out);
       }
       case undefined:
       case 'help':

@@ -6,6 +6,7 @@ import { analyzeFile, type JudgedAttempt } from '../analyze/analysis.js';
 import { sourceTable } from '../analyze/report.js';
 import { emptyActions, totals } from '../analyze/summary.js';
 import { renderTable } from '../analyze/text-table.js';
+import { runLiveH323Demo } from '../demo/live-h323.js';
 import { DEMO_SCENARIOS, type DemoScenario } from '../demo/scenarios.js';
 import type { Output } from '../output.js';
 
@@ -43,7 +44,7 @@ function scenarioRows(results: readonly ScenarioResult[], lastColumn: (r: Scenar
 }
 
 /** `pnpm demo`: the guard over the bundled recordings, with a readable account of what it did. */
-export function runDemo(opts: { configPath?: string | undefined }, out: Output): number {
+export async function runDemo(opts: { configPath?: string | undefined }, out: Output): Promise<number> {
   const configPath = opts.configPath ?? DEMO_CONFIG;
   const missing = DEMO_SCENARIOS.flatMap((s) => s.files).filter((f) => !existsSync(join(REPO_ROOT, f)));
   if (missing.length > 0) {
@@ -86,18 +87,22 @@ export function runDemo(opts: { configPath?: string | undefined }, out: Output):
   const sum = (rs: readonly ScenarioResult[], f: (r: ScenarioResult) => number) => rs.reduce((n, r) => n + f(r), 0);
   const all = results.flatMap((r) => r.judged);
   const t = all.length ? totals(all) : emptyActions();
-  const reached = sum(scanners, allowedCount);
-  const blocked = sum(legit, blockedCount);
-  out.line('\nTotals');
+  out.line('');
+  const live = await runLiveH323Demo(configPath);
+  for (const l of live.lines) out.line(l);
+  const reached = sum(scanners, allowedCount) + live.scannerReachedRoom;
+  const blocked = sum(legit, blockedCount) + (live.legitSetups - live.legitReachedRoom);
+
+  out.line('\nTotals (recordings replayed through the core, and the live H.323 calls)');
   out.line(
-    `  attempts judged: ${all.length}  (allowed ${t.allow}, rejected ${t.reject}, dropped ${t.drop}, tarpitted ${t.tarpit})`,
+    `  recorded attempts judged: ${all.length}  (allowed ${t.allow}, rejected ${t.reject}, dropped ${t.drop}, tarpitted ${t.tarpit})`,
   );
   out.line(`  bans set: ${sum(results, (r) => r.bans)}`);
   out.line(
-    `  scanner attempts: ${sum(scanners, (r) => r.judged.length)}; would have reached a room system: ${reached}${reached === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
+    `  scanner attempts: ${sum(scanners, (r) => r.judged.length) + live.scannerSetups}; would have reached a room system: ${reached}${reached === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
   );
   out.line(
-    `  legitimate attempts: ${sum(legit, (r) => r.judged.length)}; blocked: ${blocked}${blocked === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
+    `  legitimate attempts: ${sum(legit, (r) => r.judged.length) + live.legitSetups}; blocked: ${blocked}${blocked === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
   );
   out.line(
     '\nNext: `pnpm ghostguard analyze <capture.pcap>` on your own traffic; README.md says how to attach the guard to a PBX.',

@@ -1,0 +1,115 @@
+import { Writable } from 'node:stream';
+import { type ConfigInput, createGuard, createLogger, type Guard, type Logger } from '@ghostguard/core';
+import { afterEach } from 'vitest';
+import { createH323Gate, type GateAddress, type H323Gate, type H323GateOptions } from '../index.js';
+import {
+  type Caller,
+  type DialOptions,
+  dial,
+  type StandInRoom,
+  type StandInRoomOptions,
+  startStandInRoom,
+} from '../testing.js';
+
+/** Closed after each test, newest first. */
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+export function onCleanup(fn: () => unknown): void {
+  cleanups.push(fn);
+}
+
+/**
+ * Guard config for the gate's tests: every SETUP gets `action` (policy tier at score 0), so the tests of
+ * enforcement do not depend on which detection rules fire. No bans (all tests share 127.0.0.1).
+ */
+export function everySetup(action: 'allow' | 'reject' | 'drop' | 'tarpit', over: ConfigInput = {}): ConfigInput {
+  return {
+    log: { level: 'silent' },
+    dataDir: null,
+    bans: { banScore: 1_000_000 },
+    ...over,
+    policy: {
+      tiers: action === 'allow' ? [{ minScore: 1_000_000, action: 'drop' }] : [{ minScore: 0, action }],
+      ...over.policy,
+    },
+  };
+}
+
+/** JSON log lines the gate and the guard wrote. */
+export interface LogSink {
+  lines(): Array<Record<string, unknown>>;
+  find(event: string): Array<Record<string, unknown>>;
+}
+
+export function memoryLogger(level = 'debug'): { logger: Logger; sink: LogSink } {
+  const out: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      out.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger({ log: { level: level as 'debug' } }, stream);
+  const sink: LogSink = {
+    lines: () =>
+      out
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    find: (event) => sink.lines().filter((l) => l.event === event),
+  };
+  return { logger, sink };
+}
+
+export interface Setup {
+  guard: Guard;
+  gate: H323Gate;
+  addr: GateAddress;
+  room: StandInRoom;
+  log: LogSink;
+  /** Dials the gate from 127.0.0.1 (or `localAddress`), writing `send` once connected. */
+  call(send?: Uint8Array, opts?: Partial<DialOptions>): Promise<Caller>;
+}
+
+type GateOptionsFor = Partial<Omit<H323GateOptions, 'guard'>>;
+
+/** A guard, a stand-in room system and a gate in front of it (default upstream = the room), all closed after the test. */
+export async function startGate(
+  config: ConfigInput,
+  gateOptions: GateOptionsFor | ((room: StandInRoom) => GateOptionsFor) = {},
+  roomOptions: StandInRoomOptions = {},
+): Promise<Setup> {
+  const { logger, sink } = memoryLogger();
+  const guard = createGuard(config, { logger });
+  onCleanup(() => guard.close());
+  const room = await startStandInRoom(roomOptions);
+  onCleanup(() => room.close());
+  const gate = createH323Gate({
+    guard,
+    listen: { host: '127.0.0.1', port: 0 },
+    upstreams: { default: { host: room.host, port: room.port } },
+    ...(typeof gateOptions === 'function' ? gateOptions(room) : gateOptions),
+  });
+  onCleanup(() => gate.close());
+  const addr = await gate.listen();
+  const callers: Caller[] = [];
+  onCleanup(() => {
+    for (const c of callers) c.socket.destroy();
+  });
+  return {
+    guard,
+    gate,
+    addr,
+    room,
+    log: sink,
+    call: async (send, opts = {}) => {
+      const c = await dial({ host: addr.address, port: addr.port, ...(send ? { send } : {}), ...opts });
+      callers.push(c);
+      return c;
+    },
+  };
+}
