@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { H323AttemptSchema } from '../attempt.js';
 import { GhostguardError } from '../errors.js';
+import { byteMutation, mutateBytes } from '../test-support/byte-mutations.js';
 import { decodeH323UserInformation } from './h225-decode.js';
 import { writeProtocolIdentifier } from './h225-encode.js';
 import { H225_MAX_ALIASES, H225_MAX_FASTSTART_TEXT, type H225UserInformation } from './h225-types.js';
@@ -75,13 +76,6 @@ function expectWellBehaved(payload: Uint8Array): boolean {
   }
 }
 
-type Mutation =
-  | { kind: 'truncate'; at: number }
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'set'; at: number; byte: number }
-  | { kind: 'insert'; at: number; bytes: Uint8Array }
-  | { kind: 'delete'; at: number; length: number };
-
 // Values that matter to Q.931 and PER: length octets at their limits, fragmentation, extension bits.
 const interesting = fc.constantFrom(
   Uint8Array.of(0xff),
@@ -94,55 +88,7 @@ const interesting = fc.constantFrom(
   Uint8Array.of(0x96),
 );
 
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({
-    kind: fc.constant('insert' as const),
-    at: fc.nat(),
-    bytes: fc.oneof(interesting, fc.uint8Array({ maxLength: 8 })),
-  }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 16 }) }),
-);
-
-function mutate(input: Uint8Array, mutations: Mutation[], from = 0): Uint8Array {
-  let bytes = input;
-  for (const m of mutations) {
-    const span = bytes.length - from;
-    const at = from + (span <= 0 ? 0 : m.at % (span + 1));
-    switch (m.kind) {
-      case 'truncate':
-        bytes = bytes.subarray(0, at);
-        break;
-      case 'flip':
-      case 'set':
-        if (at < bytes.length) {
-          bytes = bytes.slice();
-          bytes[at] = m.kind === 'flip' ? bytes[at]! ^ (1 << m.bit) : m.byte;
-        }
-        break;
-      case 'insert': {
-        const out = new Uint8Array(bytes.length + m.bytes.length);
-        out.set(bytes.subarray(0, at));
-        out.set(m.bytes, at);
-        out.set(bytes.subarray(at), at + m.bytes.length);
-        bytes = out;
-        break;
-      }
-      case 'delete': {
-        const end = Math.min(bytes.length, at + m.length);
-        const out = new Uint8Array(bytes.length - (end - at));
-        out.set(bytes.subarray(0, at));
-        out.set(bytes.subarray(end), at);
-        bytes = out;
-        break;
-      }
-    }
-  }
-  return bytes;
-}
+const mutation = byteMutation({ interesting, maxInsertLength: 8, maxDeleteLength: 16, flipWeight: 2 });
 
 describe('H.323 decoders under fuzzing', () => {
   it('decode or throw a typed error for random bytes', () => {
@@ -181,7 +127,7 @@ describe('H.323 decoders under fuzzing', () => {
         fc.constantFrom(...payloads, ...setups, ...setups),
         fc.array(mutation, { minLength: 1, maxLength: 5 }),
         (p, ms) => {
-          if (expectWellBehaved(mutate(p, ms))) attempts++;
+          if (expectWellBehaved(mutateBytes(p, ms))) attempts++;
         },
       ),
       { numRuns: 4000 },
@@ -196,7 +142,7 @@ describe('H.323 decoders under fuzzing', () => {
       fc.property(fc.constantFrom(...setups), fc.array(mutation, { minLength: 1, maxLength: 4 }), (p, ms) => {
         const uuStart = decodeQ931(p).userUser!.offset;
         // Keep the IE length right so the mutation reaches the PER decoder.
-        const m = mutate(
+        const m = mutateBytes(
           p,
           ms.filter((x) => x.kind === 'flip' || x.kind === 'set'),
           uuStart,
@@ -217,7 +163,7 @@ describe('H.323 decoders under fuzzing', () => {
         fc.array(mutation, { maxLength: 2 }),
         fc.integer({ min: 0, max: 2000 }),
         (chosen, cuts, ms, cap) => {
-          const whole = mutate(Uint8Array.from(chosen.flatMap((f) => [...f])), ms);
+          const whole = mutateBytes(Uint8Array.from(chosen.flatMap((f) => [...f])), ms);
           const framer = new TpktFramer({ maxFrameBytes: cap });
           const points = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
           let from = 0;

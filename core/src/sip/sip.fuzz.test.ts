@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SipAttemptSchema } from '../attempt.js';
 import { GhostguardError } from '../errors.js';
+import { byteMutation, mutateBytes } from '../test-support/byte-mutations.js';
 import { parseContentType } from './content-type.js';
 import { parseCredentials } from './credentials.js';
 import { parseCSeq } from './cseq.js';
@@ -52,56 +53,7 @@ const interesting = fc.constantFrom(
   Uint8Array.of(0xff, 0xfe),
 );
 
-type Mutation =
-  | { kind: 'truncate'; at: number }
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'set'; at: number; byte: number }
-  | { kind: 'insert'; at: number; bytes: Uint8Array }
-  | { kind: 'delete'; at: number; length: number };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('set' as const), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), bytes: fc.oneof(interesting, fc.uint8Array()) }),
-  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(), length: fc.integer({ min: 1, max: 40 }) }),
-);
-
-function mutate(input: Uint8Array, mutations: Mutation[]): Uint8Array {
-  let bytes = input;
-  for (const m of mutations) {
-    const at = bytes.length === 0 ? 0 : m.at % (bytes.length + 1);
-    switch (m.kind) {
-      case 'truncate':
-        bytes = bytes.subarray(0, at);
-        break;
-      case 'flip':
-      case 'set':
-        if (at < bytes.length) {
-          bytes = bytes.slice();
-          bytes[at] = m.kind === 'flip' ? bytes[at]! ^ (1 << m.bit) : m.byte;
-        }
-        break;
-      case 'insert': {
-        const out = new Uint8Array(bytes.length + m.bytes.length);
-        out.set(bytes.subarray(0, at));
-        out.set(m.bytes, at);
-        out.set(bytes.subarray(at), at + m.bytes.length);
-        bytes = out;
-        break;
-      }
-      case 'delete': {
-        const end = Math.min(bytes.length, at + m.length);
-        const out = new Uint8Array(bytes.length - (end - at));
-        out.set(bytes.subarray(0, at));
-        out.set(bytes.subarray(end), at);
-        bytes = out;
-        break;
-      }
-    }
-  }
-  return bytes;
-}
+const mutation = byteMutation({ interesting });
 
 describe('parseSipMessage under fuzzing', () => {
   it('returns or throws GhostguardError for random bytes', () => {
@@ -137,7 +89,7 @@ describe('parseSipMessage under fuzzing', () => {
         fc.constantFrom(...recorded),
         fc.array(mutation, { minLength: 1, maxLength: 6 }),
         (message, mutations) => {
-          if (expectWellBehaved(mutate(message, mutations)) !== undefined) parsed++;
+          if (expectWellBehaved(mutateBytes(message, mutations)) !== undefined) parsed++;
         },
       ),
       { numRuns: 2000 },
