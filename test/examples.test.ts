@@ -29,6 +29,9 @@ describe('example configurations', () => {
   });
 
   it('examples/demo/ghostguard.yaml is valid', () => {
-    expect(loadConfigFile(join(ROOT, 'examples/demo/ghostguard.yaml')).dialShape.knownTargets).toEqual(['room-*', '5551234']);
+    expect(loadConfigFile(join(ROOT, 'examples/demo/ghostguard.yaml')).dialShape.knownTargets).toEqual([
+      'room-*',
+      '5551234',
+    ]);
   });
 });
