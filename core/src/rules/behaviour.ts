@@ -34,6 +34,10 @@ export interface SourceDescription {
   trustedUntil?: number;
 }
 
+function newActivity(t: number, window: number): Activity {
+  return new Activity(t, window);
+}
+
 const TRAILING_NUMBER = /(\d{1,9})$/;
 
 /**
@@ -69,7 +73,7 @@ export class BehaviourRules {
 
   private activity(map: BoundedMap<number | string, Activity>, key: number | string, t: number): Activity {
     const window = this.b.window;
-    const a = map.getOrCreate(key, () => new Activity(t, window));
+    const a = map.getOrCreate(key, newActivity, t, window);
     a.roll(t, window);
     return a;
   }
