@@ -350,3 +350,43 @@ describe('tarpit budget', () => {
     });
   });
 });
+
+describe('guard.judgeMalformed', () => {
+  const malformed = (ip: string, time = Date.now()) => ({
+    protocol: 'h323' as const,
+    method: 'SETUP',
+    source: { ip, port: 1720 },
+    time,
+    detail: 'H.225 ... needs 4 bytes',
+    adapter: 'h323-gate',
+  });
+
+  it('follows the fail mode for an unknown source, and says why', () => {
+    withGuard({ ...SERVED, policy: { failMode: 'closed' } }, (g) => {
+      const v = g.judgeMalformed(malformed('198.51.100.70'));
+      expect(v).toMatchObject({ action: 'drop', reasons: [{ rule: 'guard.invalid-input' }] });
+      expect(v.reasons[0]?.detail).toContain('needs 4 bytes (fail-closed)');
+    });
+  });
+
+  it('still refuses a banned source under fail-open, and passes an allowlisted one under fail-closed', () => {
+    withGuard({ ...SERVED, trust: { cidrs: ['192.0.2.0/24'] } }, (g) => {
+      g.bans.add('198.51.100.71', { reason: 'earlier scan' });
+      expect(g.judgeMalformed(malformed('198.51.100.71'))).toMatchObject({
+        action: 'drop',
+        reasons: [{ rule: 'known-bad.banned' }],
+      });
+      expect(g.judgeMalformed(malformed('::ffff:198.51.100.71'))).toMatchObject({ action: 'drop' });
+    });
+    withGuard({ ...SERVED, trust: { cidrs: ['192.0.2.0/24'] }, policy: { failMode: 'closed' } }, (g) => {
+      expect(g.judgeMalformed(malformed('192.0.2.9')).action).toBe('allow');
+    });
+  });
+
+  it('never throws on junk', () => {
+    withGuard(SERVED, (g) => {
+      expect(g.judgeMalformed({ ...malformed('nope'), detail: 42 as unknown as string }).action).toBe('allow');
+      expect(g.judgeMalformed(null as never).action).toBe('allow');
+    });
+  });
+});

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CallAttempt } from './attempt.js';
+import type { CallAttempt, Endpoint } from './attempt.js';
 import { checkAttemptBody, checkAttemptEnvelope } from './attempt-check.js';
 import { type ConfigInput, type GhostguardConfig, parseConfig } from './config.js';
 import { createLogger, type Logger, LogThrottle } from './log.js';
@@ -38,6 +38,39 @@ export interface GuardEvents {
   verdict: (attempt: CallAttempt, verdict: Verdict) => void;
   ban: (ban: BanInfo) => void;
   unban: (ip: string, cause: UnbanCause) => void;
+}
+
+export interface MalformedRequest {
+  protocol: 'sip' | 'h323';
+  /** The method or message type, as far as it could be read (e.g. SETUP, INVITE, UNKNOWN). */
+  method: string;
+  source: Endpoint;
+  local?: Partial<Endpoint>;
+  /** ms since the epoch */
+  time: number;
+  /** Why it could not be decoded (the decoder's error message). */
+  detail: string;
+  adapter?: string;
+}
+
+/** A well-typed stand-in for an undecodable request, for logs and `verdict` listeners. */
+function placeholderAttempt(r: MalformedRequest): CallAttempt {
+  const base = {
+    method: (typeof r.method === 'string' ? r.method.slice(0, 32) : '') || 'UNKNOWN',
+    source: r.source,
+    ...(r.local ? { local: r.local } : {}),
+    target: {},
+    caller: {},
+    time: r.time,
+    ...(r.adapter ? { adapter: r.adapter } : {}),
+  };
+  return r.protocol === 'sip'
+    ? { protocol: 'sip', ...base, sip: { requestUri: '', hasBody: false } }
+    : {
+        protocol: 'h323',
+        ...base,
+        h323: { callReference: 0, sourceAliases: [], destinationAliases: [], fastStartCount: 0 },
+      };
 }
 
 export interface GuardOptions {
@@ -88,6 +121,12 @@ export interface Guard {
   readonly tarpits: TarpitBudget;
   /** Synchronous, no I/O, never throws: a verdict for one call attempt. */
   judge(attempt: CallAttempt): Verdict;
+  /**
+   * A request the adapter could not decode (malformed SIP, a SETUP whose H.225 is broken). The trust and
+   * known-bad layers still apply (an allowlisted source passes, a banned one is refused); otherwise
+   * `policy.failMode` decides, and the log says which.
+   */
+  judgeMalformed(request: MalformedRequest): Verdict;
   /** Feeds back what the PBX saw; returns the ban it caused, if any. Never throws. */
   report(outcome: Outcome): BanInfo | undefined;
   stats(): GuardStats;
@@ -195,10 +234,23 @@ class GhostGuard implements Guard {
   }
 
   judge(attempt: CallAttempt): Verdict {
+    return this.decide(attempt, undefined);
+  }
+
+  judgeMalformed(request: MalformedRequest): Verdict {
+    if (typeof request !== 'object' || request === null) {
+      return this.decide(null as unknown as CallAttempt, undefined);
+    }
+    const detail = typeof request.detail === 'string' ? request.detail.slice(0, 512) : 'undecodable request';
+    return this.decide(placeholderAttempt(request), detail);
+  }
+
+  /** judge() and judgeMalformed(): evaluation, counters, the log line and the verdict event. */
+  private decide(attempt: CallAttempt, malformed: string | undefined): Verdict {
     this.judged++;
     let verdict: Verdict;
     try {
-      verdict = this.evaluate(attempt);
+      verdict = this.evaluate(attempt, malformed);
     } catch (err) {
       this.internalErrors++;
       verdict = this.failVerdict(GUARD_RULES.internal, `internal error: ${(err as Error)?.message ?? String(err)}`);
@@ -214,7 +266,8 @@ class GhostGuard implements Guard {
     return verdict;
   }
 
-  private evaluate(attempt: CallAttempt): Verdict {
+  /** `malformed`: set for a request the adapter could not decode; only the trust and known-bad layers run. */
+  private evaluate(attempt: CallAttempt, malformed?: string): Verdict {
     const problem = checkAttemptEnvelope(attempt);
     if (problem === undefined) {
       // Fast path for the source scanners hammer: an address spelled canonically (every IPv4 address)
@@ -240,22 +293,10 @@ class GhostGuard implements Guard {
         attempt.method,
       );
 
-    // Layer 2: known bad. A banned source is refused without further work.
+    // Layer 2: known bad (addresses not spelled canonically reach here: IPv6 in capitals, IPv4-mapped…).
     const ban = this.banList.get(ip.text, now);
-    if (ban) {
-      return this.finish(
-        [
-          {
-            rule: GUARD_RULES.banned,
-            detail: `banned until ${new Date(ban.until).toISOString()}: ${ban.reason}`,
-            weight: KNOWN_BAD_WEIGHT,
-          },
-        ],
-        KNOWN_BAD_WEIGHT,
-        attempt.method,
-        ban,
-      );
-    }
+    if (ban) return this.finish([this.bannedReason(ban)], KNOWN_BAD_WEIGHT, attempt.method, ban);
+    if (malformed !== undefined) return this.invalidVerdict(malformed);
     const bodyProblem = checkAttemptBody(attempt);
     if (bodyProblem !== undefined) return this.invalidVerdict(bodyProblem);
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { type Action, GUARD_RULES, parseIp, type Verdict } from '@ghostguard/core';
+import { parseIp } from '@ghostguard/core';
 import { type Call, type GateContext, track } from './context.js';
 import { enforce } from './enforce.js';
 import { type FirstFrame, readFirstFrame } from './first-frame.js';
@@ -94,23 +94,17 @@ function onFirstFrame(ctx: GateContext, call: Call, first: FirstFrame): void {
   }
   if (message.kind === 'undecodable-setup') {
     stats.undecodableSetups++;
-    enforce(ctx, call, failVerdict(ctx, message.detail), undefined, message.callReference, first.raw);
+    // The guard still refuses a banned source and passes an allowlisted one; otherwise its fail mode decides.
+    const verdict = ctx.options.guard.judgeMalformed({
+      protocol: 'h323',
+      method: 'SETUP',
+      source: { ip: call.ip, port: call.port, transport: 'tcp' },
+      time: Date.now(),
+      detail: `undecodable SETUP: ${message.detail}`,
+      adapter: 'h323-gate',
+    });
+    enforce(ctx, call, verdict, undefined, message.callReference, first.raw);
     return;
   }
   enforce(ctx, call, ctx.options.guard.judge(message.attempt), message.attempt, message.callReference, first.raw);
-}
-
-/** The guard's fail mode applied to a SETUP that does not decode (as judge() does for invalid input). */
-function failVerdict(ctx: GateContext, detail: string): Verdict {
-  const { config } = ctx.options.guard;
-  const { failMode, failClosedAction } = config.policy;
-  const monitor = config.mode === 'monitor';
-  const intended: Action = failMode === 'open' ? 'allow' : failClosedAction;
-  return {
-    action: monitor ? 'allow' : intended,
-    intended,
-    score: 0,
-    reasons: [{ rule: GUARD_RULES.invalid, detail: `undecodable SETUP: ${detail} (fail-${failMode})`, weight: 0 }],
-    monitor,
-  };
 }

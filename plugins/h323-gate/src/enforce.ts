@@ -1,4 +1,4 @@
-import type { Action, H323Attempt, Verdict } from '@ghostguard/core';
+import { type Action, GUARD_RULES, type H323Attempt, type Verdict } from '@ghostguard/core';
 import { encodeReleaseComplete, type H225ReleaseOptions, type H225ReplyOptions } from '@ghostguard/core/h323';
 import { type Call, type GateContext, track } from './context.js';
 import type { Release, Upstream } from './options.js';
@@ -41,6 +41,8 @@ export function enforce(
   raw: Buffer,
 ): void {
   const { stats, options } = ctx;
+  // An undecodable SETUP from a source the guard knew nothing about: the fail mode decided (not a ban or the allowlist).
+  const failModeApplied = attempt === undefined && verdict.reasons[0]?.rule === GUARD_RULES.invalid;
   const log = {
     event: 'h323-call',
     source: call.ip,
@@ -52,12 +54,12 @@ export function enforce(
     score: verdict.score,
     rules: verdict.reasons.map((r) => r.rule),
     monitor: verdict.monitor,
-    ...(attempt ? {} : { failMode: options.guard.config.policy.failMode, detail: verdict.reasons[0]?.detail }),
+    ...(failModeApplied ? { failMode: options.guard.config.policy.failMode, detail: verdict.reasons[0]?.detail } : {}),
   };
   const say = (action: Action, fields: Record<string, unknown> = {}, note = ''): void => {
     const line = { ...log, action, ...fields };
     const msg = `${action} H.323 call${note}${verdict.monitor && verdict.intended !== 'allow' ? ` (monitor mode: would ${verdict.intended})` : ''}`;
-    if (attempt) ctx.logger.info(line, msg);
+    if (!failModeApplied) ctx.logger.info(line, attempt ? msg : `${msg}; undecodable SETUP`);
     else ctx.logger.warn(line, `${msg}; undecodable SETUP, fail-${options.guard.config.policy.failMode}`);
   };
   const reply = replyOptionsFor(attempt);

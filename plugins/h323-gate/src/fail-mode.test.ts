@@ -67,4 +67,17 @@ describe('a SETUP that does not decode follows the guard’s fail mode', () => {
     await waitUntil(() => t.room.frameCount() === 1);
     expect(t.log.find('h323-call')[0]).toMatchObject({ action: 'allow', intended: 'drop', monitor: true });
   });
+
+  it('does not let a banned source through on fail-open: the ban still applies', async () => {
+    // The same policy relays an undecodable SETUP from an unknown source (see fail-open above).
+    const t = await startGate(everySetup('drop', { policy: { failMode: 'open' } }));
+    t.guard.bans.add('127.0.0.1', { reason: 'earlier scan' });
+    const caller = await t.call(SETUP_WITH_GARBAGE_UUIE);
+    expect((await caller.closed).bytes).toBe(0);
+    expect(t.room.calls).toHaveLength(0);
+    expect(t.gate.stats()).toMatchObject({ undecodableSetups: 1, dropped: 1, allowed: 0 });
+    const [line] = t.log.find('h323-call');
+    expect(line).toMatchObject({ rules: ['known-bad.banned'] });
+    expect(line).not.toHaveProperty('failMode');
+  });
 });
