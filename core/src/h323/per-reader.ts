@@ -1,5 +1,5 @@
-import { Buffer } from 'node:buffer';
 import { GhostguardError } from '../errors.js';
+import { hex, latin1Text } from './text.js';
 
 /**
  * Bit reader for ASN.1 PER, ALIGNED variant (X.691), over a window of one buffer.
@@ -22,8 +22,6 @@ export class PerReader {
   pos: number;
   /** Bit position just past the window (narrowed while inside an open type). */
   end: number;
-  /** A Buffer view of `buf` (no copy), made on first use, for Node's native latin1 and hex decoding. */
-  private view: Buffer | undefined;
   /** Field names of the path, valid up to `depth` (a fixed array: no push/pop on the hot path). */
   private readonly names: string[] = new Array<string>(PER_MAX_DEPTH).fill('');
   private depth = 0;
@@ -37,7 +35,6 @@ export class PerReader {
   /** Points the reader at a new window and clears the path (decoders reuse one reader). */
   reset(buf: Uint8Array, startByte = 0, endByte = buf.length): this {
     this.buf = buf;
-    this.view = undefined;
     this.pos = startByte * 8;
     this.end = endByte * 8;
     this.depth = 0;
@@ -47,34 +44,18 @@ export class PerReader {
   /** Drops the buffer, so a reused reader does not keep the last message alive. */
   release(): void {
     this.buf = EMPTY;
-    this.view = undefined;
     this.pos = 0;
     this.end = 0;
   }
 
   /** buf[at, at+n) as one char per byte, trailing NULs dropped (C strings sent with their terminator). */
   latin1(at: number, n: number): string {
-    let end = at + n;
-    while (end > at && this.buf[end - 1] === 0) end--;
-    if (end - at < 8) {
-      let s = '';
-      for (let i = at; i < end; i++) s += String.fromCharCode(this.buf[i]!);
-      return s;
-    }
-    return this.textView().toString('latin1', at, end);
+    return latin1Text(this.buf, at, at + n);
   }
 
   /** buf[at, at+n) as lower-case hex. */
   hex(at: number, n: number): string {
-    return this.textView().toString('hex', at, at + n);
-  }
-
-  private textView(): Buffer {
-    if (this.view === undefined) {
-      const b = this.buf;
-      this.view = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-    }
-    return this.view;
+    return hex(this.buf, at, at + n);
   }
 
   /** Pushes a field name on the path; bounded, so nesting cannot run away. */

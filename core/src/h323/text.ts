@@ -1,10 +1,21 @@
+import { Buffer } from 'node:buffer';
 import { MAX_FIELD_LENGTH } from '../attempt.js';
 
-/** Byte and text helpers shared by the Q.931 and H.225 decoders (wire text is short: no Buffer round trip). */
+/** Byte and text helpers shared by the Q.931 and H.225 decoders. */
+
+/**
+ * Wire strings are copied into this scratch buffer and decoded by Node in one step: appending char by
+ * char allocates a new string per char, which was most of the decoders' garbage. Every wire string fits
+ * (the longest, a BMPString of 256 chars or an IA5String of 512, is at most 512 octets).
+ */
+const SCRATCH = Buffer.allocUnsafeSlow(1024);
+/** Below this many chars, appending is as cheap as the native call. */
+const SHORT = 8;
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function hex(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  if (2 * (end - start) >= SHORT) return scratchText(bytes, start, end, 'hex');
   let s = '';
   for (let i = start; i < end; i++) s += HEX[bytes[i]!];
   return s;
@@ -13,22 +24,62 @@ export function hex(bytes: Uint8Array, start = 0, end = bytes.length): string {
 /** One char per byte (IA5 / OCTET STRING text), trailing NULs dropped (C strings sent with their terminator). */
 export function latin1Text(bytes: Uint8Array, start = 0, end = bytes.length): string {
   while (end > start && bytes[end - 1] === 0) end--;
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
-  return s;
+  if (end - start < SHORT) {
+    let s = '';
+    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]!);
+    return s;
+  }
+  return scratchText(bytes, start, end, 'latin1');
 }
 
 /** BMPString: big-endian UTF-16 code units in bytes[start, end); trailing NULs dropped. */
 export function bmpText(bytes: Uint8Array, start = 0, end = bytes.length): string {
   end = start + ((end - start) & ~1);
   while (end - start >= 2 && bytes[end - 2] === 0 && bytes[end - 1] === 0) end -= 2;
+  const n = end - start;
+  if (n > SCRATCH.length) return bmpTextSlow(bytes, start, end);
+  // Byte-swapped to little-endian: Node's utf16le decoding keeps every code unit, lone surrogates included.
+  for (let i = 0; i < n; i += 2) {
+    SCRATCH[i] = bytes[start + i + 1]!;
+    SCRATCH[i + 1] = bytes[start + i]!;
+  }
+  return SCRATCH.toString('utf16le', 0, n);
+}
+
+function bmpTextSlow(bytes: Uint8Array, start: number, end: number): string {
   let s = '';
   for (let i = start; i < end; i += 2) s += String.fromCharCode((bytes[i]! << 8) | bytes[i + 1]!);
   return s;
 }
 
+/** bytes[start, end) decoded by Node through the scratch buffer (no view of `bytes` made). */
+function scratchText(bytes: Uint8Array, start: number, end: number, encoding: 'hex' | 'latin1'): string {
+  const n = end - start;
+  if (n > SCRATCH.length) {
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding, start, end);
+  }
+  for (let i = 0; i < n; i++) SCRATCH[i] = bytes[start + i]!;
+  return SCRATCH.toString(encoding, 0, n);
+}
+
 export function ipv4Text(b: Uint8Array, at = 0): string {
-  return `${b[at]}.${b[at + 1]}.${b[at + 2]}.${b[at + 3]}`;
+  let n = 0;
+  for (let i = 0; i < 4; i++) {
+    if (i > 0) SCRATCH[n++] = DOT;
+    n = writeDecimalOctet(b[at + i]!, n);
+  }
+  return SCRATCH.toString('latin1', 0, n);
+}
+
+const DOT = 0x2e;
+const ZERO = 0x30;
+
+function writeDecimalOctet(v: number, n: number): number {
+  let at = n;
+  if (v >= 100) SCRATCH[at++] = ZERO + Math.floor(v / 100);
+  if (v >= 10) SCRATCH[at++] = ZERO + (Math.floor(v / 10) % 10);
+  SCRATCH[at++] = ZERO + (v % 10);
+  return at;
 }
 
 /**
@@ -52,17 +103,32 @@ export function ipv6Text(b: Uint8Array, at = 0): string {
     }
   }
   if (bestLen < 2) bestStart = -1;
-  let s = '';
+  // Written as ASCII into the scratch buffer: one string instead of one per group and separator.
+  let n = 0;
   for (let g = 0; g < 8; g++) {
     if (g === bestStart) {
-      s += g === 0 ? '::' : ':';
+      if (g === 0) SCRATCH[n++] = COLON;
+      SCRATCH[n++] = COLON;
       g += bestLen - 1;
       continue;
     }
-    s += ((b[at + 2 * g]! << 8) | b[at + 2 * g + 1]!).toString(16);
-    if (g < 7) s += ':';
+    n = writeHexGroup((b[at + 2 * g]! << 8) | b[at + 2 * g + 1]!, n);
+    if (g < 7) SCRATCH[n++] = COLON;
   }
-  return s;
+  return SCRATCH.toString('latin1', 0, n);
+}
+
+const COLON = 0x3a;
+const HEX_DIGITS = '0123456789abcdef';
+
+/** `v` (0..0xffff) in lower-case hex without leading zeros at SCRATCH[n]; returns the index past it. */
+function writeHexGroup(v: number, n: number): number {
+  let at = n;
+  for (let shift = 12; shift > 0; shift -= 4) {
+    if (v >> shift !== 0) SCRATCH[at++] = HEX_DIGITS.charCodeAt((v >> shift) & 15);
+  }
+  SCRATCH[at++] = HEX_DIGITS.charCodeAt(v & 15);
+  return at;
 }
 
 /** Cuts to `max` UTF-16 units without splitting a surrogate pair. */

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { H323AttemptSchema } from '../attempt.js';
 import { GhostguardError } from '../errors.js';
-import { decodeH323UserInformation } from './h225-decode.js';
+import { decodeH323UserInformation, decodeUserInformationAt } from './h225-decode.js';
 import { encodeAlerting, encodeSetup, type H323SetupSpec } from './messages.js';
 import { decodeQ931 } from './q931.js';
+import { type H323SetupShapeName, setupShapeSpec } from './setup-shapes.js';
 import { recordedSetup } from './test-support/ooh323-call.js';
+import { ALL_KINDS_SETUP } from './test-support/setup-specs.js';
 import { decodeSetupAttempt, type H323AttemptContext, setupToAttempt } from './to-attempt.js';
 
 const ctx: H323AttemptContext = {
@@ -190,5 +192,68 @@ describe('decodeSetupAttempt', () => {
     cut[uuStart - 3] = 0;
     cut[uuStart - 2] = 58;
     expect(decodeError(() => decodeSetupAttempt(cut, ctx)).offset).toBe(uuStart + 55);
+  });
+});
+
+describe('decodeSetupAttempt (decodes for the attempt only) against the full decoders', () => {
+  const shapes: H323SetupShapeName[] = [
+    'metasploit-h323-version',
+    'room',
+    'toll-fraud',
+    'ip-only-destination',
+    'ipv6',
+    'cisco-openh323',
+  ];
+  const payloads: Array<[string, Uint8Array]> = [
+    ['recorded chan_ooh323 SETUP', recordedSetup()],
+    ['every alias kind', encodeSetup(ALL_KINDS_SETUP).subarray(4)],
+    ...shapes.flatMap((shape) =>
+      [1, 2, 3].map((seed): [string, Uint8Array] => [
+        `${shape} seed ${seed}`,
+        encodeSetup(setupShapeSpec({ shape, seed })).subarray(4),
+      ]),
+    ),
+  ];
+
+  it.each(payloads)('%s: the same attempt as setupToAttempt of the full decode', (_, payload) => {
+    const q931 = decodeQ931(payload);
+    const uu = q931.userUser!;
+    const full = setupToAttempt(q931, decodeH323UserInformation(uu.data.slice()), ctx);
+    expect(decodeSetupAttempt(payload, ctx)).toStrictEqual(full);
+  });
+
+  it('decodes or fails like the full decoders for every single-byte change of those SETUPs', () => {
+    const outcome = (run: () => unknown): unknown => {
+      try {
+        return run();
+      } catch (err) {
+        return err instanceof GhostguardError ? `${err.code} ${err.message} @${err.offset}` : err;
+      }
+    };
+    for (const [, original] of payloads) {
+      for (let at = 0; at < original.length; at++) {
+        for (const x of [0x01, 0x80, 0xff]) {
+          const p = original.slice();
+          p[at]! ^= x;
+          const full = outcome(() => {
+            const q931 = decodeQ931(p);
+            const uu = q931.userUser;
+            const uuie =
+              uu?.protocolDiscriminator === 5
+                ? decodeUserInformationAt(p, uu.offset, uu.offset + uu.data.length)
+                : undefined;
+            return setupToAttempt(q931, uuie, ctx);
+          });
+          expect(outcome(() => decodeSetupAttempt(p, ctx))).toStrictEqual(full);
+        }
+      }
+    }
+  });
+
+  it('leaves the full decoders reading conferenceId afterwards', () => {
+    const payload = encodeSetup(ALL_KINDS_SETUP).subarray(4);
+    decodeSetupAttempt(payload, ctx);
+    const uu = decodeQ931(payload).userUser!;
+    expect(decodeH323UserInformation(uu.data).setup?.conferenceId).toMatch(/^[0-9a-f]{32}$/);
   });
 });

@@ -39,7 +39,7 @@ export function decodeSetupAttempt(tpktPayload: Uint8Array, ctx: H323AttemptCont
   const uu = q931.userUser;
   const uuie =
     uu !== undefined && uu.protocolDiscriminator === H225_USER_USER
-      ? decodeUserInformationAt(tpktPayload, uu.offset, uu.offset + uu.data.length)
+      ? decodeUserInformationAt(tpktPayload, uu.offset, uu.offset + uu.data.length, true)
       : undefined;
   return setupToAttempt(q931, uuie, ctx);
 }
