@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GhostguardError } from '../errors.js';
+import type { GhostguardError } from '../errors.js';
+import { typedError } from '../test-support/typed-error.js';
 import { decodeH323UserInformation } from './h225-decode.js';
 import { writeCallIdentifier, writeEndpointType, writeProtocolIdentifier } from './h225-encode.js';
 import type { H225UserInformation } from './h225-types.js';
@@ -25,15 +26,7 @@ function uuOf(payload: Uint8Array): Uint8Array {
 
 const decodeFrame = (frame: Uint8Array): H225UserInformation => decodeH323UserInformation(uuOf(frame.subarray(4)));
 
-function decodeError(input: Uint8Array): GhostguardError {
-  try {
-    decodeH323UserInformation(input);
-  } catch (err) {
-    if (err instanceof GhostguardError) return err;
-    throw err;
-  }
-  throw new Error('expected a GhostguardError');
-}
+const decodeError = (input: Uint8Array): GhostguardError => typedError(() => decodeH323UserInformation(input));
 
 describe('decodeH323UserInformation: the recorded chan_ooh323 call', () => {
   it('decodes the SETUP field by field (as in ooh323-setup.tshark-V.txt)', () => {

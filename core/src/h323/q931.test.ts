@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { GhostguardError } from '../errors.js';
+import type { GhostguardError } from '../errors.js';
+import { typedError } from '../test-support/typed-error.js';
 import { decodeQ931 } from './q931.js';
 import { recordedOoh323Messages, recordedSetup } from './test-support/ooh323-call.js';
 
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
 
-function decodeError(input: Uint8Array): GhostguardError {
-  try {
-    decodeQ931(input);
-  } catch (err) {
-    if (err instanceof GhostguardError) return err;
-    throw err;
-  }
-  throw new Error('expected a GhostguardError');
-}
+const decodeError = (input: Uint8Array): GhostguardError => typedError(() => decodeQ931(input));
 
 describe('decodeQ931', () => {
   it('reads the recorded chan_ooh323 SETUP (values as tshark shows them)', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { H323AttemptSchema } from '../attempt.js';
 import { GhostguardError } from '../errors.js';
+import { typedError } from '../test-support/typed-error.js';
 import { decodeH323UserInformation, decodeUserInformationAt } from './h225-decode.js';
 import { encodeAlerting, encodeSetup, type H323SetupSpec } from './messages.js';
 import { decodeQ931 } from './q931.js';
@@ -21,16 +22,6 @@ function attemptOf(spec: H323SetupSpec) {
   const checked = H323AttemptSchema.safeParse(a);
   expect(checked.success, checked.error?.message).toBe(true);
   return a;
-}
-
-function decodeError(run: () => unknown): GhostguardError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof GhostguardError) return err;
-    throw err;
-  }
-  throw new Error('expected a GhostguardError');
 }
 
 describe('decodeSetupAttempt', () => {
@@ -170,13 +161,13 @@ describe('decodeSetupAttempt', () => {
 
   it('refuses anything but a SETUP, and a SETUP carrying another UUIE', () => {
     const alerting = encodeAlerting(5).subarray(4);
-    const err = decodeError(() => decodeSetupAttempt(alerting, ctx));
+    const err = typedError(() => decodeSetupAttempt(alerting, ctx));
     expect(err.code).toBe('GG_H323_DECODE');
     expect(err.offset).toBe(4);
     expect(err.message).toMatch(/0x01 \(Alerting\) is not a SETUP/);
     const setupQ931 = decodeQ931(recordedSetup());
     const otherUuie = decodeH323UserInformation(decodeQ931(alerting).userUser!.data);
-    expect(decodeError(() => setupToAttempt(setupQ931, otherUuie, ctx)).message).toMatch(
+    expect(typedError(() => setupToAttempt(setupQ931, otherUuie, ctx)).message).toMatch(
       /carries an H\.225 alerting UUIE/,
     );
   });
@@ -184,14 +175,14 @@ describe('decodeSetupAttempt', () => {
   it('gives H.225 error offsets in the TPKT payload', () => {
     const payload = recordedSetup();
     const uuStart = decodeQ931(payload).userUser!.offset;
-    const err = decodeError(() => decodeSetupAttempt(payload.subarray(0, uuStart + 57), ctx));
+    const err = typedError(() => decodeSetupAttempt(payload.subarray(0, uuStart + 57), ctx));
     // The User-User IE length now overruns: Q.931 refuses first, at the IE.
     expect(err.message).toMatch(/Q\.931 IE 0x7e/);
     // With the IE length fixed up, the H.225 decoder reports where productId starts, in payload offsets.
     const cut = payload.slice(0, uuStart + 57);
     cut[uuStart - 3] = 0;
     cut[uuStart - 2] = 58;
-    expect(decodeError(() => decodeSetupAttempt(cut, ctx)).offset).toBe(uuStart + 55);
+    expect(typedError(() => decodeSetupAttempt(cut, ctx)).offset).toBe(uuStart + 55);
   });
 });
 

@@ -1,32 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { GhostguardError } from '../errors.js';
+import { concatBytes, typedError } from '../test-support/typed-error.js';
 import { encodeTpkt, TPKT_MAX_PAYLOAD_BYTES, TpktFramer } from './tpkt.js';
 
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 const hex = (frames: Uint8Array[]) => frames.map((f) => Buffer.from(f).toString('hex'));
-
-function framingError(run: () => unknown): GhostguardError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof GhostguardError) return err;
-    throw err;
-  }
-  throw new Error('expected a GhostguardError');
-}
 
 const a = Uint8Array.of(0x08, 0x02, 0x00, 0x2b, 0x05, 0xaa);
 const b = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
 const keepAlive = Uint8Array.of(3, 0, 0, 4);
-const stream = concat(encodeTpkt(a), keepAlive, encodeTpkt(b));
+const stream = concatBytes(encodeTpkt(a), keepAlive, encodeTpkt(b));
 
 describe('TpktFramer', () => {
   it('returns both payloads (and skips the empty keep-alive) whatever byte boundary splits the stream', () => {
@@ -58,11 +39,11 @@ describe('TpktFramer', () => {
   });
 
   it('refuses a stream that is not TPKT (TLS hello, HTTP) at the first header', () => {
-    const tls = framingError(() => new TpktFramer().push(Uint8Array.of(0x16, 0x03, 0x01, 0x02, 0x00)));
+    const tls = typedError(() => new TpktFramer().push(Uint8Array.of(0x16, 0x03, 0x01, 0x02, 0x00)));
     expect(tls.code).toBe('GG_H323_DECODE');
     expect(tls.offset).toBe(0);
     expect(tls.message).toMatch(/version 22 is not 3/);
-    expect(framingError(() => new TpktFramer().push(new TextEncoder().encode('GET / HTTP/1.0\r\n'))).code).toBe(
+    expect(typedError(() => new TpktFramer().push(new TextEncoder().encode('GET / HTTP/1.0\r\n'))).code).toBe(
       'GG_H323_DECODE',
     );
   });
@@ -70,16 +51,16 @@ describe('TpktFramer', () => {
   it('refuses a reserved octet other than 0 and a length shorter than the header, with offsets', () => {
     const framer = new TpktFramer();
     framer.push(encodeTpkt(a));
-    const reserved = framingError(() => framer.push(Uint8Array.of(3, 1, 0, 10)));
+    const reserved = typedError(() => framer.push(Uint8Array.of(3, 1, 0, 10)));
     expect(reserved.offset).toBe(4 + a.length + 1);
-    const short = framingError(() => new TpktFramer().push(Uint8Array.of(3, 0, 0, 3)));
+    const short = typedError(() => new TpktFramer().push(Uint8Array.of(3, 0, 0, 3)));
     expect(short.code).toBe('GG_H323_DECODE');
     expect(short.offset).toBe(2);
   });
 
   it('refuses a frame over the cap from its header alone, before buffering its payload', () => {
     const framer = new TpktFramer({ maxFrameBytes: 100 });
-    const err = framingError(() => framer.push(Uint8Array.of(3, 0, 0, 105)));
+    const err = typedError(() => framer.push(Uint8Array.of(3, 0, 0, 105)));
     expect(err.code).toBe('GG_H323_TOO_LARGE');
     expect(err.offset).toBe(2);
     expect(framer.bufferedBytes).toBe(0);
@@ -90,14 +71,14 @@ describe('TpktFramer', () => {
 
   it('caps the buffer at the largest TPKT even for a cap above it', () => {
     const framer = new TpktFramer({ maxFrameBytes: 10_000_000 });
-    const frames = framer.push(concat(Uint8Array.of(3, 0, 0xff, 0xff), new Uint8Array(TPKT_MAX_PAYLOAD_BYTES)));
+    const frames = framer.push(concatBytes(Uint8Array.of(3, 0, 0xff, 0xff), new Uint8Array(TPKT_MAX_PAYLOAD_BYTES)));
     expect(frames[0]?.length).toBe(TPKT_MAX_PAYLOAD_BYTES);
   });
 
   it('stays failed after an error until reset()', () => {
     const framer = new TpktFramer();
-    const first = framingError(() => framer.push(Uint8Array.of(4, 0, 0, 8)));
-    expect(framingError(() => framer.push(encodeTpkt(a)))).toBe(first);
+    const first = typedError(() => framer.push(Uint8Array.of(4, 0, 0, 8)));
+    expect(typedError(() => framer.push(encodeTpkt(a)))).toBe(first);
     framer.reset();
     expect(hex(framer.push(encodeTpkt(a)))).toEqual(hex([a]));
   });

@@ -2,20 +2,12 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GhostguardError } from '../errors.js';
+import { concatBytes, typedError } from '../test-support/typed-error.js';
 import { SipStreamFramer } from './framer.js';
 import { parseSipMessage } from './message.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./__fixtures__/${name}`, import.meta.url)));
 const enc = (s: string) => new TextEncoder().encode(s);
-const concat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
 
 // Compared as latin1 text: byte-exact, and far faster for vitest than Uint8Array equality.
 const asText = (messages: Uint8Array[]) => messages.map((m) => Buffer.from(m).toString('latin1'));
@@ -23,18 +15,8 @@ const asText = (messages: Uint8Array[]) => messages.map((m) => Buffer.from(m).to
 // An INVITE with an 88-byte SDP body, then a body-less REGISTER.
 const invite = fixture('room-invite-sdp.sip');
 const register = fixture('svwar-register.sip');
-const stream = concat(invite, register);
+const stream = concatBytes(invite, register);
 const inviteThenRegister = asText([invite, register]);
-
-function framingError(run: () => unknown): GhostguardError {
-  try {
-    run();
-  } catch (err) {
-    if (err instanceof GhostguardError) return err;
-    throw err;
-  }
-  throw new Error('expected a GhostguardError');
-}
 
 describe('SipStreamFramer', () => {
   it('returns both messages whatever byte boundary splits the stream', () => {
@@ -55,21 +37,21 @@ describe('SipStreamFramer', () => {
 
   it('returns several messages from one chunk', () => {
     const framer = new SipStreamFramer();
-    expect(framer.push(concat(register, invite, register))).toEqual([register, invite, register]);
+    expect(framer.push(concatBytes(register, invite, register))).toEqual([register, invite, register]);
   });
 
   it('skips keep-alive CRLFs before, between and after messages', () => {
     const framer = new SipStreamFramer();
     const ping = enc('\r\n\r\n');
     const pong = enc('\r\n');
-    expect(framer.push(concat(ping, invite, pong, ping, register, ping))).toEqual([invite, register]);
+    expect(framer.push(concatBytes(ping, invite, pong, ping, register, ping))).toEqual([invite, register]);
     expect(framer.bufferedBytes).toBe(0);
     expect(framer.push(ping)).toEqual([]);
   });
 
   it('reads a head without Content-Length as a message without body', () => {
     const noLength = enc('OPTIONS sip:a@b SIP/2.0\r\nCall-ID: 1\r\n\r\n');
-    expect(new SipStreamFramer().push(concat(noLength, register))).toEqual([noLength, register]);
+    expect(new SipStreamFramer().push(concatBytes(noLength, register))).toEqual([noLength, register]);
   });
 
   it('frames bare-LF heads and compact Content-Length', () => {
@@ -97,7 +79,7 @@ describe('SipStreamFramer', () => {
   });
 
   it('handles a chunk far larger than the cap when it holds small messages', () => {
-    const many = concat(...Array.from({ length: 400 }, () => register));
+    const many = concatBytes(...Array.from({ length: 400 }, () => register));
     expect(many.length).toBeGreaterThan(64 * 1024 * 2);
     expect(new SipStreamFramer().push(many)).toHaveLength(400);
   });
@@ -137,7 +119,7 @@ describe('SipStreamFramer limits', () => {
 
   it('throws GG_SIP_TOO_LARGE as soon as Content-Length promises more than the cap', () => {
     const framer = new SipStreamFramer();
-    const error = framingError(() => framer.push(enc(`MESSAGE sip:a@b SIP/2.0\r\nContent-Length: ${2 ** 53}\r\n\r\n`)));
+    const error = typedError(() => framer.push(enc(`MESSAGE sip:a@b SIP/2.0\r\nContent-Length: ${2 ** 53}\r\n\r\n`)));
     expect(error.code).toBe('GG_SIP_TOO_LARGE');
     expect(error.offset).toBe(0);
     expect(framer.bufferedBytes).toBe(0);
@@ -146,14 +128,14 @@ describe('SipStreamFramer limits', () => {
   it('throws GG_SIP_PARSE with the stream offset for an unreadable Content-Length', () => {
     const framer = new SipStreamFramer();
     framer.push(register);
-    const error = framingError(() => framer.push(enc('MESSAGE sip:a@b SIP/2.0\r\nContent-Length: ten\r\n\r\n')));
+    const error = typedError(() => framer.push(enc('MESSAGE sip:a@b SIP/2.0\r\nContent-Length: ten\r\n\r\n')));
     expect(error).toMatchObject({ code: 'GG_SIP_PARSE', offset: register.length + 25 });
   });
 
   it('stays unusable after an error, rethrowing it, until reset()', () => {
     const framer = new SipStreamFramer({ maxBufferedBytes: 64 });
-    const first = framingError(() => framer.push(new Uint8Array(100).fill(0x41)));
-    expect(framingError(() => framer.push(register))).toBe(first);
+    const first = typedError(() => framer.push(new Uint8Array(100).fill(0x41)));
+    expect(typedError(() => framer.push(register))).toBe(first);
     framer.reset();
     expect(new SipStreamFramer().push(enc('OPTIONS sip:a SIP/2.0\r\n\r\n'))).toHaveLength(1);
     expect(framer.push(enc('OPTIONS sip:a SIP/2.0\r\n\r\n'))).toHaveLength(1);
