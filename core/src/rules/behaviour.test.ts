@@ -87,3 +87,34 @@ describe('behaviour', () => {
     expect(b.sources.evicted).toBeGreaterThan(0);
   });
 });
+
+describe('behaviour: sources seen once', () => {
+  it('keeps a lone first attempt as a bare window index, and counts it when the source comes back', () => {
+    const b = rules({ behaviour: { ratePerSource: 1 } });
+    expect(step(b, '198.51.100.90', T0, { user: 'room-1', known: true })).not.toContain('behaviour.rate');
+    expect(typeof b.sources.peek(parseIp('198.51.100.90')!.v4 | 0)).toBe('number');
+    // the second attempt sees two: the first was remembered
+    expect(step(b, '198.51.100.90', T0 + 10, { user: 'room-1', known: true })).toContain('behaviour.rate');
+    expect(typeof b.sources.peek(parseIp('198.51.100.90')!.v4 | 0)).toBe('object');
+  });
+
+  it('carries a lone first attempt into the next window like a full record would', () => {
+    const b = rules({ behaviour: { ratePerSource: 1.5, window: '10s' } });
+    step(b, '198.51.100.91', T0, { user: 'room-1', known: true });
+    // 1 s into the next window: 1 + 1 × 0.9 of the previous window = 1.9 > 1.5
+    expect(step(b, '198.51.100.91', T0 + 11_000, { user: 'room-1', known: true })).toContain('behaviour.rate');
+  });
+
+  it('creates a full record at once when the first attempt has something to remember', () => {
+    const b = rules();
+    step(b, '198.51.100.92', T0, { user: '4711', known: false });
+    expect(typeof b.sources.peek(parseIp('198.51.100.92')!.v4 | 0)).toBe('object');
+    const fresh = rules();
+    fresh.recordFailure(parseIp('198.51.100.93')!, T0, undefined);
+    expect(step(fresh, '198.51.100.93', T0 + 1, { user: 'room-1', known: true })).not.toContain('behaviour.failures');
+    expect(fresh.describe(parseIp('198.51.100.93')!, T0 + 2)).toMatchObject({
+      attemptsInWindow: 1,
+      failuresInWindow: 1,
+    });
+  });
+});

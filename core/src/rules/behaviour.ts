@@ -34,9 +34,8 @@ export interface SourceDescription {
   trustedUntil?: number;
 }
 
-function newActivity(t: number, window: number): Activity {
-  return new Activity(t, window);
-}
+type ActivityEntry = Activity | number;
+type ActivityMap = BoundedMap<number | string, ActivityEntry>;
 
 const TRAILING_NUMBER = /(\d{1,9})$/;
 
@@ -46,9 +45,13 @@ const TRAILING_NUMBER = /(\d{1,9})$/;
  * Memory is bounded by `maxSources` for each of the two maps, whatever the number of sources.
  */
 export class BehaviourRules {
-  /** Keyed by the IPv4 address as a number, or the canonical IPv6 text (no string building for IPv4). */
-  readonly sources: BoundedMap<number | string, Activity>;
-  readonly prefixes: BoundedMap<number | string, Activity>;
+  /**
+   * Keyed by the IPv4 address as a number, or the canonical IPv6 text (no string building for IPv4). A source
+   * or prefix seen once, with nothing else to remember, is stored as the bare index of that attempt's window
+   * (a small integer, no object): most sources of a sweep or a flood of fresh addresses never come back.
+   */
+  readonly sources: BoundedMap<number | string, ActivityEntry>;
+  readonly prefixes: BoundedMap<number | string, ActivityEntry>;
   private readonly w: Record<BehaviourRule, number | undefined>;
   private readonly b: GhostguardConfig['behaviour'];
   private readonly targetCap: number;
@@ -71,11 +74,34 @@ export class BehaviourRules {
     return now - this.epoch;
   }
 
-  private activity(map: BoundedMap<number | string, Activity>, key: number | string, t: number): Activity {
+  /**
+   * The record for `key` at time `t`, rolled to t's window. A key never seen before gets no record when
+   * `lone` is allowed: it is stored as its window index and `undefined` is returned (a lone first attempt).
+   */
+  private touch(map: ActivityMap, key: number | string, t: number, lone: boolean): Activity | undefined {
     const window = this.b.window;
-    const a = map.getOrCreate(key, newActivity, t, window);
-    a.roll(t, window);
-    return a;
+    const entry = map.get(key);
+    if (entry === undefined) {
+      if (lone) {
+        map.insertAbsent(key, Math.floor(t / window));
+        return undefined;
+      }
+      const a = new Activity(t, window);
+      map.insertAbsent(key, a);
+      return a;
+    }
+    if (typeof entry === 'number') {
+      const a = Activity.afterFirstAttempt(entry, window);
+      a.roll(t, window);
+      map.set(key, a);
+      return a;
+    }
+    entry.roll(t, window);
+    return entry;
+  }
+
+  private activity(map: ActivityMap, key: number | string, t: number): Activity {
+    return this.touch(map, key, t, false)!;
   }
 
   /** IPv4 as a signed 32-bit integer (a small integer in V8, no boxing), IPv6 as canonical text. */
@@ -89,10 +115,12 @@ export class BehaviourRules {
 
   /** What a source did in the current window (for explain); reads without touching recency. */
   describe(ip: ParsedIp, now: number): SourceDescription | undefined {
-    const act = this.sources.peek(this.sourceKey(ip));
-    if (act === undefined) return undefined;
+    const entry = this.sources.peek(this.sourceKey(ip));
+    if (entry === undefined) return undefined;
     const t = this.rel(now);
     const w = this.b.window;
+    const act = typeof entry === 'number' ? Activity.afterFirstAttempt(entry, w) : entry;
+    if (typeof entry === 'number') act.roll(t, w);
     const out: SourceDescription = {
       attemptsInWindow: Math.round(act.attemptRate(t, w)),
       distinctUnknownTargets: Math.round(act.distinctEstimate(t, w)),
@@ -106,20 +134,20 @@ export class BehaviourRules {
   evaluate(ip: ParsedIp, time: number, target: TargetObservation, out: Reason[]): void {
     const window = this.b.window;
     const now = this.rel(time);
-    const src = this.activity(this.sources, this.sourceKey(ip), now);
-    const pfx = this.activity(this.prefixes, this.prefixKeyOf(ip), now);
-    src.attempts++;
-    pfx.attempts++;
-
     // Only targets not known to exist count towards enumeration: a bridge dialling 30 real rooms is not a sweep.
     const counts = target.user !== undefined && target.known !== true;
+    // undefined: this is the key's lone first attempt (one attempt, nothing else known), stored without an object.
+    const src = this.touch(this.sources, this.sourceKey(ip), now, !counts);
+    const pfx = this.touch(this.prefixes, this.prefixKeyOf(ip), now, !counts);
+    if (src) src.attempts++;
+    if (pfx) pfx.attempts++;
     if (counts) {
       const h = hashString(target.user!);
-      src.addTarget(h, this.targetCap);
-      pfx.addTarget(h, this.targetCap);
+      src!.addTarget(h, this.targetCap);
+      pfx!.addTarget(h, this.targetCap);
     }
 
-    const rate = src.attemptRate(now, window);
+    const rate = src ? src.attemptRate(now, window) : 1;
     if (rate > this.b.ratePerSource * 5 && this.w.flood !== undefined) {
       out.push({
         rule: BEHAVIOUR_RULES.flood.id,
@@ -133,7 +161,7 @@ export class BehaviourRules {
         weight: this.w.rate,
       });
     }
-    const prefixRate = pfx.attemptRate(now, window);
+    const prefixRate = pfx ? pfx.attemptRate(now, window) : 1;
     if (prefixRate > this.b.ratePerPrefix && this.w.prefixRate !== undefined) {
       out.push({
         rule: BEHAVIOUR_RULES.prefixRate.id,
@@ -143,7 +171,7 @@ export class BehaviourRules {
     }
 
     const threshold = target.known === undefined ? this.b.distinctTargetsBlind : this.b.distinctUnknownTargets;
-    const distinct = src.distinctEstimate(now, window);
+    const distinct = src ? src.distinctEstimate(now, window) : 0;
     if (distinct >= threshold && this.w.enumeration !== undefined) {
       out.push({
         rule: BEHAVIOUR_RULES.enumeration.id,
@@ -151,7 +179,7 @@ export class BehaviourRules {
         weight: this.w.enumeration,
       });
     } else {
-      const prefixDistinct = pfx.distinctEstimate(now, window);
+      const prefixDistinct = pfx ? pfx.distinctEstimate(now, window) : 0;
       if (prefixDistinct >= threshold && this.w.prefixEnumeration !== undefined) {
         out.push({
           rule: BEHAVIOUR_RULES.prefixEnumeration.id,
@@ -164,7 +192,7 @@ export class BehaviourRules {
     if (counts && this.w.sequential !== undefined) {
       const m = TRAILING_NUMBER.exec(target.user!);
       if (m) {
-        const run = src.observeNumber(Number(m[1]));
+        const run = src!.observeNumber(Number(m[1]));
         if (run >= this.b.sequentialRun) {
           out.push({
             rule: BEHAVIOUR_RULES.sequential.id,
@@ -175,7 +203,7 @@ export class BehaviourRules {
       }
     }
 
-    const failures = Math.max(src.failureCount(now, window), pfx.failureCount(now, window) / 4);
+    const failures = Math.max(src ? src.failureCount(now, window) : 0, pfx ? pfx.failureCount(now, window) / 4 : 0);
     if (failures >= this.b.failures && this.w.failures !== undefined) {
       out.push({
         rule: BEHAVIOUR_RULES.failures.id,
@@ -183,7 +211,7 @@ export class BehaviourRules {
         weight: this.w.failures,
       });
     }
-    if (src.trustedUntilSec * 1000 > now && this.w.earnedTrust !== undefined) {
+    if (src && src.trustedUntilSec * 1000 > now && this.w.earnedTrust !== undefined) {
       out.push({
         rule: BEHAVIOUR_RULES.earnedTrust.id,
         detail: 'this source completed a call recently',

@@ -20,6 +20,16 @@ export class Activity {
     this.windowIndex = Math.floor(t / window);
   }
 
+  /**
+   * The record of a source whose only attempt so far was in window `firstIndex` (kept in the map as that
+   * bare number until now), as if it had been created then: its first attempt is counted.
+   */
+  static afterFirstAttempt(firstIndex: number, window: number): Activity {
+    const a = new Activity(firstIndex * window, window);
+    a.attempts = 1;
+    return a;
+  }
+
   /** Moves to the window containing `t` when it is past the current one. */
   roll(t: number, window: number): void {
     const index = Math.floor(t / window);

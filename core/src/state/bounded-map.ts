@@ -31,18 +31,9 @@ export class BoundedMap<K, V> {
     return o;
   }
 
-  /**
-   * The entry for `key`, created by `create(a, b)` on a miss: one lookup per generation, one insert.
-   * The factory takes its inputs as arguments so hot callers pass a static function, not a new closure.
-   */
-  getOrCreate<A, B>(key: K, create: (a: A, b: B) => V, a: A, b: B): V {
-    const v = this.young.get(key);
-    if (v !== undefined) return v;
-    let o = this.old.get(key);
-    if (o !== undefined) this.old.delete(key);
-    else o = create(a, b);
-    this.insertYoung(key, o);
-    return o;
+  /** Inserts `key`, which the caller has just seen missing from get(): skips the lookups set() makes. */
+  insertAbsent(key: K, value: V): void {
+    this.insertYoung(key, value);
   }
 
   /** Reads without promoting (for inspection). */
