@@ -215,13 +215,16 @@ export function latency(): Omit<ScenarioResult, 'seconds' | 'scenario'> {
 // 4. Heap per tracked source
 
 /** Judges `count` attempts from never-seen sources, building each just before its judge call. */
-function feed(guard: Guard, gen: SourceGen, clock: SimClock, count: number): void {
+/** `count` never-seen sources, each judged `visits` times in a row (a source seen once is stored without an object). */
+function feed(guard: Guard, gen: SourceGen, clock: SimClock, count: number, visits = 1): void {
   const templates = legitTemplates();
   let acc = 0;
   for (let i = 0; i < count; i++) {
     const tpl = templates[i % templates.length]!;
-    acc += guard.judge({ ...tpl, source: { ip: gen.next(), port: 5060, transport: 'udp' }, time: clock.tick() }).reasons
-      .length;
+    const ip = gen.next();
+    for (let v = 0; v < visits; v++) {
+      acc += guard.judge({ ...tpl, source: { ip, port: 5060, transport: 'udp' }, time: clock.tick() }).reasons.length;
+    }
   }
   sink.n += acc;
 }
@@ -250,7 +253,24 @@ export function heap(): Omit<ScenarioResult, 'seconds' | 'scenario'> {
       value: (after - before) / MB,
       unit: 'MB',
       goal: { kind: 'max', value: 300 },
-      note: `${((after - before) / 1_000_000).toFixed(0)} bytes per source (source + /24 or /64 prefix entry)`,
+      note: `${((after - before) / 1_000_000).toFixed(0)} bytes per source (source + /24 or /64 prefix entry), each source seen once`,
+    });
+    guard.close();
+  }
+  {
+    // The same with every source coming back once: each then holds a full activity record.
+    const clock = new SimClock();
+    const guard = createGuard(benchConfig(1_100_000), { now: clock.now });
+    const gen = new SourceGen(10);
+    const before = heapUsed();
+    feed(guard, gen, clock, 1_000_000, 2);
+    const after = heapUsed();
+    rows.push({
+      name: 'heap for 1M distinct sources, each seen twice (cap 1.1M)',
+      value: (after - before) / MB,
+      unit: 'MB',
+      goal: { kind: 'max', value: 300 },
+      note: `${((after - before) / 1_000_000).toFixed(0)} bytes per source with full records`,
     });
     guard.close();
   }
