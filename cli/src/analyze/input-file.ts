@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { GhostguardError } from '@ghostguard/core';
-import { captureRecords, isCapture } from './capture-input.js';
+import { captureFormatOf } from '../capture/index.js';
+import { captureRecords } from './capture-input.js';
 import { jsonLinesRecords } from './jsonl-input.js';
 import type { InputRecord } from './records.js';
 import { sipTextRecords } from './sip-text-input.js';
@@ -11,7 +12,7 @@ export type InputFormat = 'capture' | 'jsonl' | 'sip-text';
 const MAX_INPUT_BYTES = 512 * 1024 * 1024;
 
 export function detectFormat(bytes: Uint8Array): InputFormat {
-  if (isCapture(bytes)) return 'capture';
+  if (captureFormatOf(bytes) !== undefined) return 'capture';
   const head = Buffer.from(bytes.subarray(0, 64)).toString('utf8').trimStart();
   return head.startsWith('{') ? 'jsonl' : 'sip-text';
 }

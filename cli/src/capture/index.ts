@@ -1,4 +1,4 @@
-export { type CaptureFormat, detectCaptureFormat } from './capture-format.js';
+export { type CaptureFormat, captureFormatOf, detectCaptureFormat } from './capture-format.js';
 export type {
   CaptureEvent,
   CaptureResult,
