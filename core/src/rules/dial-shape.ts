@@ -1,6 +1,6 @@
 import type { CallAttempt } from '../attempt.js';
 import type { GhostguardConfig } from '../config.js';
-import { isIpLiteral } from '../net/ip.js';
+import { parseIp } from '../net/ip.js';
 import type { Reason } from '../verdict.js';
 import { type TargetKnowledge, targetUserOf } from './target-knowledge.js';
 import { type RuleWeights, resolveWeights } from './weights.js';
@@ -37,8 +37,9 @@ export class DialShapeRules {
   evaluate(a: CallAttempt, out: Reason[]): boolean | undefined {
     const host = a.target.host;
     if (a.protocol === 'sip' && host) {
-      if (isIpLiteral(host)) {
-        if (this.w.ipLiteralHost !== undefined && !this.knowledge.isLocalAddress(host)) {
+      const hostIp = parseIp(host);
+      if (hostIp !== undefined) {
+        if (this.w.ipLiteralHost !== undefined && !this.knowledge.isLocalAddress(hostIp)) {
           out.push({
             rule: DIAL_RULES.ipLiteralHost.id,
             detail: `Request-URI host is the IP literal ${host}`,

@@ -1,6 +1,6 @@
 import type { CallAttempt } from '../attempt.js';
 import type { GhostguardConfig } from '../config.js';
-import { parseIp } from '../net/ip.js';
+import { type ParsedIp, parseIp } from '../net/ip.js';
 
 function globToRegExp(glob: string): RegExp {
   const body = glob
@@ -64,8 +64,7 @@ export class TargetKnowledge {
     return this.domains.has(host.toLowerCase());
   }
 
-  isLocalAddress(ipText: string): boolean {
-    const ip = parseIp(ipText);
-    return ip !== undefined && this.localAddresses.has(ip.text);
+  isLocalAddress(ip: ParsedIp): boolean {
+    return this.localAddresses.has(ip.text);
   }
 }
