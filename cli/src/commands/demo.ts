@@ -1,17 +1,15 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { createGuard, createLogger, loadConfigFile } from '@ghostguard/core';
 import { analyzeFile, type JudgedAttempt } from '../analyze/analysis.js';
 import { sourceTable } from '../analyze/report.js';
 import { emptyActions, totals } from '../analyze/summary.js';
 import { renderTable } from '../analyze/text-table.js';
 import { runLiveH323Demo } from '../demo/live-h323.js';
+import { REPO_ROOT } from '../demo/repo-root.js';
 import { DEMO_SCENARIOS, type DemoScenario } from '../demo/scenarios.js';
 import type { Output } from '../output.js';
 
-/** The repository root, found from this file (cli/src/commands or cli/dist/commands). */
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const DEMO_CONFIG = join(REPO_ROOT, 'examples/demo/ghostguard.yaml');
 
 interface ScenarioResult {

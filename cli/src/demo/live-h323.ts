@@ -5,16 +5,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { createGuard, createLogger, loadConfigFile, type Verdict } from '@ghostguard/core';
 import { decodeQ931, encodeSetup, type H323SetupShape, setupShapeSpec } from '@ghostguard/core/h323';
 import { createH323Gate } from '@ghostguard/h323-gate';
 import { type Caller, dial, startStandInRoom, waitUntil } from '@ghostguard/h323-gate/testing';
 import { renderTable } from '../analyze/text-table.js';
 import { readCapture } from '../capture/index.js';
+import { REPO_ROOT } from './repo-root.js';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 /** The real chan_ooh323 call (see plugins/h323-gate/src/__fixtures__/README.md). */
 const OOH323_PCAP = join(REPO_ROOT, 'plugins/h323-gate/src/__fixtures__/ooh323-call-via-asterisk.pcap');
 /** The number the recorded call dials: the room behind the gate. */
