@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfigFile, parseConfig } from './config.js';
+import { z } from 'zod';
+import { loadConfigFile, parseAdapterSection, parseConfig } from './config.js';
 
 function file(content: string, name = 'ghostguard.yaml'): string {
   const path = join(mkdtempSync(join(tmpdir(), 'gg-cfg-')), name);
@@ -61,5 +62,13 @@ describe('config', () => {
       expect.objectContaining({ code: 'GG_CONFIG_READ' }),
     );
     expect(() => loadConfigFile(file('a: [1, 2'))).toThrow(expect.objectContaining({ code: 'GG_CONFIG_INVALID' }));
+  });
+
+  it('keeps adapter sections opaque and lets each plugin validate its own, naming the full key path', () => {
+    const config = parseConfig({ adapters: { asterisk: { port: 'x' } } });
+    const schema = z.object({ port: z.number().default(5038) }).strict();
+    expect(() => parseAdapterSection(schema, config, 'asterisk')).toThrow(/adapters\.asterisk\.port/);
+    expect(parseAdapterSection(schema, parseConfig({}), 'asterisk')).toEqual({ port: 5038 });
+    expect(() => parseConfig({ adapters: { asterix: {} } })).toThrow(/adapters/);
   });
 });

@@ -160,6 +160,19 @@ export const ConfigSchema = z
         failClosedAction: z.enum(['reject', 'drop']).default('drop'),
       })
       .prefault({}),
+    /**
+     * Settings for each adapter, kept opaque here: the core knows no plugin. Each plugin exports the zod
+     * schema for its own section and validates it (errors name `adapters.<name>.<key>`).
+     */
+    adapters: z
+      .object({
+        asterisk: z.unknown().optional(),
+        freeswitch: z.unknown().optional(),
+        drachtio: z.unknown().optional(),
+        h323Gate: z.unknown().optional(),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -172,6 +185,24 @@ function formatIssues(error: z.ZodError, origin: string): string {
     return `  ${path}: ${issue.message}`;
   });
   return `invalid configuration in ${origin}:\n${lines.join('\n')}`;
+}
+
+/**
+ * Validates one adapter's section (`adapters.<name>`) with the plugin's own schema; throws
+ * GG_CONFIG_INVALID naming every bad key path from the top of the file (`adapters.asterisk.port`).
+ */
+export function parseAdapterSection<S extends z.ZodType>(
+  schema: S,
+  config: GhostguardConfig,
+  name: keyof GhostguardConfig['adapters'],
+  origin = 'configuration',
+): z.infer<S> {
+  const result = schema.safeParse(config.adapters[name] ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map(
+    (issue) => `  ${['adapters', name, ...issue.path].map(String).join('.')}: ${issue.message}`,
+  );
+  throw new GhostguardError('GG_CONFIG_INVALID', `invalid configuration in ${origin}:\n${lines.join('\n')}`);
 }
 
 /** Validates a config object; throws GG_CONFIG_INVALID naming every bad key path. */
