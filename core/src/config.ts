@@ -160,6 +160,27 @@ export const ConfigSchema = z
         failClosedAction: z.enum(['reject', 'drop']).default('drop'),
       })
       .prefault({}),
+    rooms: z
+      .object({
+        /**
+         * Room systems that never register (H.323 rooms on fixed addresses, the gate's upstreams): every
+         * name that dials them (extension, h323-ID, E.164 dialledDigits) and optionally where they are.
+         */
+        static: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1).max(256),
+                aliases: z.array(z.string().min(1).max(256)).max(16).default([]),
+                address: z.string().max(256).optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Upper bound on rooms on file; registrations past it are refused (a REGISTER sweep cannot grow it). */
+        maxRooms: z.number().int().positive().default(10_000),
+      })
+      .prefault({}),
     /**
      * Settings for each adapter, kept opaque here: the core knows no plugin. Each plugin exports the zod
      * schema for its own section and validates it (errors name `adapters.<name>.<key>`).

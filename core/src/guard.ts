@@ -7,6 +7,8 @@ import { CidrSet } from './net/cidr-set.js';
 import { type ParsedIp, parseIp } from './net/ip.js';
 import { type Outcome, OutcomeSchema } from './outcome.js';
 import { Policy } from './policy.js';
+import { createGuardRooms, type GuardRooms } from './rooms/guard-rooms.js';
+import { RoomRegistry } from './rooms/room-registry.js';
 import { BehaviourRules } from './rules/behaviour.js';
 import { DialShapeRules } from './rules/dial-shape.js';
 import { FingerprintMatcher } from './rules/fingerprints.js';
@@ -119,6 +121,8 @@ export interface Guard {
   readonly logger: Logger;
   readonly bans: GuardBans;
   readonly tarpits: TarpitBudget;
+  /** The room systems registered now (fed by every adapter) and the static ones from the config. */
+  readonly rooms: GuardRooms;
   /** Synchronous, no I/O, never throws: a verdict for one call attempt. */
   judge(attempt: CallAttempt): Verdict;
   /**
@@ -156,6 +160,7 @@ class GhostGuard implements Guard {
   readonly logger: Logger;
   readonly tarpits: TarpitBudget;
   readonly bans: GuardBans;
+  readonly rooms: GuardRooms;
 
   private readonly events = new EventEmitter();
   private readonly now: () => number;
@@ -193,7 +198,8 @@ class GhostGuard implements Guard {
     }
     const weights = new RuleWeights(config.rules);
     this.fingerprints = new FingerprintMatcher(config, weights);
-    this.dial = new DialShapeRules(config, weights, new TargetKnowledge(config.dialShape));
+    const registry = new RoomRegistry(config.rooms.maxRooms, config.rooms.static, this.now());
+    this.dial = new DialShapeRules(config, weights, new TargetKnowledge(config.dialShape, registry));
     this.behaviour = new BehaviourRules(config, weights);
     this.policy = new Policy(config.policy);
     this.tarpits = new TarpitBudget(config.tarpit.maxConcurrent, config.tarpit.holdFor);
@@ -228,9 +234,18 @@ class GhostGuard implements Guard {
         this.logger.error({ event: 'bans-load-failed', err }, 'could not restore bans; starting with none');
       }
     }
-    this.sweepTimer = setInterval(() => this.banList.sweep(this.now()), SWEEP_INTERVAL_MS);
+    this.sweepTimer = setInterval(() => {
+      const now = this.now();
+      this.banList.sweep(now);
+      registry.sweep(now);
+    }, SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
     this.bans = this.createBansApi();
+    this.rooms = createGuardRooms(registry, {
+      now: this.now,
+      logger: this.logger,
+      report: (o) => this.report(o),
+    });
   }
 
   judge(attempt: CallAttempt): Verdict {

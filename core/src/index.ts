@@ -7,6 +7,13 @@ export { createLogger, type Logger } from './log.js';
 export { CidrSet } from './net/cidr-set.js';
 export { formatIpv6, isIpLiteral, type ParsedIp, parseIp, prefixKey } from './net/ip.js';
 export * from './outcome.js';
+export type { GuardRooms, RegisterCheck, RegisterCheckResult } from './rooms/guard-rooms.js';
+export {
+  type BindingChange,
+  normalizeRoomName,
+  type RoomEntry,
+  type RoomRegistration,
+} from './rooms/room-registry.js';
 export { BUILTIN_MARKERS, BUILTIN_SHAPES } from './rules/fingerprint-table.js';
 export { decodeSipviciousFromTag } from './rules/fingerprints.js';
 export type { TarpitBudget, TarpitSlot } from './tarpit.js';

@@ -62,11 +62,11 @@ export class DialShapeRules {
     if (user === undefined || user === '') return undefined;
     let known: boolean | undefined;
     if (this.knowledge.knowsTargets) {
-      known = this.knowledge.isKnownTarget(user);
+      known = this.knowledge.isKnownTarget(user, a.time);
       if (!known && this.w.unknownTarget !== undefined) {
         out.push({
           rule: DIAL_RULES.unknownTarget.id,
-          detail: `target ${user} is not a known room or extension`,
+          detail: `target ${user} is not a registered room or known extension`,
           weight: this.w.unknownTarget,
         });
       }

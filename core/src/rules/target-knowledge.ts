@@ -1,6 +1,7 @@
 import type { CallAttempt } from '../attempt.js';
 import type { GhostguardConfig } from '../config.js';
 import { type ParsedIp, parseIp } from '../net/ip.js';
+import type { RoomRegistry } from '../rooms/room-registry.js';
 
 function globToRegExp(glob: string): RegExp {
   const body = glob
@@ -24,7 +25,7 @@ export function targetUserOf(a: CallAttempt): string | undefined {
 
 /**
  * What this deployment knows about legitimate destinations: served domains, its own addresses,
- * and target users that exist (rooms, extensions). The room registry (issue 8) extends this.
+ * target users that exist (configured rooms and extensions), and the room systems registered right now.
  */
 export class TargetKnowledge {
   private readonly domains: ReadonlySet<string>;
@@ -32,7 +33,10 @@ export class TargetKnowledge {
   private readonly exactTargets: ReadonlySet<string>;
   private readonly targetGlobs: readonly RegExp[];
 
-  constructor(dial: GhostguardConfig['dialShape']) {
+  constructor(
+    dial: GhostguardConfig['dialShape'],
+    private readonly rooms?: RoomRegistry,
+  ) {
     this.domains = new Set(dial.domains.map((d) => d.toLowerCase()));
     this.localAddresses = new Set(dial.localAddresses.map((a) => parseIp(a)?.text ?? a));
     const exact = new Set<string>();
@@ -45,19 +49,20 @@ export class TargetKnowledge {
     this.targetGlobs = globs;
   }
 
-  /** True when target users are configured, so "unknown target" means something. */
+  /** True when target users are configured or rooms are on file, so "unknown target" means something. */
   get knowsTargets(): boolean {
-    return this.exactTargets.size > 0 || this.targetGlobs.length > 0;
+    return this.exactTargets.size > 0 || this.targetGlobs.length > 0 || (this.rooms?.size ?? 0) > 0;
   }
 
   get knowsDomains(): boolean {
     return this.domains.size > 0;
   }
 
-  isKnownTarget(user: string): boolean {
+  /** `now` (ms) decides whether a registration has expired. */
+  isKnownTarget(user: string, now: number): boolean {
     if (this.exactTargets.has(user.toLowerCase())) return true;
     for (const g of this.targetGlobs) if (g.test(user)) return true;
-    return false;
+    return this.rooms?.get(user, now) !== undefined;
   }
 
   isServedDomain(host: string): boolean {

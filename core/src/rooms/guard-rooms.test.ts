@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ConfigInput, parseConfig } from '../config.js';
+import { createGuard, type Guard } from '../guard.js';
+import { h323Attempt, sipAttempt } from '../testing.js';
+
+const T0 = 1_700_000_000_000;
+let clock = T0;
+let guards: Guard[] = [];
+
+function guard(config: ConfigInput = {}): Guard {
+  const g = createGuard(parseConfig({ log: { level: 'silent' }, ...config }), { now: () => clock });
+  guards.push(g);
+  return g;
+}
+
+afterEach(() => {
+  for (const g of guards) g.close();
+  guards = [];
+  clock = T0;
+});
+
+const invite = (user: string, ip = '198.51.100.20', time = clock) =>
+  sipAttempt({
+    source: { ip, port: 5060, transport: 'udp' },
+    target: { user, host: 'video.example.com' },
+    time,
+    sip: { requestUri: `sip:${user}@video.example.com`, toUri: `sip:${user}@video.example.com` },
+  });
+const rules = (g: Guard, a: Parameters<Guard['judge']>[0]) => g.judge(a).reasons.map((r) => r.rule);
+
+describe('guard.rooms', () => {
+  it('makes a call to a target that is not a registered room a dial-shape signal, and one to a room not', () => {
+    const g = guard();
+    g.rooms.register({ aor: 'room-boardroom@video.example.com', contact: 'sip:room@10.0.0.5', expires: 3600 });
+    expect(rules(g, invite('room-boardroom'))).not.toContain('dial.unknown-target');
+    expect(rules(g, invite('room-nowhere'))).toContain('dial.unknown-target');
+  });
+
+  it('forgets an expired registration: the same target becomes unknown', () => {
+    const g = guard();
+    g.rooms.register({ aor: 'room-a@video.example.com', contact: 'sip:room@10.0.0.5', expires: 60 });
+    g.rooms.register({ aor: 'room-b@video.example.com', contact: 'sip:room@10.0.0.6', expires: 3600 });
+    clock = T0 + 61_000;
+    expect(g.rooms.isRoom('room-a')).toBe(false);
+    expect(rules(g, invite('room-a', '198.51.100.20', clock))).toContain('dial.unknown-target');
+  });
+
+  it('matches H.323 aliases of static rooms from the config (h323-ID and dialledDigits)', () => {
+    const g = guard({ rooms: { static: [{ name: 'boardroom', aliases: ['5551234'], address: '10.0.0.9' }] } });
+    const call = (alias: string) =>
+      h323Attempt({ target: { user: alias }, h323: { destinationAliases: [{ type: 'dialedDigits', value: alias }] } });
+    expect(rules(g, call('5551234'))).not.toContain('dial.unknown-target');
+    expect(rules(g, call('5559999'))).toContain('dial.unknown-target');
+    expect(g.rooms.list()).toMatchObject([{ aor: 'boardroom', static: true, contact: '10.0.0.9' }]);
+  });
+
+  it('refuses a call to a room from a source that has just been enumerating', () => {
+    const g = guard();
+    g.rooms.register({ aor: 'room-boardroom@video.example.com', contact: 'sip:room@10.0.0.5', expires: 3600 });
+    const scanner = '203.0.113.50';
+    for (let i = 0; i < 12; i++) g.judge(invite(String(100 + i), scanner, T0 + i * 100));
+    const v = g.judge(invite('room-boardroom', scanner, T0 + 1_300));
+    expect(v.action).not.toBe('allow');
+    expect(g.judge(invite('room-boardroom', '198.51.100.21', T0 + 1_300)).action).toBe('allow');
+  });
+
+  it('reports a REGISTER that would move a room without credentials as a hijack and bans its source', () => {
+    const g = guard();
+    g.rooms.register({ aor: 'room-1@video.example.com', contact: 'sip:room-1@10.0.0.5:5060', expires: 3600 });
+    const refresh = g.rooms.checkRegister({
+      aor: 'room-1@video.example.com',
+      contact: 'sip:room-1@10.0.0.5:5060',
+      source: { ip: '10.0.0.5' },
+      authenticated: false,
+    });
+    expect(refresh).toEqual({ change: 'refresh', accept: true });
+    const hijack = g.rooms.checkRegister({
+      aor: 'room-1@video.example.com',
+      contact: 'sip:room-1@127.0.0.1:5060',
+      source: { ip: '203.0.113.66', port: 5061 },
+      authenticated: false,
+    });
+    expect(hijack).toMatchObject({ change: 'hijack', accept: false, ban: { ip: '203.0.113.66' } });
+    expect(g.judge(invite('room-1', '203.0.113.66')).action).not.toBe('allow');
+    expect(g.rooms.get('room-1')?.contact).toBe('sip:room-1@10.0.0.5:5060');
+  });
+
+  it('never throws on hostile input: invalid registrations are ignored, an undecodable check is refused', () => {
+    const g = guard();
+    const bad = [null, 42, { aor: '', contact: 'x', expires: 1 }, { aor: 'a', contact: 'x', expires: -1 }];
+    for (const b of bad) expect(g.rooms.register(b as never)).toBeUndefined();
+    expect(g.rooms.checkRegister({ aor: 7 } as never)).toEqual({ change: 'hijack', accept: false });
+    expect(g.rooms.isRoom(undefined as never)).toBe(false);
+    expect(g.rooms.size).toBe(0);
+  });
+});

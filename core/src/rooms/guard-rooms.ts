@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import type { Logger } from '../log.js';
+import type { Outcome } from '../outcome.js';
+import type { BanInfo } from '../verdict.js';
+import type { BindingChange, RoomEntry, RoomRegistration, RoomRegistry } from './room-registry.js';
+
+/** A REGISTER an adapter saw, before its registrar stores it. */
+export interface RegisterCheck {
+  aor: string;
+  contact: string;
+  source: { ip: string; port?: number };
+  /** True when the registrar verified credentials (digest) for this REGISTER. */
+  authenticated: boolean;
+  adapter?: string;
+}
+
+export interface RegisterCheckResult {
+  change: BindingChange;
+  /** False for a hijack: the adapter must not store the binding (and refuses the REGISTER where it can). */
+  accept: boolean;
+  /** The ban the hijack caused, if any. */
+  ban?: BanInfo;
+}
+
+/** `guard.rooms`: what every adapter tells the core about registered room systems. Never throws. */
+export interface GuardRooms {
+  /** Adds or refreshes a room; `expires: 0` removes it. Undefined when refused (invalid, cap reached). */
+  register(registration: RoomRegistration): RoomEntry | undefined;
+  unregister(aor: string): boolean;
+  list(): RoomEntry[];
+  /** True when the dialled name (AOR, extension, h323-ID, E.164) reaches a room on file now. */
+  isRoom(target: string): boolean;
+  get(target: string): RoomEntry | undefined;
+  /** Classifies a REGISTER against the binding on file; a hijack is reported to the guard (immediate ban). */
+  checkRegister(check: RegisterCheck): RegisterCheckResult;
+  readonly size: number;
+}
+
+const Name = z.string().min(1).max(1024);
+const Source = z.object({ ip: z.string().min(2).max(64), port: z.number().int().min(0).max(65535).optional() });
+const RegistrationSchema = z.object({
+  aor: Name,
+  aliases: z.array(Name).max(64).optional(),
+  contact: z.string().max(1024),
+  source: Source.optional(),
+  expires: z.number().finite().nonnegative(),
+  adapter: z.string().max(32).optional(),
+});
+const RegisterCheckSchema = z.object({
+  aor: Name,
+  contact: z.string().max(1024),
+  source: Source,
+  authenticated: z.boolean(),
+  adapter: z.string().max(32).optional(),
+});
+
+export function createGuardRooms(
+  registry: RoomRegistry,
+  deps: { now: () => number; logger: Logger; report: (o: Outcome) => BanInfo | undefined },
+): GuardRooms {
+  const { now, logger } = deps;
+  return {
+    register(registration) {
+      const parsed = RegistrationSchema.safeParse(registration);
+      if (!parsed.success) {
+        logger.warn({ event: 'room-invalid', detail: parsed.error.issues[0]?.message }, 'ignored invalid room');
+        return undefined;
+      }
+      const entry = registry.register(parsed.data, now());
+      if (entry === undefined && parsed.data.expires > 0) {
+        logger.warn({ event: 'room-refused', aor: parsed.data.aor, rooms: registry.size }, 'room registration refused');
+      } else if (entry) {
+        logger.debug({ event: 'room-registered', aor: entry.aor, contact: entry.contact }, 'room registered');
+      }
+      return entry;
+    },
+    unregister: (aor) => typeof aor === 'string' && registry.unregister(aor),
+    list: () => registry.list(now()),
+    isRoom: (target) => typeof target === 'string' && registry.get(target, now()) !== undefined,
+    get: (target) => (typeof target === 'string' ? registry.get(target, now()) : undefined),
+    checkRegister(check) {
+      const parsed = RegisterCheckSchema.safeParse(check);
+      // An undecodable check cannot prove a binding change is safe: refuse it (fail-closed for bindings).
+      if (!parsed.success) return { change: 'hijack', accept: false };
+      const c = parsed.data;
+      const change = registry.classify(c.aor, c.contact, c.authenticated, now());
+      if (change !== 'hijack') return { change, accept: true };
+      logger.warn(
+        { event: 'room-hijack', aor: c.aor, contact: c.contact, ip: c.source.ip, adapter: c.adapter },
+        'REGISTER would move a room without credentials: refused',
+      );
+      const ban = deps.report({
+        kind: 'hijack-attempt',
+        source: c.source,
+        target: c.aor.slice(0, 256),
+        detail: `contact ${c.contact.slice(0, 200)}`,
+        ...(c.adapter ? { adapter: c.adapter } : {}),
+      });
+      return ban ? { change, accept: false, ban } : { change, accept: false };
+    },
+    get size() {
+      return registry.size;
+    },
+  };
+}

@@ -1,0 +1,197 @@
+import { parseIp } from '../net/ip.js';
+
+/** What an adapter learned about one room system's registration (a REGISTER, a ContactStatus event…). */
+export interface RoomRegistration {
+  /** Address of record: `room-1@video.example.com`, `sip:room-1@…`, or a bare extension `room-1`. */
+  aor: string;
+  /** Other names that reach the same system: extensions, H.323 h323-IDs and dialledDigits (E.164). */
+  aliases?: readonly string[];
+  /** Where calls for it go now (contact URI or ip:port). */
+  contact: string;
+  /** Where the registration came from, when the platform says. */
+  source?: { ip: string; port?: number };
+  /** Seconds from now; 0 removes the registration (as a REGISTER with Expires: 0 does). */
+  expires: number;
+  adapter?: string;
+}
+
+export interface RoomEntry {
+  aor: string;
+  aliases: string[];
+  contact: string;
+  source?: { ip: string; port?: number };
+  /** ms since the epoch; absent for static rooms from the config, which never expire. */
+  expiresAt?: number;
+  registeredAt: number;
+  adapter?: string;
+  static: boolean;
+}
+
+/** How a REGISTER relates to what the registry holds for that AOR. */
+export type BindingChange =
+  /** No room under this AOR yet. */
+  | 'new'
+  /** Same contact address as on file: a refresh. */
+  | 'refresh'
+  /** The contact moves to a new address, with valid credentials: a room that changed address. */
+  | 'move'
+  /** The contact would move without valid credentials: refuse and report (svwar/svcrack registrations). */
+  | 'hijack';
+
+export interface StaticRoom {
+  name: string;
+  aliases: readonly string[];
+  address?: string | undefined;
+}
+
+/** Longest name kept; longer keys are refused rather than stored (hostile REGISTERs). */
+const MAX_NAME_LENGTH = 256;
+
+/** `sip:Room-1@Video.Example.com;transport=tcp` → `room-1@video.example.com`; `h323:5551234` → `5551234`. */
+export function normalizeRoomName(name: string): string {
+  let s = name.trim();
+  const lt = s.indexOf('<');
+  if (lt >= 0) s = s.slice(lt + 1, s.indexOf('>', lt) >= 0 ? s.indexOf('>', lt) : undefined);
+  s = s.replace(/^(?:sips?|tel|h323):/i, '');
+  const cut = s.search(/[;?>]/);
+  if (cut >= 0) s = s.slice(0, cut);
+  return s.toLowerCase();
+}
+
+/** The user part of a normalized AOR (`room-1@video.example.com` → `room-1`), or the name itself. */
+function userPart(name: string): string {
+  const at = name.lastIndexOf('@');
+  return at > 0 ? name.slice(0, at) : name;
+}
+
+/** The host a contact points at (`sip:room-1@10.0.0.5:5060;transport=udp` → `10.0.0.5`). */
+export function contactHost(contact: string): string {
+  let s = normalizeRoomName(contact);
+  const at = s.lastIndexOf('@');
+  if (at >= 0) s = s.slice(at + 1);
+  if (s.startsWith('[')) return s.slice(1, s.indexOf(']') > 0 ? s.indexOf(']') : undefined);
+  const colon = s.indexOf(':');
+  // One colon: host:port. More: a bare IPv6 address.
+  if (colon >= 0 && s.indexOf(':', colon + 1) < 0) s = s.slice(0, colon);
+  return parseIp(s)?.text ?? s;
+}
+
+/**
+ * The room systems this deployment serves, keyed by every name that reaches them. Registrations expire;
+ * static rooms from the config do not. Bounded: past `maxRooms` new registrations are refused (a
+ * registration sweep cannot grow it without limit).
+ */
+export class RoomRegistry {
+  private readonly byName = new Map<string, RoomEntry>();
+  private readonly entries = new Map<string, RoomEntry>();
+
+  constructor(
+    private readonly maxRooms: number,
+    staticRooms: readonly StaticRoom[] = [],
+    now = Date.now(),
+  ) {
+    for (const r of staticRooms) {
+      const aor = normalizeRoomName(r.name);
+      const entry: RoomEntry = {
+        aor,
+        aliases: r.aliases.map(normalizeRoomName),
+        contact: r.address ?? '',
+        registeredAt: now,
+        static: true,
+      };
+      this.store(entry);
+    }
+  }
+
+  /** Rooms on file, static ones included. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Adds or refreshes a registration; `expires: 0` removes it. Undefined when refused (cap, bad name). */
+  register(reg: RoomRegistration, now: number): RoomEntry | undefined {
+    const aor = normalizeRoomName(reg.aor);
+    if (aor === '' || aor.length > MAX_NAME_LENGTH) return undefined;
+    const existing = this.entries.get(aor);
+    if (!(reg.expires > 0)) {
+      if (existing && !existing.static) this.remove(existing);
+      return undefined;
+    }
+    if (existing?.static) return existing;
+    if (!existing && this.entries.size >= this.maxRooms) {
+      this.sweep(now);
+      if (this.entries.size >= this.maxRooms) return undefined;
+    }
+    if (existing) this.remove(existing);
+    const aliases = (reg.aliases ?? [])
+      .map(normalizeRoomName)
+      .filter((a) => a !== '' && a.length <= MAX_NAME_LENGTH)
+      .slice(0, 16);
+    const entry: RoomEntry = {
+      aor,
+      aliases,
+      contact: reg.contact.slice(0, MAX_NAME_LENGTH),
+      ...(reg.source ? { source: { ...reg.source } } : {}),
+      expiresAt: now + Math.min(reg.expires, 7 * 86_400) * 1000,
+      registeredAt: now,
+      ...(reg.adapter ? { adapter: reg.adapter } : {}),
+      static: false,
+    };
+    this.store(entry);
+    return entry;
+  }
+
+  unregister(aor: string): boolean {
+    const entry = this.entries.get(normalizeRoomName(aor));
+    if (!entry || entry.static) return false;
+    this.remove(entry);
+    return true;
+  }
+
+  /** The room a dialled name reaches (AOR, its user part, or an alias), if it is registered now. */
+  get(target: string, now: number): RoomEntry | undefined {
+    const name = normalizeRoomName(target);
+    const entry = this.byName.get(name) ?? this.byName.get(userPart(name));
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
+      this.remove(entry);
+      return undefined;
+    }
+    return entry;
+  }
+
+  list(now: number): RoomEntry[] {
+    this.sweep(now);
+    return [...this.entries.values()].map((e) => ({ ...e, aliases: [...e.aliases] }));
+  }
+
+  /** How a REGISTER for `aor` from `contact` relates to the binding on file. */
+  classify(aor: string, contact: string, authenticated: boolean, now: number): BindingChange {
+    const entry = this.get(aor, now);
+    if (entry === undefined) return 'new';
+    if (entry.contact !== '' && contactHost(entry.contact) === contactHost(contact)) return 'refresh';
+    return authenticated ? 'move' : 'hijack';
+  }
+
+  sweep(now: number): void {
+    for (const e of this.entries.values()) if (e.expiresAt !== undefined && e.expiresAt <= now) this.remove(e);
+  }
+
+  private store(entry: RoomEntry): void {
+    this.entries.set(entry.aor, entry);
+    this.byName.set(entry.aor, entry);
+    const user = userPart(entry.aor);
+    // A user part shared by two AORs (room-1@a, room-1@b) keeps the first; full AORs still match.
+    if (!this.byName.has(user)) this.byName.set(user, entry);
+    for (const a of entry.aliases) if (!this.byName.has(a)) this.byName.set(a, entry);
+  }
+
+  private remove(entry: RoomEntry): void {
+    this.entries.delete(entry.aor);
+    // Only the names this entry owns; a user part it shadowed for another AOR stays reachable by that
+    // AOR's full name (rare: the same extension under two domains).
+    for (const name of [entry.aor, userPart(entry.aor), ...entry.aliases]) {
+      if (this.byName.get(name) === entry) this.byName.delete(name);
+    }
+  }
+}
