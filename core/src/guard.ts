@@ -15,9 +15,9 @@ import { FingerprintMatcher } from './rules/fingerprints.js';
 import { TargetKnowledge, targetUserOf } from './rules/target-knowledge.js';
 import { RuleWeights } from './rules/weights.js';
 import { BanFile } from './state/ban-file.js';
-import { BanList, type UnbanCause } from './state/ban-list.js';
+import { BanList, type BanOrigin, type UnbanCause } from './state/ban-list.js';
 import { TarpitBudget } from './tarpit.js';
-import type { Action, BanInfo, Reason, Verdict } from './verdict.js';
+import { type Action, type BanInfo, BanInfoSchema, type Reason, type Verdict } from './verdict.js';
 
 export const GUARD_RULES = {
   allowlist: 'trust.allowlist',
@@ -38,7 +38,8 @@ const SWEEP_INTERVAL_MS = 10_000;
 
 export interface GuardEvents {
   verdict: (attempt: CallAttempt, verdict: Verdict) => void;
-  ban: (ban: BanInfo) => void;
+  /** `origin` is `replica` for a ban merged from elsewhere (bans.merge): sync code must not re-publish it. */
+  ban: (ban: BanInfo, origin: BanOrigin) => void;
   unban: (ip: string, cause: UnbanCause) => void;
 }
 
@@ -100,7 +101,14 @@ export interface GuardBans {
   list(): BanInfo[];
   /** Bans an address by hand; `ttl` in ms overrides the escalating TTL. */
   add(ip: string, options: { reason: string; ttl?: number }): BanInfo;
-  remove(ip: string): boolean;
+  /** Lifts a ban; `origin: 'replica'` when it was lifted elsewhere (the unban event says so). */
+  remove(ip: string, options?: { origin?: BanOrigin }): boolean;
+  /**
+   * A ban decided elsewhere (another node through the shared store, a reputation feed): kept when it ends
+   * later than the ban on file, without escalating; allowlisted addresses are refused. Returns whether
+   * anything changed. Emits `ban` with origin `replica`.
+   */
+  merge(ban: BanInfo): boolean;
   get(ip: string): BanInfo | undefined;
   explain(ip: string): BanExplanation;
 }
@@ -204,7 +212,7 @@ class GhostGuard implements Guard {
     this.policy = new Policy(config.policy);
     this.tarpits = new TarpitBudget(config.tarpit.maxConcurrent, config.tarpit.holdFor);
     this.banList = new BanList(config.bans, {
-      onBan: (ban) => {
+      onBan: (ban, origin) => {
         this.logger.warn(
           {
             event: 'ban',
@@ -212,12 +220,13 @@ class GhostGuard implements Guard {
             reason: ban.reason,
             until: new Date(ban.until).toISOString(),
             offense: ban.offense,
+            origin,
             monitor: this.monitor,
           },
-          this.monitor ? 'would ban source (monitor mode)' : 'banned source',
+          this.monitor ? 'would ban source (monitor mode)' : origin === 'replica' ? 'ban merged' : 'banned source',
         );
         this.schedulePersist();
-        this.emit('ban', ban);
+        this.emit('ban', ban, origin);
       },
       onUnban: (ip, cause) => {
         this.logger.info({ event: 'unban', ip, cause }, 'ban lifted');
@@ -510,9 +519,26 @@ class GhostGuard implements Guard {
           throw new TypeError(`${ip.text} is allowlisted (${trusted.label}); remove it from trust.cidrs first`);
         return this.banList.add(ip.text, reason, this.now(), ttl);
       },
-      remove: (ipText) => {
+      remove: (ipText, options) => {
         const ip = parseIp(ipText);
-        return ip ? this.banList.remove(ip.text) : false;
+        return ip ? this.banList.remove(ip.text, options?.origin === 'replica' ? 'replica' : 'removed') : false;
+      },
+      merge: (ban) => {
+        const parsed = BanInfoSchema.safeParse(ban);
+        const ip = parsed.success ? parseIp(parsed.data.ip) : undefined;
+        if (!parsed.success || ip === undefined) {
+          this.logger.warn({ event: 'invalid-ban', detail: parsed.error?.issues[0]?.message }, 'ignored invalid ban');
+          return false;
+        }
+        const trusted = this.allow.match(ip);
+        if (trusted) {
+          this.logger.warn(
+            { event: 'ban-refused', ip: ip.text, trusted: trusted.label },
+            'ignored ban of an allowlisted source',
+          );
+          return false;
+        }
+        return this.banList.merge({ ...parsed.data, ip: ip.text }, this.now());
       },
       get: (ipText) => {
         const ip = parseIp(ipText);

@@ -16,5 +16,6 @@ export {
 } from './rooms/room-registry.js';
 export { BUILTIN_MARKERS, BUILTIN_SHAPES } from './rules/fingerprint-table.js';
 export { decodeSipviciousFromTag } from './rules/fingerprints.js';
+export type { BanOrigin, UnbanCause } from './state/ban-list.js';
 export type { TarpitBudget, TarpitSlot } from './tarpit.js';
 export * from './verdict.js';

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 export type Action = 'allow' | 'reject' | 'drop' | 'tarpit';
 export const ACTIONS: readonly Action[] = ['allow', 'reject', 'drop', 'tarpit'];
 
@@ -8,6 +10,15 @@ export interface Reason {
   detail: string;
   weight: number;
 }
+
+/** A ban as it crosses a boundary (the shared store, a feed): validated before it is merged. */
+export const BanInfoSchema = z.object({
+  ip: z.string().min(2).max(64),
+  reason: z.string().max(512),
+  since: z.number().finite().nonnegative(),
+  until: z.number().finite().nonnegative(),
+  offense: z.number().int().min(1).max(1_000_000),
+});
 
 export interface BanInfo {
   ip: string;

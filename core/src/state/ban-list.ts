@@ -18,10 +18,13 @@ export interface BanSnapshot {
   offenses: Array<{ ip: string } & OffenseRecord>;
 }
 
-export type UnbanCause = 'expired' | 'removed';
+/** `replica`: lifted elsewhere (another node, via the shared store) and applied here. */
+export type UnbanCause = 'expired' | 'removed' | 'replica';
+/** `local`: decided by this guard; `replica`: decided elsewhere and merged here (not to be re-published). */
+export type BanOrigin = 'local' | 'replica';
 
 export interface BanListListener {
-  onBan(ban: BanInfo): void;
+  onBan(ban: BanInfo, origin: BanOrigin): void;
   onUnban(ip: string, cause: UnbanCause): void;
 }
 
@@ -63,13 +66,35 @@ export class BanList {
     this.active.delete(ip);
     this.active.set(ip, ban);
     this.enforceCap();
-    this.listener.onBan(ban);
+    this.listener.onBan(ban, 'local');
     return ban;
   }
 
-  remove(ip: string): boolean {
+  /**
+   * A ban decided elsewhere. Kept when it ends later than what is on file (no escalation here: the
+   * deciding node already escalated); the offence count follows the higher of the two. Returns whether
+   * anything changed.
+   */
+  merge(ban: BanInfo, now: number): boolean {
+    if (ban.until <= now) return false;
+    const current = this.get(ban.ip, now);
+    if (current !== undefined && current.until >= ban.until) return false;
+    const prior = this.offenses.get(ban.ip);
+    this.offenses.set(ban.ip, {
+      count: Math.max(prior?.count ?? 0, ban.offense),
+      last: Math.max(prior?.last ?? 0, ban.since),
+    });
+    const merged: BanInfo = { ...ban };
+    this.active.delete(ban.ip);
+    this.active.set(ban.ip, merged);
+    this.enforceCap();
+    this.listener.onBan(merged, 'replica');
+    return true;
+  }
+
+  remove(ip: string, cause: 'removed' | 'replica' = 'removed'): boolean {
     if (!this.active.delete(ip)) return false;
-    this.listener.onUnban(ip, 'removed');
+    this.listener.onUnban(ip, cause);
     return true;
   }
 
