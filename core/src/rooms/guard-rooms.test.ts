@@ -93,4 +93,13 @@ describe('guard.rooms', () => {
     expect(g.rooms.isRoom(undefined as never)).toBe(false);
     expect(g.rooms.size).toBe(0);
   });
+
+  it('keeps rooms an adapter declares from its own routing table for the guard lifetime', () => {
+    const g = guard();
+    expect(g.rooms.declare({ name: 'boardroom', aliases: ['5551234'], address: '10.0.0.20:1720' })?.static).toBe(true);
+    clock = T0 + 30 * 86_400_000;
+    expect(g.rooms.isRoom('5551234')).toBe(true);
+    expect(g.rooms.unregister('boardroom')).toBe(false);
+    expect(g.rooms.declare({ name: '' })).toBeUndefined();
+  });
 });

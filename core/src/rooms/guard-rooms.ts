@@ -26,6 +26,11 @@ export interface RegisterCheckResult {
 export interface GuardRooms {
   /** Adds or refreshes a room; `expires: 0` removes it. Undefined when refused (invalid, cap reached). */
   register(registration: RoomRegistration): RoomEntry | undefined;
+  /**
+   * A room that never registers, known from an adapter's own configuration (the H.323 gate's upstreams by
+   * alias): kept for the guard's lifetime, like `rooms.static` in the config.
+   */
+  declare(room: { name: string; aliases?: readonly string[]; address?: string }): RoomEntry | undefined;
   unregister(aor: string): boolean;
   list(): RoomEntry[];
   /** True when the dialled name (AOR, extension, h323-ID, E.164) reaches a room on file now. */
@@ -45,6 +50,11 @@ const RegistrationSchema = z.object({
   source: Source.optional(),
   expires: z.number().finite().nonnegative(),
   adapter: z.string().max(32).optional(),
+});
+const StaticRoomSchema = z.object({
+  name: Name,
+  aliases: z.array(Name).max(64).default([]),
+  address: z.string().max(1024).optional(),
 });
 const RegisterCheckSchema = z.object({
   aor: Name,
@@ -73,6 +83,14 @@ export function createGuardRooms(
         logger.debug({ event: 'room-registered', aor: entry.aor, contact: entry.contact }, 'room registered');
       }
       return entry;
+    },
+    declare(room) {
+      const parsed = StaticRoomSchema.safeParse(room);
+      if (!parsed.success) {
+        logger.warn({ event: 'room-invalid', detail: parsed.error.issues[0]?.message }, 'ignored invalid room');
+        return undefined;
+      }
+      return registry.declare(parsed.data, now());
     },
     unregister: (aor) => typeof aor === 'string' && registry.unregister(aor),
     list: () => registry.list(now()),

@@ -90,17 +90,31 @@ export class RoomRegistry {
     staticRooms: readonly StaticRoom[] = [],
     now = Date.now(),
   ) {
-    for (const r of staticRooms) {
-      const aor = normalizeRoomName(r.name);
-      const entry: RoomEntry = {
-        aor,
-        aliases: r.aliases.map(normalizeRoomName),
-        contact: r.address ?? '',
-        registeredAt: now,
-        static: true,
-      };
-      this.store(entry);
-    }
+    for (const r of staticRooms) this.declare(r, now);
+  }
+
+  /**
+   * A room that never registers (from the config, or from an adapter's own routing table such as the
+   * H.323 gate's upstreams): kept until the guard closes. Replaces a registration under the same name.
+   */
+  declare(room: StaticRoom, now: number): RoomEntry | undefined {
+    const aor = normalizeRoomName(room.name);
+    if (aor === '' || aor.length > MAX_NAME_LENGTH) return undefined;
+    const existing = this.entries.get(aor);
+    if (existing) this.remove(existing);
+    else if (this.entries.size >= this.maxRooms) return undefined;
+    const entry: RoomEntry = {
+      aor,
+      aliases: room.aliases
+        .map(normalizeRoomName)
+        .filter((a) => a !== '' && a.length <= MAX_NAME_LENGTH)
+        .slice(0, 16),
+      contact: room.address ?? '',
+      registeredAt: now,
+      static: true,
+    };
+    this.store(entry);
+    return entry;
   }
 
   /** Rooms on file, static ones included. */

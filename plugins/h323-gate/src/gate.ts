@@ -40,6 +40,11 @@ export function createH323Gate(options: H323GateOptions): H323Gate {
     limiter: new SourceLimiter(resolved.maxConnectionsPerSource),
     sockets: new Set(),
   };
+  // The upstreams by alias are room systems that never register: the guard's dial-shape layer must know
+  // them, so a call to one of them is not a call to an unknown target.
+  for (const [alias, up] of resolved.upstreams.byAlias) {
+    resolved.guard.rooms.declare({ name: alias, address: `${up.host}:${up.port}` });
+  }
   let server: Server | undefined;
   let closing: Promise<void> | undefined;
 
