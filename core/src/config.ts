@@ -194,6 +194,10 @@ export const ConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Shared state between nodes (Redis), validated by @ghostguard/redis. Absent: this node alone. */
+    shared: z.unknown().optional(),
+    /** The `ghostguard run` daemon's own settings (admin endpoint, metrics), validated by the CLI. */
+    daemon: z.unknown().optional(),
   })
   .strict();
 
@@ -218,10 +222,23 @@ export function parseAdapterSection<S extends z.ZodType>(
   name: keyof GhostguardConfig['adapters'],
   origin = 'configuration',
 ): z.infer<S> {
-  const result = schema.safeParse(config.adapters[name] ?? {});
+  return parseSection(schema, config.adapters[name], ['adapters', name], origin);
+}
+
+/**
+ * Validates an opaque section (`shared`, `daemon`, `adapters.<name>`) with its owner's schema; an absent
+ * section validates as `{}` (all defaults). Errors name the full key path.
+ */
+export function parseSection<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  path: readonly string[],
+  origin = 'configuration',
+): z.infer<S> {
+  const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const lines = result.error.issues.map(
-    (issue) => `  ${['adapters', name, ...issue.path].map(String).join('.')}: ${issue.message}`,
+    (issue) => `  ${[...path, ...issue.path].map(String).join('.')}: ${issue.message}`,
   );
   throw new GhostguardError('GG_CONFIG_INVALID', `invalid configuration in ${origin}:\n${lines.join('\n')}`);
 }
