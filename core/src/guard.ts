@@ -113,6 +113,13 @@ export interface GuardBans {
   explain(ip: string): BanExplanation;
 }
 
+export interface ReconfigureResult {
+  /** State carried over. */
+  kept: string[];
+  /** Settings that only take effect after a restart (e.g. dataDir). */
+  needsRestart: string[];
+}
+
 export interface GuardStats {
   judged: number;
   byAction: Record<Action, number>;
@@ -142,6 +149,12 @@ export interface Guard {
   /** Feeds back what the PBX saw; returns the ban it caused, if any. Never throws. */
   report(outcome: Outcome): BanInfo | undefined;
   stats(): GuardStats;
+  /**
+   * Applies a new configuration without losing state (SIGHUP in the daemon): bans, offences, rooms and
+   * tarpits in use are kept; behaviour counters too unless the window, prefix lengths or maxSources
+   * changed. Throws GG_CONFIG_INVALID (and changes nothing) when the new configuration is invalid.
+   */
+  reconfigure(config: GhostguardConfig | ConfigInput): ReconfigureResult;
   on<E extends keyof GuardEvents>(event: E, listener: GuardEvents[E]): Guard;
   off<E extends keyof GuardEvents>(event: E, listener: GuardEvents[E]): Guard;
   /** Stops timers and writes bans to the data directory. */
@@ -164,7 +177,7 @@ function banReason(reasons: readonly Reason[], score: number): string {
 }
 
 class GhostGuard implements Guard {
-  readonly config: GhostguardConfig;
+  config: GhostguardConfig;
   readonly logger: Logger;
   readonly tarpits: TarpitBudget;
   readonly bans: GuardBans;
@@ -172,15 +185,16 @@ class GhostGuard implements Guard {
 
   private readonly events = new EventEmitter();
   private readonly now: () => number;
-  private readonly allow = new CidrSet();
-  private readonly deny = new CidrSet();
-  private readonly fingerprints: FingerprintMatcher;
-  private readonly dial: DialShapeRules;
-  private readonly behaviour: BehaviourRules;
-  private readonly policy: Policy;
+  private allow = new CidrSet();
+  private deny = new CidrSet();
+  private fingerprints: FingerprintMatcher;
+  private dial: DialShapeRules;
+  private behaviour: BehaviourRules;
+  private policy: Policy;
   private readonly banList: BanList;
+  private readonly registry: RoomRegistry;
   private readonly banFile: BanFile | undefined;
-  private readonly monitor: boolean;
+  private monitor: boolean;
   private readonly invalidLog = new LogThrottle(1000);
   private readonly bannedReasons = new WeakMap<BanInfo, Reason>();
   private persistTimer: NodeJS.Timeout | undefined;
@@ -196,17 +210,12 @@ class GhostGuard implements Guard {
     this.logger = options.logger ?? createLogger(config);
     this.now = options.now ?? Date.now;
     this.monitor = config.mode === 'monitor';
-    for (const c of config.trust.cidrs) {
-      if (typeof c === 'string') this.allow.add(c);
-      else this.allow.add(c.address, c.name);
-    }
-    for (const c of config.deny.cidrs) {
-      if (typeof c === 'string') this.deny.add(c);
-      else this.deny.add(c.address, c.name);
-    }
+    this.allow = cidrSetOf(config.trust.cidrs);
+    this.deny = cidrSetOf(config.deny.cidrs);
     const weights = new RuleWeights(config.rules);
     this.fingerprints = new FingerprintMatcher(config, weights);
     const registry = new RoomRegistry(config.rooms.maxRooms, config.rooms.static, this.now());
+    this.registry = registry;
     this.dial = new DialShapeRules(config, weights, new TargetKnowledge(config.dialShape, registry));
     this.behaviour = new BehaviourRules(config, weights);
     this.policy = new Policy(config.policy);
@@ -445,6 +454,39 @@ class GhostGuard implements Guard {
     }
   }
 
+  reconfigure(input: GhostguardConfig | ConfigInput): ReconfigureResult {
+    const next = parseConfig(input);
+    const prev = this.config;
+    const kept: string[] = [];
+    const needsRestart: string[] = [];
+    const weights = new RuleWeights(next.rules);
+    this.allow = cidrSetOf(next.trust.cidrs);
+    this.deny = cidrSetOf(next.deny.cidrs);
+    this.fingerprints = new FingerprintMatcher(next, weights);
+    this.registry.reconfigure(next.rooms.maxRooms, next.rooms.static, this.now());
+    this.dial = new DialShapeRules(next, weights, new TargetKnowledge(next.dialShape, this.registry));
+    // Counters are only meaningful under the same window and prefix lengths: kept when those are unchanged.
+    const sameCounters = sameJson(
+      [prev.behaviour.window, prev.behaviour.prefixV4, prev.behaviour.prefixV6, prev.behaviour.maxSources],
+      [next.behaviour.window, next.behaviour.prefixV4, next.behaviour.prefixV6, next.behaviour.maxSources],
+    );
+    this.behaviour = new BehaviourRules(next, weights, sameCounters ? this.behaviour : undefined);
+    kept.push('bans', 'rooms', 'tarpits in use', sameCounters ? 'behaviour counters' : '');
+    this.policy = new Policy(next.policy);
+    this.banList.setPolicy(next.bans);
+    this.tarpits.resize(next.tarpit.maxConcurrent, next.tarpit.holdFor);
+    this.monitor = next.mode === 'monitor';
+    if (next.log.level !== prev.log.level) this.logger.level = next.log.level;
+    if (next.dataDir !== prev.dataDir) needsRestart.push('dataDir');
+    this.config = next;
+    const result: ReconfigureResult = { kept: kept.filter((k) => k !== ''), needsRestart };
+    this.logger.info(
+      { event: 'reconfigured', kept: result.kept, needsRestart, behaviourReset: !sameCounters },
+      'configuration reloaded',
+    );
+    return result;
+  }
+
   stats(): GuardStats {
     return {
       judged: this.judged,
@@ -560,6 +602,19 @@ class GhostGuard implements Guard {
       },
     };
   }
+}
+
+function cidrSetOf(list: GhostguardConfig['trust']['cidrs']): CidrSet {
+  const set = new CidrSet();
+  for (const c of list) {
+    if (typeof c === 'string') set.add(c);
+    else set.add(c.address, c.name);
+  }
+  return set;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** Creates a guard from a parsed config or raw config input (validated here). */

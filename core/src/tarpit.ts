@@ -11,10 +11,16 @@ export class TarpitBudget {
   private active = 0;
 
   constructor(
-    readonly maxConcurrent: number,
+    public maxConcurrent: number,
     /** How long an adapter holds a tarpitted call before its final answer, ms. */
-    readonly holdFor: number,
+    public holdFor: number,
   ) {}
+
+  /** A config reload: slots in use stay held; a lower cap refuses new ones until enough are released. */
+  resize(maxConcurrent: number, holdFor: number): void {
+    this.maxConcurrent = maxConcurrent;
+    this.holdFor = holdFor;
+  }
 
   get inUse(): number {
     return this.active;

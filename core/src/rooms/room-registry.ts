@@ -85,12 +85,30 @@ export class RoomRegistry {
   private readonly byName = new Map<string, RoomEntry>();
   private readonly entries = new Map<string, RoomEntry>();
 
+  /** AORs of the static rooms that came from the config (replaced as a whole on reload). */
+  private configRooms = new Set<string>();
+
   constructor(
-    private readonly maxRooms: number,
+    private maxRooms: number,
     staticRooms: readonly StaticRoom[] = [],
     now = Date.now(),
   ) {
-    for (const r of staticRooms) this.declare(r, now);
+    this.reconfigure(maxRooms, staticRooms, now);
+  }
+
+  /** A config reload: the config's static rooms are replaced; registrations and declared rooms stay. */
+  reconfigure(maxRooms: number, staticRooms: readonly StaticRoom[], now: number): void {
+    this.maxRooms = maxRooms;
+    const next = new Set<string>();
+    for (const r of staticRooms) {
+      const entry = this.declare(r, now);
+      if (entry) next.add(entry.aor);
+    }
+    for (const aor of this.configRooms) {
+      const entry = this.entries.get(aor);
+      if (!next.has(aor) && entry?.static) this.remove(entry);
+    }
+    this.configRooms = next;
   }
 
   /**

@@ -57,10 +57,12 @@ export class BehaviourRules {
   private readonly targetCap: number;
   private readonly trustFor: number;
 
-  constructor(config: GhostguardConfig, weights: RuleWeights) {
+  /** `carryOver`: the rules of a previous configuration with the same window and prefixes, whose counters continue. */
+  constructor(config: GhostguardConfig, weights: RuleWeights, carryOver?: BehaviourRules) {
     this.b = config.behaviour;
-    this.sources = new BoundedMap(this.b.maxSources);
-    this.prefixes = new BoundedMap(this.b.maxSources);
+    this.sources = carryOver?.sources ?? new BoundedMap(this.b.maxSources);
+    this.prefixes = carryOver?.prefixes ?? new BoundedMap(this.b.maxSources);
+    if (carryOver) this.epoch = carryOver.epoch;
     this.w = resolveWeights(BEHAVIOUR_RULES, weights, { earnedTrust: -config.trust.earnedTrustWeight });
     this.targetCap = Math.max(this.b.distinctUnknownTargets, this.b.distinctTargetsBlind) + 1;
     this.trustFor = config.trust.earnedTrustFor;

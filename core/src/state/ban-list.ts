@@ -37,9 +37,14 @@ export class BanList {
   private readonly offenses = new Map<string, OffenseRecord>();
 
   constructor(
-    private readonly policy: BanPolicy,
+    private policy: BanPolicy,
     private readonly listener: BanListListener,
   ) {}
+
+  /** New TTLs and caps for bans made from now on (a config reload); active bans keep their end. */
+  setPolicy(policy: BanPolicy): void {
+    this.policy = policy;
+  }
 
   get size(): number {
     return this.active.size;
