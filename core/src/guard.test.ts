@@ -326,12 +326,14 @@ describe('logging', () => {
     expect(lines.filter((l) => l.event === 'ban')).toHaveLength(1);
   });
 
-  it('emits verdict events', () => {
+  it('emits verdict events with how long judge took', () => {
     withGuard(SERVED, (g) => {
-      const seen: Verdict[] = [];
-      g.on('verdict', (_a, v) => seen.push(v));
+      const seen: Array<[Verdict, number]> = [];
+      g.on('verdict', (_a, v, timing) => seen.push([v, timing.seconds]));
       g.judge(sipAttempt());
       expect(seen).toHaveLength(1);
+      expect(seen[0]![1]).toBeGreaterThanOrEqual(0);
+      expect(seen[0]![1]).toBeLessThan(60);
     });
   });
 });

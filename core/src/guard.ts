@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import type { CallAttempt, Endpoint } from './attempt.js';
 import { checkAttemptBody, checkAttemptEnvelope } from './attempt-check.js';
 import { type ConfigInput, type GhostguardConfig, parseConfig } from './config.js';
@@ -37,7 +38,8 @@ const INFO_LEVEL = 30;
 const SWEEP_INTERVAL_MS = 10_000;
 
 export interface GuardEvents {
-  verdict: (attempt: CallAttempt, verdict: Verdict) => void;
+  /** `timing.seconds`: how long judge() took for this verdict (for a latency histogram). */
+  verdict: (attempt: CallAttempt, verdict: Verdict, timing: { seconds: number }) => void;
   /** `origin` is `replica` for a ban merged from elsewhere (bans.merge): sync code must not re-publish it. */
   ban: (ban: BanInfo, origin: BanOrigin) => void;
   unban: (ip: string, cause: UnbanCause) => void;
@@ -281,6 +283,9 @@ class GhostGuard implements Guard {
   /** judge() and judgeMalformed(): evaluation, counters, the log line and the verdict event. */
   private decide(attempt: CallAttempt, malformed: string | undefined): Verdict {
     this.judged++;
+    // Timed only when someone listens (metrics): two clock reads are most of a cheap verdict's cost.
+    const observed = this.events.listenerCount('verdict') > 0;
+    const t0 = observed ? performance.now() : 0;
     let verdict: Verdict;
     try {
       verdict = this.evaluate(attempt, malformed);
@@ -295,7 +300,7 @@ class GhostGuard implements Guard {
     this.counters[verdict.action]++;
     // levelVal read rather than isLevelEnabled(): a property read on the hot path, and it follows level changes.
     if (verdict.intended !== 'allow' && this.logger.levelVal <= INFO_LEVEL) this.logVerdict(attempt, verdict);
-    if (this.events.listenerCount('verdict') > 0) this.emit('verdict', attempt, verdict);
+    if (observed) this.emit('verdict', attempt, verdict, { seconds: (performance.now() - t0) / 1000 });
     return verdict;
   }
 
