@@ -265,6 +265,14 @@ class GhostGuard implements Guard {
       now: this.now,
       logger: this.logger,
       report: (o) => this.report(o),
+      suspicious: (ipText) => {
+        const ip = parseIp(ipText);
+        if (ip === undefined) return true;
+        const now = this.now();
+        if (this.banList.get(ip.text, now)) return true;
+        const failures = this.behaviour.describe(ip, now)?.failuresInWindow ?? 0;
+        return failures >= this.config.behaviour.failures;
+      },
     });
   }
 

@@ -102,4 +102,26 @@ describe('guard.rooms', () => {
     expect(g.rooms.unregister('boardroom')).toBe(false);
     expect(g.rooms.declare({ name: '' })).toBeUndefined();
   });
+
+  it('treats valid credentials from a source that was just guessing passwords as a hijack (svcrack success)', () => {
+    const g = guard();
+    g.rooms.register({ aor: '101@pbx', contact: 'sip:101@10.0.0.5:5060', expires: 3600 });
+    const cracker = { ip: '127.0.0.1', port: 5060 };
+    for (let i = 0; i < 3; i++) g.report({ kind: 'auth-failure', source: cracker, target: '101' });
+    const result = g.rooms.checkRegister({
+      aor: '101@pbx',
+      contact: 'sip:101@127.0.0.1:5060',
+      source: cracker,
+      authenticated: true,
+    });
+    expect(result).toMatchObject({ change: 'hijack', accept: false, ban: { ip: '127.0.0.1' } });
+    // A room that moves with its credentials and no failures behind it is a move.
+    const moved = g.rooms.checkRegister({
+      aor: '101@pbx',
+      contact: 'sip:101@10.0.0.6',
+      source: { ip: '10.0.0.6' },
+      authenticated: true,
+    });
+    expect(moved).toEqual({ change: 'move', accept: true });
+  });
 });

@@ -36,7 +36,11 @@ export interface GuardRooms {
   /** True when the dialled name (AOR, extension, h323-ID, E.164) reaches a room on file now. */
   isRoom(target: string): boolean;
   get(target: string): RoomEntry | undefined;
-  /** Classifies a REGISTER against the binding on file; a hijack is reported to the guard (immediate ban). */
+  /**
+   * Classifies a REGISTER against the binding on file; a hijack is reported to the guard (immediate ban).
+   * Valid credentials from a source that has been failing authentication (or is banned) count as none:
+   * they are most likely cracked (svcrack's success ends a run of InvalidPassword).
+   */
   checkRegister(check: RegisterCheck): RegisterCheckResult;
   readonly size: number;
 }
@@ -66,7 +70,16 @@ const RegisterCheckSchema = z.object({
 
 export function createGuardRooms(
   registry: RoomRegistry,
-  deps: { now: () => number; logger: Logger; report: (o: Outcome) => BanInfo | undefined },
+  deps: {
+    now: () => number;
+    logger: Logger;
+    report: (o: Outcome) => BanInfo | undefined;
+    /**
+     * True when the source has been failing authentication lately (or is banned): valid credentials from
+     * it are most likely cracked ones (svcrack's success ends a run of InvalidPassword).
+     */
+    suspicious: (ip: string) => boolean;
+  },
 ): GuardRooms {
   const { now, logger } = deps;
   return {
@@ -101,11 +114,14 @@ export function createGuardRooms(
       // An undecodable check cannot prove a binding change is safe: refuse it (fail-closed for bindings).
       if (!parsed.success) return { change: 'hijack', accept: false };
       const c = parsed.data;
-      const change = registry.classify(c.aor, c.contact, c.authenticated, now());
+      const cracked = c.authenticated && deps.suspicious(c.source.ip);
+      const change = registry.classify(c.aor, c.contact, c.authenticated && !cracked, now());
       if (change !== 'hijack') return { change, accept: true };
       logger.warn(
-        { event: 'room-hijack', aor: c.aor, contact: c.contact, ip: c.source.ip, adapter: c.adapter },
-        'REGISTER would move a room without credentials: refused',
+        { event: 'room-hijack', aor: c.aor, contact: c.contact, ip: c.source.ip, adapter: c.adapter, cracked },
+        cracked
+          ? 'REGISTER would move a room from a source that was guessing passwords: refused'
+          : 'REGISTER would move a room without credentials: refused',
       );
       const ban = deps.report({
         kind: 'hijack-attempt',
