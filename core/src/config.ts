@@ -196,6 +196,8 @@ export const ConfigSchema = z
       .prefault({}),
     /** Shared state between nodes (Redis), validated by @ghostguard/redis. Absent: this node alone. */
     shared: z.unknown().optional(),
+    /** Reputation feeds (APIBAN, blocklist files), validated by @ghostguard/feeds. */
+    feeds: z.unknown().optional(),
     /** The `ghostguard run` daemon's own settings (admin endpoint, metrics), validated by the CLI. */
     daemon: z.unknown().optional(),
   })

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { CallAttempt, Endpoint } from './attempt.js';
 import { checkAttemptBody, checkAttemptEnvelope } from './attempt-check.js';
 import { type ConfigInput, type GhostguardConfig, parseConfig } from './config.js';
+import { type FeedInfo, FeedLists, type FeedUpdate } from './feeds/feed-lists.js';
 import { createLogger, type Logger, LogThrottle } from './log.js';
 import { CidrSet } from './net/cidr-set.js';
 import { type ParsedIp, parseIp } from './net/ip.js';
@@ -24,6 +25,7 @@ export const GUARD_RULES = {
   allowlist: 'trust.allowlist',
   banned: 'known-bad.banned',
   denylist: 'known-bad.denylist',
+  feed: 'known-bad.feed',
   invalid: 'guard.invalid-input',
   internal: 'guard.internal-error',
 } as const;
@@ -31,7 +33,7 @@ export const GUARD_RULES = {
 /** Weight of a ban or deny-list hit: always enough for the top tier of the default policy. */
 const KNOWN_BAD_WEIGHT = 100;
 /** Rules whose weight does not count towards a new ban (the source is already known bad). */
-const KNOWN_BAD_RULES = new Set<string>([GUARD_RULES.banned, GUARD_RULES.denylist]);
+const KNOWN_BAD_RULES = new Set<string>([GUARD_RULES.banned, GUARD_RULES.denylist, GUARD_RULES.feed]);
 const PERSIST_DELAY_MS = 1000;
 /** pino's numeric value of `info`. */
 const INFO_LEVEL = 30;
@@ -89,6 +91,8 @@ export interface BanExplanation {
   ip: string;
   trusted?: string;
   denied?: string;
+  /** The reputation feed that lists it, and the entry. */
+  feed?: string;
   ban?: BanInfo;
   offenses: number;
   activity?: {
@@ -113,6 +117,13 @@ export interface GuardBans {
   merge(ban: BanInfo): boolean;
   get(ip: string): BanInfo | undefined;
   explain(ip: string): BanExplanation;
+}
+
+export interface GuardFeeds {
+  /** Replaces feed `name` with these IP addresses / CIDRs; invalid entries are counted and skipped. */
+  set(name: string, entries: Iterable<string>): FeedUpdate;
+  clear(name: string): boolean;
+  list(): FeedInfo[];
 }
 
 export interface ReconfigureResult {
@@ -140,6 +151,8 @@ export interface Guard {
   readonly tarpits: TarpitBudget;
   /** The room systems registered now (fed by every adapter) and the static ones from the config. */
   readonly rooms: GuardRooms;
+  /** Reputation lists (APIBAN, blocklist files), checked in the known-bad layer like deny.cidrs. */
+  readonly feeds: GuardFeeds;
   /** Synchronous, no I/O, never throws: a verdict for one call attempt. */
   judge(attempt: CallAttempt): Verdict;
   /**
@@ -184,6 +197,7 @@ class GhostGuard implements Guard {
   readonly tarpits: TarpitBudget;
   readonly bans: GuardBans;
   readonly rooms: GuardRooms;
+  readonly feeds: GuardFeeds;
 
   private readonly events = new EventEmitter();
   private readonly now: () => number;
@@ -195,6 +209,7 @@ class GhostGuard implements Guard {
   private policy: Policy;
   private readonly banList: BanList;
   private readonly registry: RoomRegistry;
+  private readonly feedLists = new FeedLists();
   private readonly banFile: BanFile | undefined;
   private monitor: boolean;
   private readonly invalidLog = new LogThrottle(1000);
@@ -261,6 +276,15 @@ class GhostGuard implements Guard {
     }, SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
     this.bans = this.createBansApi();
+    this.feeds = {
+      set: (name, entries) => {
+        const update = this.feedLists.set(String(name), entries, this.now());
+        this.logger.info({ event: 'feed-updated', feed: name, ...update }, 'reputation feed updated');
+        return update;
+      },
+      clear: (name) => this.feedLists.clear(name),
+      list: () => this.feedLists.list(),
+    };
     this.rooms = createGuardRooms(registry, {
       now: this.now,
       logger: this.logger,
@@ -347,9 +371,21 @@ class GhostGuard implements Guard {
     if (bodyProblem !== undefined) return this.invalidVerdict(bodyProblem);
 
     const reasons: Reason[] = [];
+    let knownBad = false;
     const denied = this.deny.match(ip);
-    if (denied)
+    if (denied) {
+      knownBad = true;
       reasons.push({ rule: GUARD_RULES.denylist, detail: `deny-listed: ${denied.label}`, weight: KNOWN_BAD_WEIGHT });
+    }
+    const listed = this.feedLists.size > 0 ? this.feedLists.match(ip) : undefined;
+    if (listed) {
+      knownBad = true;
+      reasons.push({
+        rule: GUARD_RULES.feed,
+        detail: `listed by feed ${listed.feed}: ${listed.entry.cidr}`,
+        weight: KNOWN_BAD_WEIGHT,
+      });
+    }
 
     // Layers 3–5: fingerprints, dial shape, behaviour.
     this.fingerprints.evaluate(attempt, reasons);
@@ -357,7 +393,7 @@ class GhostGuard implements Guard {
     this.behaviour.evaluate(ip, now, { user: targetUserOf(attempt), known }, reasons);
 
     const score = sumWeights(reasons, false);
-    const ownScore = denied ? sumWeights(reasons, true) : score;
+    const ownScore = knownBad ? sumWeights(reasons, true) : score;
     let newBan: BanInfo | undefined;
     if (ownScore >= this.config.bans.banScore) newBan = this.banList.add(ip.text, banReason(reasons, ownScore), now);
     return this.finish(reasons, score, attempt.method, newBan);
@@ -607,6 +643,8 @@ class GhostGuard implements Guard {
         if (t) out.trusted = t.label;
         const d = this.deny.match(ip);
         if (d) out.denied = d.label;
+        const f = this.feedLists.match(ip);
+        if (f) out.feed = `${f.feed}: ${f.entry.cidr}`;
         const ban = this.banList.get(ip.text, now);
         if (ban) out.ban = ban;
         const activity = this.behaviour.describe(ip, now);

@@ -2,6 +2,7 @@ export * from './attempt.js';
 export { checkAttemptShape } from './attempt-check.js';
 export * from './config.js';
 export * from './errors.js';
+export { type FeedInfo, type FeedUpdate, MAX_FEED_ENTRIES } from './feeds/feed-lists.js';
 export * from './guard.js';
 export { createLogger, type Logger } from './log.js';
 export { CidrSet } from './net/cidr-set.js';
