@@ -1,0 +1,37 @@
+/** A GET with a deadline and a cap on the body it will read. */
+export interface BoundedResponse {
+  status: number;
+  body: string;
+}
+
+export class ResponseTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`response body larger than ${limit} bytes`);
+    this.name = 'ResponseTooLarge';
+  }
+}
+
+export async function boundedGet(url: string, timeoutMs: number, maxBytes: number): Promise<BoundedResponse> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel();
+    throw new ResponseTooLarge(maxBytes);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw new ResponseTooLarge(maxBytes);
+      }
+      chunks.push(value);
+    }
+  }
+  return { status: res.status, body: Buffer.concat(chunks).toString('utf8') };
+}
