@@ -511,8 +511,14 @@ class GhostGuard implements Guard {
     const weights = new RuleWeights(next.rules);
     this.allow = cidrSetOf(next.trust.cidrs);
     this.deny = cidrSetOf(next.deny.cidrs);
+    // The banned fast path runs before the trust layer, so no trusted address may stay banned.
+    const now = this.now();
+    for (const ban of this.banList.list(now)) {
+      const ip = parseIp(ban.ip);
+      if (ip && this.allow.match(ip)) this.banList.remove(ban.ip);
+    }
     this.fingerprints = new FingerprintMatcher(next, weights);
-    this.registry.reconfigure(next.rooms.maxRooms, next.rooms.static, this.now());
+    this.registry.reconfigure(next.rooms.maxRooms, next.rooms.static, now);
     this.dial = new DialShapeRules(next, weights, new TargetKnowledge(next.dialShape, this.registry));
     // Counters are only meaningful under the same window and prefix lengths: kept when those are unchanged.
     const sameCounters = sameJson(

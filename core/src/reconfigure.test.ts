@@ -75,4 +75,13 @@ describe('guard.reconfigure (SIGHUP)', () => {
     expect(() => g.reconfigure({ policy: { failMode: 'sideways' } } as never)).toThrow(/policy\.failMode/);
     expect(g.config.dialShape.knownTargets).toEqual(['room-*']);
   });
+
+  it('lifts bans on addresses the new allowlist trusts (the banned fast path runs before trust)', () => {
+    const g = guard({});
+    g.bans.add('198.51.100.9', { reason: 'by hand' });
+    g.bans.add('203.0.113.9', { reason: 'by hand' });
+    g.reconfigure({ log: { level: 'silent' }, trust: { cidrs: ['198.51.100.0/24'] } });
+    expect(g.bans.list().map((b) => b.ip)).toEqual(['203.0.113.9']);
+    expect(g.judge(call('198.51.100.9')).reasons[0]?.rule).toBe('trust.allowlist');
+  });
 });
