@@ -13,6 +13,7 @@ import { type Caller, dial, startStandInRoom, waitUntil } from '@ghostguard/h323
 import { renderTable } from '../analyze/text-table.js';
 import { readCapture } from '../capture/index.js';
 import { REPO_ROOT } from './repo-root.js';
+import { roomsText } from './rooms-text.js';
 
 /** The real chan_ooh323 call (see plugins/h323-gate/src/__fixtures__/README.md). */
 const OOH323_PCAP = join(REPO_ROOT, 'plugins/h323-gate/src/__fixtures__/ooh323-call-via-asterisk.pcap');
@@ -210,6 +211,7 @@ export async function runLiveH323Demo(configPath: string): Promise<LiveH323DemoR
       `  gate: ${s.connections} connections; allowed ${s.allowed}, rejected ${s.rejected}, dropped ${s.dropped}, tarpitted ${s.tarpitted}; ` +
         `relayed ${s.relayedBytes.toUpstream} bytes to the room, ${s.relayedBytes.toCaller} back`,
     );
+    lines.push(...roomsText(guard));
     lines.push(
       `  scanner SETUPs: ${scannerSetups}; reached the room: ${scannerReachedRoom}${scannerReachedRoom === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
     );
