@@ -239,7 +239,8 @@ class GhostGuard implements Guard {
     this.tarpits = new TarpitBudget(config.tarpit.maxConcurrent, config.tarpit.holdFor);
     this.banList = new BanList(config.bans, {
       onBan: (ban, origin) => {
-        this.logger.warn(
+        // A replica was logged as a ban where it was decided; here it is one of possibly many merged at once.
+        this.logger[origin === 'replica' ? 'info' : 'warn'](
           {
             event: 'ban',
             ip: ban.ip,

@@ -4,7 +4,7 @@ export * from './config.js';
 export * from './errors.js';
 export { type FeedInfo, type FeedUpdate, MAX_FEED_ENTRIES } from './feeds/feed-lists.js';
 export * from './guard.js';
-export { createLogger, type Logger } from './log.js';
+export { createLogger, type Logger, LogThrottle } from './log.js';
 export { CidrSet } from './net/cidr-set.js';
 export { formatIpv6, isIpLiteral, type ParsedIp, parseIp, prefixKey } from './net/ip.js';
 export * from './outcome.js';

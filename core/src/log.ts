@@ -20,7 +20,7 @@ export class LogThrottle {
   constructor(private readonly intervalMs: number) {}
 
   /** Returns the number suppressed since the last line when this one may be logged, else undefined. */
-  take(now: number): number | undefined {
+  take(now = Date.now()): number | undefined {
     if (now - this.last < this.intervalMs) {
       this.suppressed++;
       return undefined;

@@ -1,0 +1,74 @@
+import { type BanInfo, BanInfoSchema, parseIp } from '@ghostguard/core';
+import { z } from 'zod';
+
+/**
+ * What nodes tell each other on the channel. A ban carries the whole BanInfo (the receiver merges it: the longer
+ * ban wins, no escalation); an unban only the address. Expiry needs no message: keys and local bans both time out.
+ */
+const NodeId = z.string().min(1).max(128);
+const IpText = z
+  .string()
+  .min(2)
+  .max(64)
+  .refine((s) => parseIp(s) !== undefined, 'an IP address');
+const WireBan = BanInfoSchema.extend({ ip: IpText });
+
+export const SyncMessageSchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('ban'), node: NodeId, ban: WireBan }),
+  z.object({ op: z.literal('unban'), node: NodeId, ip: IpText }),
+]);
+
+export type SyncMessage = { op: 'ban'; node: string; ban: BanInfo } | { op: 'unban'; node: string; ip: string };
+
+/** Why a message was ignored (counted per kind in health()). */
+export type RejectKind = 'too-large' | 'not-json' | 'bad-shape';
+
+export type DecodeResult = { ok: true; message: SyncMessage } | { ok: false; kind: RejectKind; detail: string };
+
+/** A ban as stored and sent: BanInfo fields only, the reason cut to what the receiving schema accepts. */
+export function wireBan(ban: BanInfo): BanInfo {
+  return {
+    ip: ban.ip,
+    reason: ban.reason.length > 512 ? ban.reason.slice(0, 512) : ban.reason,
+    since: ban.since,
+    until: ban.until,
+    offense: Math.min(Math.max(1, Math.trunc(ban.offense)), 1_000_000),
+  };
+}
+
+export function encodeMessage(message: SyncMessage): string {
+  return JSON.stringify(message);
+}
+
+/** Parses and validates one pub/sub payload; never throws, whatever arrives. */
+export function decodeMessage(payload: string, maxBytes: number): DecodeResult {
+  // Length in UTF-16 units bounds the byte length from below; the cap is about not parsing megabytes.
+  if (payload.length > maxBytes) return { ok: false, kind: 'too-large', detail: `${payload.length} characters` };
+  let data: unknown;
+  try {
+    data = JSON.parse(payload);
+  } catch (err) {
+    return { ok: false, kind: 'not-json', detail: (err as Error).message.slice(0, 200) };
+  }
+  const parsed = SyncMessageSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      kind: 'bad-shape',
+      detail: `${issue?.path.map(String).join('.') || '(top level)'}: ${issue?.message ?? 'invalid'}`.slice(0, 200),
+    };
+  }
+  return { ok: true, message: parsed.data };
+}
+
+/** A ban key's value (read during a reconcile), validated like a message; undefined when it is not a ban. */
+export function decodeStoredBan(value: string, maxBytes: number): BanInfo | undefined {
+  if (value.length > maxBytes) return undefined;
+  try {
+    const parsed = WireBan.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
