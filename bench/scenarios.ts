@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { type CallAttempt, createGuard, type Guard, type SipAttempt } from '@ghostguard/core';
+import { asterisk } from './asterisk.js';
 import { h323Decode } from './h323-decode.js';
 import { h323Gate } from './h323-gate.js';
-import { redisBans } from './redis.js';
 import { gc, median, percentile, type Row, type ScenarioResult, sink, spread } from './harness.js';
+import { redisBans } from './redis.js';
 import {
   benchConfig,
   freshBatch,
@@ -367,5 +368,5 @@ export function scanner(): Omit<ScenarioResult, 'seconds' | 'scenario'> {
   };
 }
 
-export const SCENARIOS = { fresh, banned, latency, heap, scanner, h323Decode, h323Gate, redisBans } as const;
+export const SCENARIOS = { fresh, banned, latency, heap, scanner, h323Decode, h323Gate, redisBans, asterisk } as const;
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { type GhostguardConfig, isGhostguardError, loadConfigFile, parseConfig } from '@ghostguard/core';
 import { runAnalyze } from './commands/analyze.js';
+import { runAsterisk } from './commands/asterisk.js';
 import { runDemo } from './commands/demo.js';
 import { type Output, processOutput } from './output.js';
 
@@ -12,6 +13,10 @@ usage:
       the guard would have done: a table per source and a summary, or one JSON line per attempt
   ghostguard demo [--config f]
       run the guard over the bundled recordings of real scanners and legitimate room calls
+  ghostguard asterisk --config f
+      attach the guard to Asterisk over AMI (the adapters.asterisk section of the config) and judge
+      every call the dialplan's ghostguard-check routine raises; runs until SIGINT/SIGTERM
+      (see examples/asterisk/)
   ghostguard help
 
 exit codes: 0 done, 1 unexpected failure, 2 bad usage, configuration or unreadable input`;
@@ -64,6 +69,14 @@ export async function main(argv: string[], out: Output = processOutput): Promise
       case 'demo': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
         return await runDemo({ configPath: values.config }, out);
+      }
+      case 'asterisk': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
+        if (values.config === undefined) {
+          out.error(`asterisk: --config is required (adapters.asterisk holds the AMI login)\n\n${USAGE}`);
+          return EXIT_USAGE;
+        }
+        return await runAsterisk({ configPath: values.config }, out);
       }
       case undefined:
       case 'help':

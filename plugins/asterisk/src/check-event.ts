@@ -1,0 +1,89 @@
+import type { AmiObject } from 'asterisk-manager';
+import { textField } from './fields.js';
+import { CHANNEL_TECHS, type ChannelTech } from './options.js';
+
+/**
+ * The body of `UserEvent(GhostguardCheck, …)` raised by the example dialplan's check routine. Every value was
+ * URIENCODE()d by the dialplan (see examples/asterisk/extensions.conf); asterisk-manager lower-cases the keys.
+ */
+export interface CheckRequest {
+  /** The channel to act on (from the event's channel snapshot). */
+  channel: string;
+  uniqueid?: string;
+  tech: ChannelTech;
+  source?: string;
+  dialed?: string;
+  callerNum?: string;
+  callerName?: string;
+  userAgent?: string;
+  via?: string;
+  from?: string;
+  to?: string;
+  callId?: string;
+  requestUri?: string;
+  contact?: string;
+  h323Id?: string;
+  h323Digits?: string;
+}
+
+/** Longest encoded value read from an event (a SIP header is rarely over 1 kB; this is 4× that, encoded). */
+export const MAX_ENCODED_FIELD = 12_288;
+
+const BODY_FIELDS = {
+  source: 'source',
+  dialed: 'dialed',
+  callerNum: 'callernum',
+  callerName: 'callername',
+  userAgent: 'useragent',
+  via: 'via',
+  from: 'from',
+  to: 'to',
+  callId: 'callid',
+  requestUri: 'requesturi',
+  contact: 'contact',
+  h323Id: 'h323id',
+  h323Digits: 'h323digits',
+} as const satisfies Record<string, string>;
+
+export type CheckEventResult =
+  | { ok: true; request: CheckRequest }
+  /** `channel` is set when the event named one: the call can still be decided (fail mode), just not judged on its fields. */
+  | { ok: false; channel?: string; uniqueid?: string; tech?: ChannelTech; source?: string; problem: string };
+
+function techOf(text: string | undefined, channel: string): ChannelTech {
+  const t = (text || channel.slice(0, Math.max(0, channel.indexOf('/')))).toUpperCase();
+  return (CHANNEL_TECHS as readonly string[]).includes(t) && t !== 'OTHER' ? (t as ChannelTech) : 'other';
+}
+
+/** Decodes one URIENCODE()d value; empty → undefined. Throws a message on bad encoding or size. */
+function decode(value: string | undefined, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value.length > MAX_ENCODED_FIELD) throw new Error(`${name}: ${value.length} bytes (limit ${MAX_ENCODED_FIELD})`);
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw new Error(`${name}: not URI-encoded text`);
+  }
+}
+
+/** Reads a GhostguardCheck UserEvent; never throws. */
+export function readCheckEvent(evt: AmiObject): CheckEventResult {
+  const channel = textField(evt, 'channel');
+  const uniqueid = textField(evt, 'uniqueid');
+  if (channel === undefined || channel === '') return { ok: false, problem: 'no Channel in the check event' };
+  const base = { channel, ...(uniqueid ? { uniqueid } : {}) };
+  let tech: ChannelTech = techOf(undefined, channel);
+  let source: string | undefined;
+  try {
+    tech = techOf(decode(textField(evt, 'tech'), 'Tech'), channel);
+    source = decode(textField(evt, 'source'), 'Source');
+    const request: CheckRequest = { ...base, tech };
+    for (const [key, wire] of Object.entries(BODY_FIELDS) as Array<[keyof typeof BODY_FIELDS, string]>) {
+      const v = decode(textField(evt, wire), wire);
+      if (v !== undefined) request[key] = v;
+    }
+    return { ok: true, request };
+  } catch (err) {
+    return { ok: false, ...base, tech, ...(source ? { source } : {}), problem: (err as Error).message };
+  }
+}

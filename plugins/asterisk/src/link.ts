@@ -1,0 +1,237 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '@ghostguard/core';
+import Manager, { type AmiObject, type ManagerInstance } from 'asterisk-manager';
+import { AsteriskError } from './errors.js';
+import { textField } from './fields.js';
+import { FrameGuard } from './frame-guard.js';
+import type { ResolvedAsteriskOptions } from './options.js';
+import { captureSocket } from './socket-capture.js';
+
+export type ActionResult =
+  | { ok: true; response: AmiObject }
+  | { ok: false; message: string; response?: AmiObject; timeout?: boolean };
+
+export interface AmiLinkHandlers {
+  onEvent(evt: AmiObject): void;
+  onReady(): void;
+  onDown(reason: string): void;
+  onAuthFailed(err: AsteriskError): void;
+}
+
+export interface AmiLinkStats {
+  connects: number;
+  drops: number;
+  authFailures: number;
+  oversizedFrames: number;
+  keepaliveFailures: number;
+}
+
+function messageOf(err: AmiObject | Error | undefined): string {
+  if (err instanceof Error) return err.message;
+  return (err && textField(err, 'message')) || 'error';
+}
+
+/**
+ * One logical manager connection over asterisk-manager, kept up with backoff. Every attempt uses a fresh
+ * library instance: its parser state (half-read lines), held actions and login flag belong to one socket,
+ * and its own keepConnected() (fixed 10–60 s delays, only if called before the socket opens, console output)
+ * is not used. A failed login, which the library's auto-login ignores, is detected and reported loudly.
+ */
+export class AmiLink {
+  private ami: ManagerInstance | undefined;
+  private socket: Socket | undefined;
+  private gen = 0;
+  private ready = false;
+  private closed = false;
+  private failures = 0;
+  private nextId = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private closeWaiters: Array<() => void> = [];
+  private readonly pending = new Map<string, { cb: (r: ActionResult) => void; timer: NodeJS.Timeout }>();
+  readonly stats: AmiLinkStats = { connects: 0, drops: 0, authFailures: 0, oversizedFrames: 0, keepaliveFailures: 0 };
+
+  constructor(
+    private readonly o: ResolvedAsteriskOptions,
+    private readonly log: Logger,
+    private readonly h: AmiLinkHandlers,
+  ) {}
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  start(): void {
+    if (!this.closed && this.ami === undefined) this.open();
+  }
+
+  /** Sends an action on the ready connection; false (and no callback) when there is none. */
+  send(action: Record<string, string>, cb: (r: ActionResult) => void, timeoutMs = this.o.actionTimeout): boolean {
+    if (!this.ready || this.ami === undefined) return false;
+    this.request(this.ami, action, cb, timeoutMs);
+    return true;
+  }
+
+  private request(
+    ami: ManagerInstance,
+    action: Record<string, string>,
+    cb: (r: ActionResult) => void,
+    timeoutMs: number,
+  ): void {
+    const id = `gg-${++this.nextId}`;
+    const timer = setTimeout(() => {
+      if (!this.pending.delete(id)) return;
+      ami.removeAllListeners(id);
+      cb({ ok: false, message: `no response within ${timeoutMs} ms`, timeout: true });
+    }, timeoutMs);
+    this.pending.set(id, { cb, timer });
+    ami.action({ ...action, actionid: id }, (err, res) => {
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      if (err) {
+        const response = err instanceof Error ? undefined : err;
+        p.cb({ ok: false, message: messageOf(err), ...(response ? { response } : {}) });
+      } else p.cb({ ok: true, response: res ?? {} });
+    });
+  }
+
+  private open(): void {
+    const gen = ++this.gen;
+    const { host, port, username, secret } = this.o;
+    const ami = Manager(undefined, host, username, secret, false);
+    this.ami = ami;
+    ami.on('managerevent', (evt: AmiObject) => {
+      if (gen === this.gen) this.h.onEvent(evt);
+    });
+    ami.on('close', () => this.onClose(gen));
+    const socket = captureSocket(() => ami.connect(port, host, () => this.login(gen, ami)));
+    this.socket = socket;
+    if (socket) {
+      const frames = new FrameGuard(this.o.maxFrameBytes);
+      socket.on('data', (chunk: string | Buffer) => {
+        if (frames.push(String(chunk)) || socket.destroyed) return;
+        this.stats.oversizedFrames++;
+        this.log.error(
+          { event: 'ami-frame-too-large', limit: this.o.maxFrameBytes },
+          'AMI message over maxFrameBytes: connection dropped and re-opened (checks in flight follow the dialplan fail policy)',
+        );
+        socket.destroy();
+      });
+    }
+    this.connectTimer = setTimeout(() => {
+      if (gen !== this.gen || this.ready) return;
+      this.log.warn({ event: 'ami-connect-timeout', host, port }, 'AMI connect/login timed out; retrying');
+      this.kill();
+    }, this.o.connectTimeout);
+  }
+
+  private login(gen: number, ami: ManagerInstance): void {
+    if (gen !== this.gen) return;
+    ami.login((err) => {
+      if (gen !== this.gen) return;
+      if (err) {
+        this.stats.authFailures++;
+        const e = new AsteriskError(
+          'GG_ASTERISK_AUTH',
+          `Asterisk refused the manager login of ${JSON.stringify(this.o.username)} at ${this.o.host}:${this.o.port}: ${messageOf(err)} (check manager.conf: secret, permit/deny, and that the user exists)`,
+        );
+        this.h.onAuthFailed(e);
+        this.kill();
+        return;
+      }
+      // Login's `Event:` header (what the library sends) is not Asterisk's `Events:`: filter explicitly.
+      this.request(
+        ami,
+        { action: 'Events', eventmask: this.o.eventMask },
+        (r) => {
+          if (gen !== this.gen) return;
+          if (!r.ok) {
+            this.log.warn({ event: 'ami-events-failed', detail: r.message }, 'Events action failed; reconnecting');
+            this.kill();
+            return;
+          }
+          clearTimeout(this.connectTimer);
+          this.ready = true;
+          this.failures = 0;
+          this.stats.connects++;
+          this.startKeepalive(gen, ami);
+          this.h.onReady();
+        },
+        this.o.connectTimeout,
+      );
+    });
+  }
+
+  private startKeepalive(gen: number, ami: ManagerInstance): void {
+    clearInterval(this.keepaliveTimer);
+    this.keepaliveTimer = setInterval(() => {
+      if (gen !== this.gen || !this.ready) return;
+      this.request(
+        ami,
+        { action: 'Ping' },
+        (r) => {
+          if (r.ok || gen !== this.gen) return;
+          this.stats.keepaliveFailures++;
+          this.log.warn({ event: 'ami-keepalive-failed', detail: r.message }, 'AMI Ping unanswered; reconnecting');
+          this.kill();
+        },
+        this.o.keepalive.timeout,
+      );
+    }, this.o.keepalive.interval);
+  }
+
+  /** Drops the current connection; its close event schedules the next attempt. */
+  private kill(): void {
+    if (this.socket && !this.socket.destroyed) this.socket.destroy();
+    else if (this.ami) {
+      const ami = this.ami;
+      ami.disconnect();
+      this.onClose(this.gen);
+    }
+  }
+
+  private onClose(gen: number): void {
+    if (gen !== this.gen || this.ami === undefined) return;
+    const wasReady = this.ready;
+    this.ready = false;
+    this.ami = undefined;
+    this.socket = undefined;
+    clearTimeout(this.connectTimer);
+    clearInterval(this.keepaliveTimer);
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.cb({ ok: false, message: 'connection closed' });
+    }
+    if (wasReady) this.stats.drops++;
+    if (this.closed) {
+      for (const w of this.closeWaiters.splice(0)) w();
+      return;
+    }
+    this.h.onDown(wasReady ? 'connection lost' : 'connection attempt failed');
+    const { minDelay, maxDelay, factor } = this.o.reconnect;
+    const base = Math.min(maxDelay, minDelay * factor ** Math.min(this.failures, 30));
+    const delay = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.failures++;
+    this.log.info({ event: 'ami-reconnect', inMs: delay, attempt: this.failures }, `AMI reconnect in ${delay} ms`);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      if (!this.closed) this.open();
+    }, delay);
+  }
+
+  /** Stops reconnecting, closes the connection; resolves once it is closed. */
+  close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.connectTimer);
+    clearInterval(this.keepaliveTimer);
+    if (this.ami === undefined) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    this.kill();
+    return done;
+  }
+}

@@ -1,0 +1,138 @@
+import { Duration, GhostguardError, type Guard, type Logger, parseIp } from '@ghostguard/core';
+import { z } from 'zod';
+
+/** Channel drivers the check routine knows; anything else is `other`. */
+export const CHANNEL_TECHS = ['PJSIP', 'SIP', 'OOH323', 'other'] as const;
+export type ChannelTech = (typeof CHANNEL_TECHS)[number];
+
+const Cause = z.number().int().min(1).max(127);
+/** A Q.850 cause per channel driver. */
+const causeTable = (d: Record<ChannelTech, number>) =>
+  z
+    .object({
+      PJSIP: Cause.default(d.PJSIP),
+      SIP: Cause.default(d.SIP),
+      OOH323: Cause.default(d.OOH323),
+      other: Cause.default(d.other),
+    })
+    .strict()
+    .prefault({});
+
+const positiveDuration = Duration.refine((ms) => ms > 0, 'more than 0');
+
+/**
+ * The `adapters.asterisk` section of ghostguard.yaml, and the options of attachAsterisk() (plus a logger).
+ * Errors name the key (`adapters.asterisk.port`).
+ */
+export const AsteriskSectionSchema = z
+  .object({
+    /** Where Asterisk's manager interface listens (manager.conf `bindaddr`/`port`). */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(1).max(65_535).default(5038),
+    /** The manager.conf user (examples/asterisk/manager.conf: read=call,user,security, write=call). */
+    username: z.string().min(1),
+    secret: z.string().min(1),
+    /** Event categories asked for with the Events action after login (Login's own `Event:` header is ignored). */
+    eventMask: z.string().min(1).default('call,user,security'),
+    /** The UserEvent name and the variable of the dialplan contract (examples/asterisk/extensions.conf). */
+    checkEvent: z.string().min(1).default('GhostguardCheck'),
+    verdictVariable: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a dialplan variable name')
+      .default('GHOSTGUARD_VERDICT'),
+    /** Hangup cause for `reject`: 21 (call rejected) → SIP 403 on an unanswered PJSIP or chan_sip channel, H.225 ReleaseComplete on chan_ooh323. */
+    rejectCause: causeTable({ PJSIP: 21, SIP: 21, OOH323: 21, other: 21 }),
+    /**
+     * Hangup cause for `drop`. Asterisk answers every call it has a channel for, so the quietest answer is the one a
+     * number that does not exist gets: 1 (unallocated) → SIP 404, H.225 ReleaseComplete "unreachable destination".
+     */
+    dropCause: causeTable({ PJSIP: 1, SIP: 1, OOH323: 1, other: 1 }),
+    tarpit: z
+      .object({
+        /** Where Redirect sends a tarpitted call (Ringing, Wait, Hangup in the example). */
+        context: z.string().min(1).default('ghostguard-tarpit'),
+        exten: z.string().min(1).default('s'),
+        priority: z.number().int().min(1).default(1),
+        /** When the tarpit slot is released if no Hangup event came; default: the guard's tarpit.holdFor + 5 s. */
+        releaseAfter: positiveDuration.optional(),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * chan_ooh323 names a configured caller's channel `OOH323/<name>-<n>` and puts its address in no AMI field: map
+     * such names to their addresses (as in ooh323.conf `host=`) so their calls can be judged.
+     */
+    h323Peers: z
+      .record(
+        z.string().min(1),
+        z.string().refine((a) => parseIp(a) !== undefined, 'an IP address'),
+      )
+      .default({}),
+    /**
+     * A check the guard cannot judge (no usable source address): `open` lets the call continue, `closed` applies the
+     * guard's policy.failClosedAction. Default: the guard's policy.failMode. Logged either way.
+     */
+    failMode: z.enum(['open', 'closed']).optional(),
+    /** Feed Asterisk security events (auth failures, ACL refusals) to guard.report(). */
+    reportSecurityEvents: z.boolean().default(true),
+    reconnect: z
+      .object({
+        minDelay: positiveDuration.default(500),
+        maxDelay: positiveDuration.default(30_000),
+        factor: z.number().min(1).default(2),
+      })
+      .strict()
+      .prefault({}),
+    /** Connect + login + Events must complete within this. */
+    connectTimeout: positiveDuration.default(5_000),
+    /** An action without a response after this counts as failed (and its listener is removed). */
+    actionTimeout: positiveDuration.default(5_000),
+    /** Ping every `interval`; no answer within `timeout` → the connection is dropped and re-opened. */
+    keepalive: z
+      .object({ interval: positiveDuration.default(15_000), timeout: positiveDuration.default(5_000) })
+      .strict()
+      .prefault({}),
+    /** Longest AMI message accepted; a longer one drops the connection (asterisk-manager would buffer it whole). */
+    maxFrameBytes: z.number().int().min(1_024).default(65_536),
+  })
+  .strict();
+
+export type AsteriskSection = z.infer<typeof AsteriskSectionSchema>;
+export type AsteriskOptions = z.input<typeof AsteriskSectionSchema> & {
+  /** A pino logger; default: the guard's, as `adapter: asterisk`. */
+  logger?: Logger;
+};
+
+export interface ResolvedAsteriskOptions extends AsteriskSection {
+  logger: Logger;
+  failMode: 'open' | 'closed';
+  tarpit: AsteriskSection['tarpit'] & { releaseAfter: number };
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `  ${issue.path.length ? issue.path.map(String).join('.') : '(top level)'}: ${issue.message}`)
+    .join('\n');
+}
+
+/** Validates attachAsterisk() options; throws GG_CONFIG_INVALID naming every bad key. */
+export function resolveAsteriskOptions(input: AsteriskOptions, guard: Guard): ResolvedAsteriskOptions {
+  const { logger, ...rest } = input ?? ({} as AsteriskOptions);
+  const parsed = AsteriskSectionSchema.safeParse(rest);
+  if (!parsed.success) {
+    throw new GhostguardError('GG_CONFIG_INVALID', `invalid asterisk options:\n${formatIssues(parsed.error)}`);
+  }
+  const o = parsed.data;
+  if (o.reconnect.maxDelay < o.reconnect.minDelay) {
+    throw new GhostguardError(
+      'GG_CONFIG_INVALID',
+      'invalid asterisk options:\n  reconnect.maxDelay: less than minDelay',
+    );
+  }
+  return {
+    ...o,
+    logger: (logger ?? guard.logger).child({ adapter: 'asterisk' }),
+    failMode: o.failMode ?? guard.config.policy.failMode,
+    tarpit: { ...o.tarpit, releaseAfter: o.tarpit.releaseAfter ?? guard.tarpits.holdFor + 5_000 },
+  };
+}

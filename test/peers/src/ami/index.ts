@@ -1,0 +1,39 @@
+/** @ghostguard/peers/ami: a wire-faithful Asterisk manager (AMI) peer for tests, benchmarks and the demo. */
+export type { CallOutcome } from './channel.js';
+export {
+  CHECK_CONTEXT,
+  CHECK_EVENT,
+  type ChannelTech,
+  checkEventBody,
+  type ScriptedCall,
+  TARPIT_CONTEXT,
+  uriEncode,
+  VERDICT_VARIABLE,
+} from './dialplan.js';
+export {
+  CAUSE_TEXT,
+  type ChannelSnapshot,
+  channelUserEvent,
+  eventTv,
+  hangup,
+  newchannel,
+  newexten,
+  type SecurityEventName,
+  type SecurityEventSpec,
+  securityAddress,
+  securityEvent,
+  snapshotFields,
+  varSet,
+} from './events.js';
+export { type FollowBlock, FollowFileError, parseFollowText } from './follow-file.js';
+export { type AmiField, AmiFrameError, AmiFrameReader, type AmiMessage, amiMessage, encodeFrame } from './frame.js';
+export { invitesAsCalls } from './recorded-calls.js';
+export {
+  AMI_BANNER,
+  type AmiPeer,
+  type AmiPeerOptions,
+  type AmiUser,
+  type PlacedCall,
+  type ReceivedAction,
+  startAmiPeer,
+} from './server.js';
