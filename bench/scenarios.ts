@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { type CallAttempt, createGuard, type Guard, type SipAttempt } from '@ghostguard/core';
 import { asterisk } from './asterisk.js';
+import { drachtio } from './drachtio.js';
 import { h323Decode } from './h323-decode.js';
 import { h323Gate } from './h323-gate.js';
 import { gc, median, percentile, type Row, type ScenarioResult, sink, spread } from './harness.js';
@@ -368,5 +369,16 @@ export function scanner(): Omit<ScenarioResult, 'seconds' | 'scenario'> {
   };
 }
 
-export const SCENARIOS = { fresh, banned, latency, heap, scanner, h323Decode, h323Gate, redisBans, asterisk } as const;
+export const SCENARIOS = {
+  fresh,
+  banned,
+  latency,
+  heap,
+  scanner,
+  h323Decode,
+  h323Gate,
+  drachtio,
+  asterisk,
+  redisBans,
+} as const;
 export type ScenarioName = keyof typeof SCENARIOS;

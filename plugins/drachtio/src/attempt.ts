@@ -1,0 +1,113 @@
+import type { MalformedRequest, SipAttempt, Transport } from '@ghostguard/core';
+import {
+  parseSipRequestAttempt,
+  type SipAttemptContext,
+  SipHeaders,
+  type SipRequest,
+  sipRequestToAttempt,
+} from '@ghostguard/core/sip';
+
+export const ADAPTER_NAME = 'drachtio';
+
+/**
+ * What the plugin reads from a drachtio-srf request. Declared here rather than taken from drachtio-srf's types:
+ * `source_port` is a number at run time (the bundled types say string), and every field is treated as untrusted.
+ */
+export interface DrachtioRequestLike {
+  method?: unknown;
+  uri?: unknown;
+  /** The SIP message as drachtio-server forwarded it (drachtio-srf keeps it on `req.msg.raw`). */
+  raw?: unknown;
+  headers?: unknown;
+  body?: unknown;
+  source_address?: unknown;
+  source_port?: unknown;
+  protocol?: unknown;
+  /** `host:port` of the SIP address it arrived on. */
+  receivedOn?: unknown;
+}
+
+export type AttemptResult = { ok: true; attempt: SipAttempt } | { ok: false; malformed: MalformedRequest };
+
+const TRANSPORTS: ReadonlySet<string> = new Set<Transport>(['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp']);
+const MAX_METHOD_LENGTH = 32;
+
+/**
+ * A drachtio-srf request → CallAttempt, or the MalformedRequest to hand to `guard.judgeMalformed` when it does
+ * not decode. The raw message drachtio-server forwarded is parsed by the core's SIP parser (the same mapping as
+ * `ghostguard analyze`); a request object without it is mapped from drachtio-srf's header map. Never throws.
+ */
+export function toAttempt(req: DrachtioRequestLike, time: number = Date.now()): AttemptResult {
+  const source = sourceOf(req);
+  const ctx: SipAttemptContext = { source, time, adapter: ADAPTER_NAME };
+  const local = localOf(req.receivedOn);
+  if (local !== undefined) ctx.local = local;
+  try {
+    const raw = req.raw;
+    const attempt =
+      typeof raw === 'string' && raw.length > 0
+        ? parseSipRequestAttempt(raw, ctx)
+        : sipRequestToAttempt(fromFields(req), ctx);
+    if (attempt.method !== methodOf(req))
+      throw new Error(`method ${attempt.method} differs from drachtio's ${methodOf(req)}`);
+    return { ok: true, attempt };
+  } catch (err) {
+    const malformed: MalformedRequest = {
+      protocol: 'sip',
+      method: methodOf(req),
+      source,
+      time,
+      detail: err instanceof Error ? err.message : String(err),
+      adapter: ADAPTER_NAME,
+    };
+    if (local !== undefined) malformed.local = local;
+    return { ok: false, malformed };
+  }
+}
+
+function methodOf(req: DrachtioRequestLike): string {
+  return typeof req.method === 'string' && req.method.length > 0 ? req.method.slice(0, MAX_METHOD_LENGTH) : 'UNKNOWN';
+}
+
+/** source_address / source_port / protocol; a port that is not an integer in 0..65535 is left out. */
+function sourceOf(req: DrachtioRequestLike): SipAttemptContext['source'] {
+  const ip = typeof req.source_address === 'string' ? req.source_address : '';
+  const source: SipAttemptContext['source'] = { ip };
+  const port = typeof req.source_port === 'number' ? req.source_port : Number.parseInt(String(req.source_port), 10);
+  if (Number.isInteger(port) && port >= 0 && port <= 65_535) source.port = port;
+  const protocol = typeof req.protocol === 'string' ? req.protocol.toLowerCase() : '';
+  if (TRANSPORTS.has(protocol)) source.transport = protocol as Transport;
+  return source;
+}
+
+/** `receivedOn` is `host:port` (IPv6 hosts may come bracketed or bare). */
+function localOf(receivedOn: unknown): { ip: string; port?: number } | undefined {
+  if (typeof receivedOn !== 'string' || receivedOn.length === 0 || receivedOn.length > 80) return undefined;
+  const colon = receivedOn.lastIndexOf(':');
+  const host = colon === -1 ? receivedOn : receivedOn.slice(0, colon);
+  const port = colon === -1 ? Number.NaN : Number(receivedOn.slice(colon + 1));
+  const ip = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (ip.length < 2) return undefined;
+  return Number.isInteger(port) && port >= 0 && port <= 65_535 ? { ip, port } : { ip };
+}
+
+/** A request object without its raw text (built by hand, or by a future drachtio-srf): its header map as SIP. */
+function fromFields(req: DrachtioRequestLike): SipRequest {
+  if (typeof req.uri !== 'string') throw new Error('request has no Request-URI');
+  const headers = new SipHeaders();
+  if (typeof req.headers === 'object' && req.headers !== null) {
+    for (const [name, value] of Object.entries(req.headers as Record<string, unknown>)) {
+      if (typeof value === 'string') headers.append(name, value);
+    }
+  }
+  const body = typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : new Uint8Array(0);
+  return {
+    kind: 'request',
+    method: methodOf(req),
+    requestUri: req.uri,
+    version: 'SIP/2.0',
+    headers,
+    body,
+    truncated: false,
+  };
+}

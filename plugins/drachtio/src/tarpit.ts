@@ -1,0 +1,95 @@
+import type { TarpitSlot } from '@ghostguard/core';
+import { forgetPendingInvite } from './srf-internals.js';
+
+export interface TarpitSettings {
+  ringAfter: number;
+  holdFor: number;
+  final: number | 'silence';
+}
+
+/** What the tarpit needs of a drachtio-srf request/response pair. */
+export interface HeldRequest {
+  once(event: 'cancel', listener: () => void): unknown;
+  removeListener(event: 'cancel', listener: () => void): unknown;
+  agent?: unknown;
+  socket?: unknown;
+  get?: (name: string) => unknown;
+}
+export interface HeldResponse {
+  send(status: number): void;
+}
+
+export type TarpitEnd = 'final' | 'silence' | 'cancel' | 'error' | 'closed';
+
+/**
+ * Holds one INVITE: 180 Ringing (after `ringAfter`), then nothing until `holdFor` has passed, then the final
+ * failure or silence. A CANCEL ends it at once (drachtio-server has already answered 200 and 487 itself).
+ * The slot is released exactly once, however the hold ends. One timer and one listener per held call.
+ */
+export class TarpitHold {
+  private timer: NodeJS.Timeout | undefined;
+  private ended = false;
+  private readonly onCancel = (): void => this.end('cancel');
+
+  constructor(
+    private readonly req: HeldRequest,
+    private readonly res: HeldResponse,
+    private readonly slot: TarpitSlot,
+    private readonly settings: TarpitSettings,
+    private readonly onEnd: (how: TarpitEnd, hold: TarpitHold, err?: unknown) => void,
+  ) {}
+
+  start(): void {
+    this.req.once('cancel', this.onCancel);
+    if (this.settings.ringAfter > 0) this.timer = setTimeout(() => this.ring(), this.settings.ringAfter);
+    else this.ring();
+  }
+
+  /** Ends the hold without a final answer (shutdown). */
+  close(): void {
+    this.end('closed');
+  }
+
+  private ring(): void {
+    if (this.ended) return;
+    try {
+      this.res.send(180);
+    } catch (err) {
+      this.end('error', err);
+      return;
+    }
+    this.timer = setTimeout(() => this.finish(), this.settings.holdFor);
+  }
+
+  private finish(): void {
+    if (this.ended) return;
+    const final = this.settings.final;
+    if (final === 'silence') {
+      this.end('silence');
+      return;
+    }
+    try {
+      this.res.send(final);
+    } catch (err) {
+      this.end('error', err);
+      return;
+    }
+    this.end('final');
+  }
+
+  private end(how: TarpitEnd, err?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    try {
+      this.req.removeListener('cancel', this.onCancel);
+    } catch {
+      // a request object without a working emitter: nothing to remove
+    }
+    // Without a final response drachtio-srf would keep the INVITE forever (the server forgets it after ~64 s).
+    if (how !== 'final' && how !== 'cancel') forgetPendingInvite(this.req);
+    this.slot.release();
+    this.onEnd(how, this, err);
+  }
+}
