@@ -123,5 +123,11 @@ describe('guard.rooms', () => {
       authenticated: true,
     });
     expect(moved).toEqual({ change: 'move', accept: true });
+    // An account with no binding yet, registered with credentials the source just cracked: not stored either.
+    const other = { ip: '203.0.113.80' };
+    for (let i = 0; i < 3; i++) g.report({ kind: 'auth-failure', source: other, target: '102' });
+    expect(
+      g.rooms.checkRegister({ aor: '102@pbx', contact: 'sip:102@203.0.113.80', source: other, authenticated: true }),
+    ).toMatchObject({ change: 'hijack', accept: false });
   });
 });

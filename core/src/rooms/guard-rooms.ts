@@ -115,7 +115,9 @@ export function createGuardRooms(
       if (!parsed.success) return { change: 'hijack', accept: false };
       const c = parsed.data;
       const cracked = c.authenticated && deps.suspicious(c.source.ip);
-      const change = registry.classify(c.aor, c.contact, c.authenticated && !cracked, now());
+      const found = registry.classify(c.aor, c.contact, c.authenticated && !cracked, now());
+      // A first binding with credentials just cracked is a hijack too: the account is not the scanner's.
+      const change: BindingChange = cracked && found === 'new' ? 'hijack' : found;
       if (change !== 'hijack') return { change, accept: true };
       logger.warn(
         { event: 'room-hijack', aor: c.aor, contact: c.contact, ip: c.source.ip, adapter: c.adapter, cracked },
