@@ -1,6 +1,7 @@
 import { AsteriskSectionSchema, type AsteriskStats, attachAsterisk } from '@ghostguard/asterisk';
 import { createGuard, type GuardOptions, loadConfigFile, parseAdapterSection } from '@ghostguard/core';
 import type { Output } from '../output.js';
+import { untilSignal } from './until-signal.js';
 
 export interface AsteriskCommandOptions {
   configPath: string;
@@ -12,23 +13,6 @@ export interface AsteriskCommandOptions {
 
 /** Exit code when Asterisk refuses the manager login: a configuration error the user must fix. */
 export const EXIT_AUTH = 2;
-
-/** Resolves on the first SIGINT or SIGTERM; the handlers are removed by the returned `dispose`. */
-function untilSignal(): { done: Promise<NodeJS.Signals>; dispose: () => void } {
-  let onSignal: (s: NodeJS.Signals) => void = () => {};
-  const done = new Promise<NodeJS.Signals>((resolve) => {
-    onSignal = (s) => resolve(s);
-  });
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  return {
-    done,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
-}
 
 function summary(s: AsteriskStats): string {
   const a = s.byAction;
