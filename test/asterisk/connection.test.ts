@@ -33,7 +33,7 @@ describe('Asterisk adapter: the AMI connection', () => {
     expect(actions[0]!.get('Action')?.toLowerCase()).toBe('login');
     expect(actions[0]!.get('Username')).toBe('ghostguard');
     expect(actions[1]!.get('Action')).toBe('Events');
-    expect(actions[1]!.get('EventMask')).toBe('call,user,security');
+    expect(actions[1]!.get('EventMask')).toBe('call,user,security,system');
     expect(r.attachment.connected).toBe(true);
   });
 

@@ -37,12 +37,13 @@ describe('examples/asterisk', () => {
     expect(dialplan).toMatch(/GHOSTGUARD_FAIL_POLICY=open/);
   });
 
-  it('manager.conf grants least privilege on loopback, enough for the default event mask', () => {
+  it('manager.conf grants least privilege on loopback, enough for the default event mask and the room listings', () => {
     const manager = read('manager.conf');
     expect(manager).toMatch(/^bindaddr = 127\.0\.0\.1$/m);
-    expect(manager).toMatch(/^read = call,user,security$/m);
-    expect(manager).toMatch(/^write = call$/m);
+    expect(manager).toMatch(/^read = call,user,security,system$/m);
+    // call: Setvar/Hangup/Redirect; system: PJSIPShowContacts, SIPpeers, SIPshowpeer
+    expect(manager).toMatch(/^write = call,system$/m);
     const defaults = AsteriskSectionSchema.parse({ username: 'u', secret: 's' });
-    expect(defaults.eventMask.split(',').sort()).toEqual(['call', 'security', 'user']);
+    expect(defaults.eventMask.split(',').sort()).toEqual(['call', 'security', 'system', 'user']);
   });
 });

@@ -6,6 +6,7 @@ import { createGuard, loadConfigFile } from '@ghostguard/core';
 import { invitesAsCalls, parseFollowText, type ScriptedCall, startAmiPeer } from '@ghostguard/peers/ami';
 import { renderTable } from '../analyze/text-table.js';
 import { REPO_ROOT } from './repo-root.js';
+import { roomsText } from './rooms-text.js';
 
 export interface LiveAsteriskDemoResult {
   title: string;
@@ -27,7 +28,9 @@ interface DemoGroup {
  * Asterisk over a real loopback AMI connection to the wire-faithful peer (@ghostguard/peers/ami): recorded
  * scanner and legitimate INVITEs and the recorded chan_ooh323 call run the example dialplan's check, the
  * recorded svwar REGISTER sweep's security events ban its source, and a later call from it is refused.
- * `configPath` is the demo's ghostguard.yaml; the adapter's connection settings are the peer's.
+ * Room systems registered with the peer's PJSIP and chan_sip registrars are listed into the guard's room
+ * registry on connect, and the recorded svcrack success (PeerStatus Registered from the scanner) is refused
+ * as a hijack. `configPath` is the demo's ghostguard.yaml; the adapter's connection settings are the peer's.
  */
 export async function runLiveAsteriskDemo(configPath: string): Promise<LiveAsteriskDemoResult> {
   const config = loadConfigFile(configPath);
@@ -94,6 +97,17 @@ export async function runLiveAsteriskDemo(configPath: string): Promise<LiveAster
     },
   ];
   const peer = await startAmiPeer({ checkTimeoutMs: 2_000, tarpitHoldMs: 200 });
+  // What Asterisk's registrars hold when ghostguard connects: three PJSIP room systems and one chan_sip peer.
+  const registered = [
+    { aor: 'room-boardroom', endpoint: 'room-boardroom', uri: 'sip:room-boardroom@192.0.2.10:5060', expires: 3_600 },
+    { aor: 'room-huddle-3a', endpoint: 'room-huddle-3a', uri: 'sip:room-huddle-3a@192.0.2.21:51234', expires: 3_600 },
+    { aor: '5551003', endpoint: 'room-exec-suite', uri: 'sip:5551003@192.0.2.34:36218', expires: 600 },
+  ];
+  for (const c of registered) peer.registrar.pjsipRegister(c, true);
+  peer.registrar.sipRegister(
+    { name: '101', address: { ip: '192.0.2.60', port: 5060 }, callerIdNum: '5551101', expires: 1_800 },
+    true,
+  );
   const guard = createGuard({ ...config, dataDir: null, log: { level: 'silent' } });
   const attachment = attachAsterisk(
     {
@@ -111,6 +125,7 @@ export async function runLiveAsteriskDemo(configPath: string): Promise<LiveAster
   const totals = { scannerCalls: 0, scannerReachedRoom: 0, legitCalls: 0, legitReachedRoom: 0 };
   try {
     await attachment.ready;
+    await waitUntil(() => attachment.stats().roomsListed >= registered.length + 1, 10_000, 'the registrations');
     const rows: Array<Array<string | number>> = [];
     for (const g of groups) {
       const count = { allowed: 0, hungup: 0, redirected: 0 } as Record<string, number>;
@@ -160,6 +175,17 @@ export async function runLiveAsteriskDemo(configPath: string): Promise<LiveAster
     lines.push(
       `  security events reported: ${s.securityReports} (svwar REGISTER 100-999 on chan_sip), bans from them: ${s.bansFromReports}`,
     );
+    // svcrack guessed 101's password: Asterisk accepted its REGISTER (PeerStatus Registered from the scanner).
+    const crack = parseFollowText(
+      readFileSync(join(REPO_ROOT, '../shared/fixtures/asterisk-20.20.1/ami-events-svcrack-101.follow.txt'), 'latin1'),
+    ).filter((b) => b.fromServer);
+    for (const b of crack) peer.sendRaw(b.text);
+    await waitUntil(() => attachment.stats().roomHijacks >= 1, 10_000, 'the hijack check');
+    const after = attachment.stats();
+    lines.push(
+      `  registrations listed on connect: ${s.roomsListed}; svcrack's cracked REGISTER for 101 (recorded): hijacks refused ${after.roomHijacks}, 101 still -> ${guard.rooms.get('101')?.contact ?? '(gone)'}, scanner banned: ${guard.bans.get('127.0.0.1') ? 'yes' : 'no'}`,
+    );
+    lines.push(...roomsText(guard));
   } finally {
     await attachment.close();
     guard.close();

@@ -8,6 +8,7 @@ import { AsteriskError, type AsteriskErrorCode } from './errors.js';
 import { textField } from './fields.js';
 import { AmiLink } from './link.js';
 import { type AsteriskOptions, type ChannelTech, resolveAsteriskOptions } from './options.js';
+import { RoomSync } from './room-sync.js';
 import { readSecurityEvent } from './security.js';
 import { type AsteriskStats, emptyStats } from './stats.js';
 import { TarpitSlots } from './tarpit-slots.js';
@@ -32,7 +33,9 @@ type Target = Pick<CheckRequest, 'channel' | 'tech' | 'uniqueid'>;
  * `allow` → Setvar GHOSTGUARD_VERDICT=allow, `reject`/`drop` → Hangup with a cause per channel driver,
  * `tarpit` → Redirect to ghostguard-tarpit (drop when the guard's tarpit cap is reached). Security events
  * (failed authentication, ACL refusals) go to guard.report(), so a source that keeps failing is banned and its
- * later calls are refused at the check. Reconnects with backoff; the guard's state is never touched by that.
+ * later calls are refused at the check. With `rooms.enabled` the registered room systems (PJSIP contacts, chan_sip
+ * dynamic peers) are listed on every login and followed through ContactStatus / PeerStatus into guard.rooms
+ * (room-sync.ts). Reconnects with backoff; the guard's state is never touched by that.
  */
 export function attachAsterisk(options: AsteriskOptions, guard: Guard): AsteriskAttachment {
   const o = resolveAsteriskOptions(options, guard);
@@ -52,6 +55,7 @@ export function attachAsterisk(options: AsteriskOptions, guard: Guard): Asterisk
     if (s) err ? s.reject(err) : s.resolve();
   };
 
+  let rooms: RoomSync | undefined;
   const link = new AmiLink(o, log, {
     onEvent: (evt) => {
       try {
@@ -66,6 +70,8 @@ export function attachAsterisk(options: AsteriskOptions, guard: Guard): Asterisk
         { event: 'ami-connected', host: o.host, port: o.port, eventMask: o.eventMask },
         'connected to Asterisk AMI',
       );
+      // Registrations may have changed while the connection was down: list them again on every login.
+      rooms?.resync();
       finishReady();
     },
     onDown: (reason) =>
@@ -93,6 +99,7 @@ export function attachAsterisk(options: AsteriskOptions, guard: Guard): Asterisk
       }
       return;
     }
+    if (rooms?.onEvent(name, evt)) return;
     if (o.reportSecurityEvents) onSecurity(evt);
   }
 
@@ -272,6 +279,7 @@ export function attachAsterisk(options: AsteriskOptions, guard: Guard): Asterisk
     }
   }
 
+  if (o.rooms.enabled) rooms = new RoomSync(guard, link, o, log, stats);
   link.start();
   let closing: Promise<void> | undefined;
   return {
@@ -291,6 +299,8 @@ export function attachAsterisk(options: AsteriskOptions, guard: Guard): Asterisk
     close() {
       closing ??= (async () => {
         finishReady(new AsteriskError('GG_ASTERISK_CLOSED', 'closed before the AMI connection was ready'));
+        // Rooms learned stay in the registry until they expire: the guard may outlive this attachment.
+        rooms?.close();
         await link.close();
         slots.releaseAll();
         log.info({ event: 'ami-closed' }, 'Asterisk adapter closed');

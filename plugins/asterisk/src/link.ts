@@ -11,6 +11,17 @@ export type ActionResult =
   | { ok: true; response: AmiObject }
   | { ok: false; message: string; response?: AmiObject; timeout?: boolean };
 
+/** The events of a list action (PJSIPShowContacts, SIPpeers…), or why there are none. */
+export type ListResult = { ok: true; items: AmiObject[] } | { ok: false; message: string; timeout?: boolean };
+
+interface ListCollector {
+  complete: string;
+  maxItems: number;
+  items: AmiObject[];
+  timer: NodeJS.Timeout;
+  cb: (r: ListResult) => void;
+}
+
 export interface AmiLinkHandlers {
   onEvent(evt: AmiObject): void;
   onReady(): void;
@@ -50,6 +61,8 @@ export class AmiLink {
   private keepaliveTimer: NodeJS.Timeout | undefined;
   private closeWaiters: Array<() => void> = [];
   private readonly pending = new Map<string, { cb: (r: ActionResult) => void; timer: NodeJS.Timeout }>();
+  /** List actions in progress by ActionID: their events are collected here, not dispatched. */
+  private readonly lists = new Map<string, ListCollector>();
   readonly stats: AmiLinkStats = { connects: 0, drops: 0, authFailures: 0, oversizedFrames: 0, keepaliveFailures: 0 };
 
   constructor(
@@ -73,13 +86,64 @@ export class AmiLink {
     return true;
   }
 
+  /**
+   * Sends a list action and collects the events that carry its ActionID until `completeEvent` (e.g.
+   * ContactListComplete). Bounded: more than `maxItems` events, or no complete event within `timeoutMs`, fails
+   * the listing. false (and no callback) when not connected.
+   */
+  list(
+    action: Record<string, string>,
+    completeEvent: string,
+    cb: (r: ListResult) => void,
+    opts: { maxItems: number; timeoutMs: number },
+  ): boolean {
+    if (!this.ready || this.ami === undefined) return false;
+    const id = `gg-${++this.nextId}`;
+    const timer = setTimeout(
+      () => this.finishList(id, { ok: false, message: `list not complete within ${opts.timeoutMs} ms`, timeout: true }),
+      opts.timeoutMs,
+    );
+    this.lists.set(id, { complete: completeEvent.toLowerCase(), maxItems: opts.maxItems, items: [], timer, cb });
+    this.request(
+      this.ami,
+      action,
+      (r) => {
+        if (!r.ok) this.finishList(id, { ok: false, message: r.message, ...(r.timeout ? { timeout: true } : {}) });
+      },
+      this.o.actionTimeout,
+      id,
+    );
+    return true;
+  }
+
+  private finishList(id: string, result: ListResult): void {
+    const l = this.lists.get(id);
+    if (!l) return;
+    this.lists.delete(id);
+    clearTimeout(l.timer);
+    l.cb(result);
+  }
+
+  /** True when the event belongs to a list in progress (and was taken). */
+  private collect(evt: AmiObject): boolean {
+    const id = textField(evt, 'actionid');
+    const l = id === undefined ? undefined : this.lists.get(id);
+    if (l === undefined || id === undefined) return false;
+    if ((textField(evt, 'event') ?? '').toLowerCase() === l.complete) {
+      this.finishList(id, { ok: true, items: l.items });
+    } else if (l.items.length >= l.maxItems) {
+      this.finishList(id, { ok: false, message: `more than ${l.maxItems} list events` });
+    } else l.items.push(evt);
+    return true;
+  }
+
   private request(
     ami: ManagerInstance,
     action: Record<string, string>,
     cb: (r: ActionResult) => void,
     timeoutMs: number,
+    id = `gg-${++this.nextId}`,
   ): void {
-    const id = `gg-${++this.nextId}`;
     const timer = setTimeout(() => {
       if (!this.pending.delete(id)) return;
       ami.removeAllListeners(id);
@@ -104,7 +168,7 @@ export class AmiLink {
     const ami = Manager(undefined, host, username, secret, false);
     this.ami = ami;
     ami.on('managerevent', (evt: AmiObject) => {
-      if (gen === this.gen) this.h.onEvent(evt);
+      if (gen === this.gen && !this.collect(evt)) this.h.onEvent(evt);
     });
     ami.on('close', () => this.onClose(gen));
     const socket = captureSocket(() => ami.connect(port, host, () => this.login(gen, ami)));
@@ -206,6 +270,7 @@ export class AmiLink {
       this.pending.delete(id);
       p.cb({ ok: false, message: 'connection closed' });
     }
+    for (const id of [...this.lists.keys()]) this.finishList(id, { ok: false, message: 'connection closed' });
     if (wasReady) this.stats.drops++;
     if (this.closed) {
       for (const w of this.closeWaiters.splice(0)) w();

@@ -11,7 +11,8 @@ describe('asterisk options', () => {
     expect(o).toMatchObject({
       host: '127.0.0.1',
       port: 5038,
-      eventMask: 'call,user,security',
+      eventMask: 'call,user,security,system',
+      rooms: { enabled: true, pjsip: true, chanSip: true, eventExpires: 7_200 },
       checkEvent: 'GhostguardCheck',
       verdictVariable: 'GHOSTGUARD_VERDICT',
       rejectCause: { PJSIP: 21, SIP: 21, OOH323: 21, other: 21 },
@@ -46,6 +47,17 @@ describe('asterisk options', () => {
     expect(() => resolveAsteriskOptions({ username: 'u', secret: 's', verdictVariable: 'a b' }, guard)).toThrow(
       /verdictVariable/,
     );
+  });
+
+  it('adds the system category (ContactStatus, PeerStatus) to a custom event mask while rooms are followed', () => {
+    expect(resolveAsteriskOptions({ username: 'u', secret: 's', eventMask: 'call,user' }, guard).eventMask).toBe(
+      'call,user,system',
+    );
+    expect(
+      resolveAsteriskOptions({ username: 'u', secret: 's', eventMask: 'call,user', rooms: { enabled: false } }, guard)
+        .eventMask,
+    ).toBe('call,user');
+    expect(resolveAsteriskOptions({ username: 'u', secret: 's', eventMask: 'on' }, guard).eventMask).toBe('on');
   });
 
   it('requires an IP address for every configured chan_ooh323 caller', () => {

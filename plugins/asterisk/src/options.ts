@@ -29,11 +29,14 @@ export const AsteriskSectionSchema = z
     /** Where Asterisk's manager interface listens (manager.conf `bindaddr`/`port`). */
     host: z.string().min(1).default('127.0.0.1'),
     port: z.number().int().min(1).max(65_535).default(5038),
-    /** The manager.conf user (examples/asterisk/manager.conf: read=call,user,security, write=call). */
+    /** The manager.conf user (examples/asterisk/manager.conf: read=call,user,security,system, write=call,system). */
     username: z.string().min(1),
     secret: z.string().min(1),
-    /** Event categories asked for with the Events action after login (Login's own `Event:` header is ignored). */
-    eventMask: z.string().min(1).default('call,user,security'),
+    /**
+     * Event categories asked for with the Events action after login (Login's own `Event:` header is ignored).
+     * `system` carries ContactStatus / PeerStatus: with `rooms.enabled` it is added when missing.
+     */
+    eventMask: z.string().min(1).default('call,user,security,system'),
     /** The UserEvent name and the variable of the dialplan contract (examples/asterisk/extensions.conf). */
     checkEvent: z.string().min(1).default('GhostguardCheck'),
     verdictVariable: z
@@ -73,6 +76,37 @@ export const AsteriskSectionSchema = z
      * guard's policy.failClosedAction. Default: the guard's policy.failMode. Logged either way.
      */
     failMode: z.enum(['open', 'closed']).optional(),
+    /**
+     * Tell the guard which room systems are registered (guard.rooms): on every (re)connect list PJSIP contacts
+     * (PJSIPShowContacts) and chan_sip peers (SIPpeers + SIPshowpeer), then follow ContactStatus / PeerStatus.
+     * Needs manager.conf `read=system` and `write=system`.
+     */
+    rooms: z
+      .object({
+        enabled: z.boolean().default(true),
+        pjsip: z.boolean().default(true),
+        chanSip: z.boolean().default(true),
+        /**
+         * Seconds a registration learned from an event is kept when the event says nothing about its expiry
+         * (ContactStatus Created/Updated; PeerStatus Registered until SIPshowpeer answers): PJSIP's default
+         * maximum_expiration. Asterisk's own Removed / Unregistered events remove it sooner.
+         */
+        eventExpires: z.number().int().min(1).max(604_800).default(7_200),
+        /** A listing (the complete event included) must finish within this. */
+        listTimeout: positiveDuration.default(30_000),
+        /** Most events one listing may return; more fails the listing. */
+        maxListItems: z.number().int().min(1).default(20_000),
+        /**
+         * When Asterisk cannot tell: a listing that fails (permission, module not loaded, timeout, too many
+         * events) and a new registration that names no address to check. `open` keeps the rooms on file and
+         * stores the new one; `closed` removes the rooms this adapter learned from that driver (calls to them
+         * count as unknown targets until a listing succeeds) and refuses the new one. A registration that would
+         * move a room without an address to check is refused either way.
+         */
+        failMode: z.enum(['open', 'closed']).default('open'),
+      })
+      .strict()
+      .prefault({}),
     /** Feed Asterisk security events (auth failures, ACL refusals) to guard.report(). */
     reportSecurityEvents: z.boolean().default(true),
     reconnect: z
@@ -129,8 +163,14 @@ export function resolveAsteriskOptions(input: AsteriskOptions, guard: Guard): Re
       'invalid asterisk options:\n  reconnect.maxDelay: less than minDelay',
     );
   }
+  const mask = o.eventMask.split(',').map((c) => c.trim().toLowerCase());
+  const eventMask =
+    o.rooms.enabled && !mask.includes('system') && !mask.includes('all') && !mask.includes('on')
+      ? `${o.eventMask},system`
+      : o.eventMask;
   return {
     ...o,
+    eventMask,
     logger: (logger ?? guard.logger).child({ adapter: 'asterisk' }),
     failMode: o.failMode ?? guard.config.policy.failMode,
     tarpit: { ...o.tarpit, releaseAfter: o.tarpit.releaseAfter ?? guard.tarpits.holdFor + 5_000 },

@@ -27,6 +27,20 @@ export interface AsteriskStats {
   invalidSecurityEvents: number;
   oversizedFrames: number;
   keepaliveFailures: number;
+  /** Registrations found by the listings after each login (PJSIPShowContacts, SIPpeers + SIPshowpeer). */
+  roomsListed: number;
+  /** guard.rooms.register() calls that stored a room (listings and events; refreshes included). */
+  roomsRegistered: number;
+  /** Rooms removed: ContactStatus Removed, PeerStatus Unregistered, or gone from a later listing. */
+  roomsRemoved: number;
+  /** Registrations Asterisk accepted that the guard classified as hijacks (not stored; source banned). */
+  roomHijacks: number;
+  /** Registrations not stored for another reason (banned source, nothing to check, registry full). */
+  roomsRefused: number;
+  /** Listings that failed (permission, module not loaded, timeout, connection lost). */
+  roomListFailures: number;
+  /** ContactStatus / PeerStatus / list events whose fields did not decode. */
+  invalidRoomEvents: number;
 }
 
 export function emptyStats(): AsteriskStats {
@@ -50,5 +64,12 @@ export function emptyStats(): AsteriskStats {
     invalidSecurityEvents: 0,
     oversizedFrames: 0,
     keepaliveFailures: 0,
+    roomsListed: 0,
+    roomsRegistered: 0,
+    roomsRemoved: 0,
+    roomHijacks: 0,
+    roomsRefused: 0,
+    roomListFailures: 0,
+    invalidRoomEvents: 0,
   };
 }

@@ -29,6 +29,17 @@ export { type FollowBlock, FollowFileError, parseFollowText } from './follow-fil
 export { type AmiField, AmiFrameError, AmiFrameReader, type AmiMessage, amiMessage, encodeFrame } from './frame.js';
 export { invitesAsCalls } from './recorded-calls.js';
 export {
+  contactListEvent,
+  contactStatusEvent,
+  listCompleteEvent,
+  PeerRegistrar,
+  type PjsipContact,
+  peerEntryEvent,
+  peerStatusEvent,
+  type SipPeer,
+  sipShowPeerResponse,
+} from './registrations.js';
+export {
   AMI_BANNER,
   type AmiPeer,
   type AmiPeerOptions,

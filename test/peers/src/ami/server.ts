@@ -4,12 +4,21 @@ import { type CallOutcome, type ChannelTimings, ScriptedChannel } from './channe
 import { type ScriptedCall, TARPIT_CONTEXT } from './dialplan.js';
 import { privilegeCategories } from './events.js';
 import { type AmiField, AmiFrameReader, type AmiMessage, encodeFrame } from './frame.js';
+import {
+  contactListEvent,
+  listCompleteEvent,
+  PeerRegistrar,
+  peerEntryEvent,
+  sipShowPeerResponse,
+} from './registrations.js';
 
 /**
  * A wire-faithful stand-in for Asterisk 20's manager interface (AMI) on 127.0.0.1: the banner, Login
  * (accepted, or failed and then closed), Events, Setvar / Hangup / Redirect with Asterisk's responses and
  * its two different "no such channel" errors, UserEvent, Ping (answered in three writes, as recorded),
- * Logoff; event filtering by category; scripted calls that run the example dialplan's check routine.
+ * Logoff; event filtering by category; scripted calls that run the example dialplan's check routine; the
+ * registrars' state (PJSIPShowContacts, SIPpeers, SIPshowpeer, and the ContactStatus / PeerStatus events a
+ * registration change raises; see registrations.ts).
  * Responses and events are byte-identical to ../shared/fixtures/asterisk-20.20.1 (see server.test.ts).
  */
 
@@ -48,7 +57,10 @@ export interface AmiUser {
 
 export interface AmiPeerOptions {
   host?: string;
-  /** Default: `ghostguard` / `ghostguard-secret` with read=call,user,security and write=call (examples/asterisk/manager.conf). */
+  /**
+   * Default: `ghostguard` / `ghostguard-secret` with read=call,user,security,system and write=call,system
+   * (examples/asterisk/manager.conf).
+   */
   users?: Record<string, AmiUser>;
   /** GHOSTGUARD_WAIT of the dialplan, default 2000 ms. */
   checkTimeoutMs?: number;
@@ -92,6 +104,8 @@ export interface AmiPeer {
   placeCall(call: ScriptedCall): PlacedCall;
   /** Publishes an event to every logged-in session whose event mask takes its category. */
   publish(fields: readonly AmiField[]): void;
+  /** PJSIP contacts and chan_sip peers; changes raise ContactStatus / PeerStatus to every session that reads `system`. */
+  readonly registrar: PeerRegistrar;
   /** Writes bytes verbatim to every logged-in session (malformed frames, recorded streams). */
   sendRaw(text: string | Buffer): void;
   /** Closes every client connection, after writing `partial` (e.g. half an event) to each. */
@@ -125,7 +139,11 @@ function parseMask(text: string): ReadonlySet<string> {
 export async function startAmiPeer(opts: AmiPeerOptions = {}): Promise<AmiPeer> {
   const host = opts.host ?? '127.0.0.1';
   const users: Record<string, AmiUser> = opts.users ?? {
-    ghostguard: { secret: 'ghostguard-secret', read: ['call', 'user', 'security'], write: ['call'] },
+    ghostguard: {
+      secret: 'ghostguard-secret',
+      read: ['call', 'user', 'security', 'system'],
+      write: ['call', 'system'],
+    },
   };
   const timings: ChannelTimings = {
     checkTimeoutMs: opts.checkTimeoutMs ?? 2_000,
@@ -159,6 +177,8 @@ export async function startAmiPeer(opts: AmiPeerOptions = {}): Promise<AmiPeer> 
       s.socket.write(frame);
     }
   };
+
+  const registrar = new PeerRegistrar(publish);
 
   const host_ = {
     publish: (f: AmiField[]) => publish(f),
@@ -268,6 +288,42 @@ export async function startAmiPeer(opts: AmiPeerOptions = {}): Promise<AmiPeer> 
         c.redirect(m.get('Context') ?? '', m.get('Exten') ?? '', Number.isInteger(priority) ? priority : 1);
         return;
       }
+      case 'pjsipshowcontacts': {
+        // res_pjsip registers it with EVENT_FLAG_SYSTEM.
+        if (!may('system')) return error('Permission denied');
+        respond(
+          'Success',
+          ['EventList', 'start'],
+          ['Message', 'A listing of Contacts follows, presented as ContactList events'],
+        );
+        const contacts = registrar.pjsipContacts();
+        // List events go to this session only, whatever its event mask (astman_append).
+        let out = '';
+        for (const c of contacts) out += encodeFrame(contactListEvent(c, id));
+        out += encodeFrame(listCompleteEvent('ContactListComplete', id, contacts.length));
+        if (!s.socket.destroyed) s.socket.write(out);
+        return;
+      }
+      case 'sippeers': {
+        // chan_sip: EVENT_FLAG_SYSTEM | EVENT_FLAG_REPORTING (either grants it).
+        if (!may('system') && !may('reporting')) return error('Permission denied');
+        respond('Success', ['EventList', 'start'], ['Message', 'Peer status list will follow']);
+        const peers = registrar.sipPeers();
+        let out = '';
+        for (const p of peers) out += encodeFrame(peerEntryEvent(p, id));
+        out += encodeFrame(listCompleteEvent('PeerlistComplete', id, peers.length));
+        if (!s.socket.destroyed) s.socket.write(out);
+        return;
+      }
+      case 'sipshowpeer': {
+        if (!may('system') && !may('reporting')) return error('Permission denied');
+        const name = m.get('Peer') ?? '';
+        if (name === '') return error('Peer: <name> missing.');
+        const p = registrar.sipPeer(name);
+        if (!p) return error(`Peer ${name} not found.`);
+        if (!s.socket.destroyed) s.socket.write(encodeFrame(sipShowPeerResponse(p, id, Date.now())));
+        return;
+      }
       default:
         return error('Invalid/unknown command');
     }
@@ -334,6 +390,7 @@ export async function startAmiPeer(opts: AmiPeerOptions = {}): Promise<AmiPeer> 
       };
     },
     publish,
+    registrar,
     sendRaw(text) {
       for (const s of sessions) if (s.user !== undefined && !s.socket.destroyed) s.socket.write(text);
     },
