@@ -2,18 +2,41 @@
  * The live drachtio part of `pnpm demo`: a real drachtio-srf app guarded by @ghostguard/drachtio, connected to the
  * drachtio-server stand-in (`@ghostguard/peers/drachtio-server`: drachtio-server itself is not installable here),
  * and the recorded scanner and legitimate SIP requests sent to the stand-in's UDP port from loopback addresses.
- * Counts what reached the app's handlers. Everything is closed before it returns; it takes a few seconds.
+ * Counts what reached the app's handlers. Then the room registry: room systems register through the room proxy
+ * example's registrar (examples/drachtio-room-proxy), a recorded svwar REGISTER sweep and a hijack attempt try to
+ * move them, calls are placed, and what `guard.rooms` holds is printed. Everything is closed before it returns; it
+ * takes a few seconds.
  */
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createGuard, createLogger, loadConfigFile } from '@ghostguard/core';
+import { pathToFileURL } from 'node:url';
+import {
+  type ConfigInput,
+  createGuard,
+  createLogger,
+  type GhostguardConfig,
+  type Guard,
+  loadConfigFile,
+  type RoomEntry,
+} from '@ghostguard/core';
 import { parseNameAddr, parseSipMessage } from '@ghostguard/core/sip';
 import { attachGuard, type GuardAttachment, withMethods } from '@ghostguard/drachtio';
-import { connectApp, SipUdpAgent, waitUntil } from '@ghostguard/drachtio/testing';
-import { startDrachtioServerPeer } from '@ghostguard/peers/drachtio-server';
+import {
+  buildRequest,
+  type ConnectedApp,
+  connectApp,
+  digestAuthorization,
+  headerValue,
+  type ReceivedSip,
+  SipUdpAgent,
+  waitUntil,
+} from '@ghostguard/drachtio/testing';
+import { type DrachtioServerPeer, startDrachtioServerPeer } from '@ghostguard/peers/drachtio-server';
+import type Srf from 'drachtio-srf';
 import { renderTable } from '../analyze/text-table.js';
 import { REPO_ROOT } from './repo-root.js';
+import { roomsText } from './rooms-text.js';
 
 const SECRET = 'ghostguard-demo';
 /** Requests of one recording, at most this many (svwar's runs have hundreds; the first ones tell the story). */
@@ -29,7 +52,45 @@ export interface LiveDrachtioDemoResult {
   scannerReachedApp: number;
   legitRequests: number;
   legitReachedApp: number;
+  /** The room registry part; undefined where it cannot run (a system that binds only 127.0.0.1). */
+  registry?: RegistryDemoResult;
 }
+
+/** What the room registry part saw (its requests are not part of the counts above). */
+export interface RegistryDemoResult {
+  /** `guard.rooms` after everything: the rooms that registered, at the contacts they registered. */
+  rooms: RoomEntry[];
+  /** Rooms whose REGISTER (digest) the registrar accepted. */
+  registered: number;
+  sweepRequests: number;
+  /** Registered rooms the sweep named. */
+  sweepHitRooms: string[];
+  /** Rooms the sweep and the hijack attempt added or moved (goal: 0). */
+  roomsAdded: number;
+  roomsMoved: number;
+  /** The hijack attempt's source, banned for it. */
+  hijackBanned: boolean;
+  /** The trusted partner's call to a registered room was answered by that room (goal: true). */
+  partnerCallReachedRoom: boolean;
+  /** Final answer to the unknown caller's call to a name that is no room (the proxy: 404). */
+  strangerCallAnswer: number | undefined;
+  /** Calls that reached a room system other than the partner's (goal: 0). */
+  otherCallsReachedRoom: number;
+}
+
+/**
+ * The part of examples/drachtio-room-proxy the demo uses. The example is not a dependency of the CLI package (it
+ * is loaded from the checkout, like the recordings); live-drachtio.test.ts checks this shape against the module.
+ */
+export interface RoomProxyExample {
+  accountsFrom(record: Record<string, unknown>): ReadonlyMap<string, string>;
+  installRoomProxy(
+    srf: Srf,
+    o: { guard: Guard; accounts: ReadonlyMap<string, string>; realm: string },
+  ): { attachment: GuardAttachment };
+}
+
+export const ROOM_PROXY_EXAMPLE = join(REPO_ROOT, 'examples/drachtio-room-proxy/src/index.ts');
 
 interface DemoRecording {
   label: string;
@@ -233,5 +294,323 @@ export async function runLiveDrachtioDemo(configPath: string): Promise<LiveDrach
     await peer.close();
     guard.close();
   }
-  return { title, lines, scannerRequests, scannerReachedApp, legitRequests, legitReachedApp };
+  const result: LiveDrachtioDemoResult = {
+    title,
+    lines,
+    scannerRequests,
+    scannerReachedApp,
+    legitRequests,
+    legitReachedApp,
+  };
+  if (!(await canBindLoopbackRange())) {
+    lines.push('  room registry part skipped: it needs several loopback addresses (127.x.y.z)');
+    return result;
+  }
+  const example = await loadRoomProxyExample();
+  if (example instanceof Error) {
+    // A CLI run from its build without the TypeScript loader cannot load the example's sources.
+    lines.push(`  room registry part skipped: could not load ${ROOM_PROXY_EXAMPLE} (${example.message})`);
+    return result;
+  }
+  result.registry = await runRegistryPart(example, config, lines);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The room registry, fed by the room proxy example's registrar
+
+/** Loopback addresses of the registry part (their own /16, apart from the recordings' 127.1/127.2). */
+const ADDR = {
+  boardroom: '127.4.0.5',
+  room101: '127.4.0.6',
+  partner: '127.4.0.20',
+  scanner: '127.4.1.1',
+  hijacker: '127.4.2.1',
+  stranger: '127.4.3.1',
+} as const;
+const ACCOUNTS = { 'room-boardroom': 'demo-boardroom-secret', '101': 'demo-101-secret' } as const;
+
+/** Final answers (>= 200) the agent got for one Call-ID. */
+function finals(agent: SipUdpAgent, callId: string): ReceivedSip[] {
+  return agent.responsesFor(callId).filter((r) => (r.status ?? 0) >= 200);
+}
+
+/** Waits (bounded) for a condition; false when it did not come true in time. */
+async function settled(predicate: () => boolean): Promise<boolean> {
+  return waitUntil(predicate, SETTLE_MS).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** A room system's REGISTER through the proxy, answering the digest challenge; the final status, if any. */
+async function registerRoom(
+  agent: SipUdpAgent,
+  o: { user: string; password: string; domain: string; sipPort: number; host: string },
+): Promise<number | undefined> {
+  const callId = `demo-reg-${o.user}-${Date.now()}@${agent.address}`;
+  const aor = `sip:${o.user}@${o.domain}`;
+  const base = {
+    method: 'REGISTER',
+    uri: `sip:${o.domain}`,
+    from: { address: agent.address, port: agent.port },
+    fromUri: aor,
+    toUri: aor,
+    callId,
+    headers: [['Expires', '600']] as Array<[string, string]>,
+  };
+  agent.send(buildRequest({ ...base, cseq: 1 }), o.sipPort, o.host);
+  if (!(await settled(() => finals(agent, callId).length >= 1))) return undefined;
+  const first = finals(agent, callId)[0]!;
+  const challenge = headerValue(first.text, 'www-authenticate');
+  if (first.status !== 401 || challenge === undefined) return first.status;
+  const authorization = digestAuthorization({
+    challenge,
+    username: o.user,
+    password: o.password,
+    method: 'REGISTER',
+    uri: base.uri,
+  });
+  agent.send(
+    buildRequest({ ...base, cseq: 2, headers: [...base.headers, ['Authorization', authorization]] }),
+    o.sipPort,
+    o.host,
+  );
+  if (!(await settled(() => finals(agent, callId).length >= 2))) return undefined;
+  return finals(agent, callId)[1]!.status;
+}
+
+/** A room system answering every INVITE that reaches it with 200 OK; returns how to stop it. */
+function answerCalls(agent: SipUdpAgent): () => void {
+  let seen = 0;
+  const timer = setInterval(() => {
+    for (; seen < agent.received.length; seen++) {
+      const m = agent.received[seen]!;
+      if (!m.firstLine.startsWith('INVITE ')) continue;
+      const head = m.text.split('\r\n\r\n', 1)[0]!.split('\r\n').slice(1);
+      const lines = [
+        'SIP/2.0 200 OK',
+        ...head.filter((l) => /^(via|from|call-id|cseq)\s*:/i.test(l)),
+        `To: ${headerValue(m.text, 'to')};tag=room${agent.port}`,
+        `Contact: <sip:room@${agent.address}:${agent.port}>`,
+        'Content-Length: 0',
+      ];
+      agent.send(`${lines.join('\r\n')}\r\n\r\n`, m.from.port, m.from.address);
+    }
+  }, 5);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+function invitesAt(agent: SipUdpAgent): number {
+  return agent.received.filter((m) => m.firstLine.startsWith('INVITE ')).length;
+}
+
+/** Rooms added and moved between two listings of `guard.rooms`. */
+function roomChanges(before: readonly RoomEntry[], after: readonly RoomEntry[]): { added: number; moved: number } {
+  const contactOf = new Map(before.map((r) => [r.aor, r.contact]));
+  return {
+    added: after.filter((r) => !contactOf.has(r.aor)).length,
+    moved: after.filter((r) => contactOf.has(r.aor) && contactOf.get(r.aor) !== r.contact).length,
+  };
+}
+
+const goalZero = (n: number): string => (n === 0 ? ' (goal: 0)' : '  <-- goal is 0');
+
+async function loadRoomProxyExample(): Promise<RoomProxyExample | Error> {
+  try {
+    return (await import(pathToFileURL(ROOM_PROXY_EXAMPLE).href)) as RoomProxyExample;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+/** What the steps of the registry part share: the stand-in, the guard and the example app on it, open agents. */
+interface RegistryStage {
+  guard: Guard;
+  peer: DrachtioServerPeer;
+  attachment: GuardAttachment;
+  realm: string;
+  open(address: string): Promise<SipUdpAgent>;
+  send(agent: SipUdpAgent, message: string | Uint8Array): void;
+}
+
+/** Room systems register with their credentials and answer the calls that reach them. */
+async function registerRooms(
+  stage: RegistryStage,
+  lines: string[],
+  stoppers: Array<() => void>,
+): Promise<{ boardroom: SipUdpAgent; room101: SipUdpAgent; registered: number }> {
+  const boardroom = await stage.open(ADDR.boardroom);
+  const room101 = await stage.open(ADDR.room101);
+  stoppers.push(answerCalls(boardroom), answerCalls(room101));
+  let registered = 0;
+  for (const [agent, user] of [
+    [boardroom, 'room-boardroom'],
+    [room101, '101'],
+  ] as const) {
+    const status = await registerRoom(agent, {
+      user,
+      password: ACCOUNTS[user],
+      domain: stage.realm,
+      sipPort: stage.peer.sipPort,
+      host: stage.peer.host,
+    });
+    if (status === 200) registered++;
+    lines.push(`  ${user} registers from ${agent.address} with digest credentials: ${status ?? 'no answer'}`);
+  }
+  return { boardroom, room101, registered };
+}
+
+/** The recorded svwar REGISTER sweep from a scanner address; the registered rooms it named. */
+async function replaySweep(stage: RegistryStage): Promise<{ requests: number; hitRooms: string[] }> {
+  const sweep = outOfDialogRequests('test/fixtures/recorded/kamailio-svwar-register.sip.txt');
+  const scanner = await stage.open(ADDR.scanner);
+  const judgedBefore = stage.attachment.stats().judged;
+  for (const r of sweep) {
+    stage.send(scanner, r.bytes);
+    await new Promise((resolve) => setTimeout(resolve, SEND_GAP_MS));
+  }
+  await settled(() => stage.attachment.stats().judged - judgedBefore >= sweep.length);
+  const users = sweep.map((r) => parseNameAddr(parseSipMessage(r.bytes).headers.get('to') ?? '')?.sipUri?.user ?? '');
+  return { requests: sweep.length, hitRooms: [...new Set(users.filter((u) => stage.guard.rooms.isRoom(u)))] };
+}
+
+/** A clean-looking REGISTER without credentials binding room-boardroom to the proxy's address (svwar's Contact). */
+async function tryHijack(stage: RegistryStage): Promise<{ answer: number | undefined; ban: string | undefined }> {
+  const hijacker = await stage.open(ADDR.hijacker);
+  const callId = `demo-hijack-${Date.now()}`;
+  const aor = `sip:room-boardroom@${stage.realm}`;
+  const request = buildRequest({
+    method: 'REGISTER',
+    uri: `sip:${stage.realm}`,
+    from: { address: hijacker.address, port: hijacker.port },
+    fromUri: aor,
+    toUri: aor,
+    callId,
+  }).replace(/^Contact: .*$/m, `Contact: <sip:room-boardroom@${stage.peer.host}:${stage.peer.sipPort}>`);
+  stage.send(hijacker, request);
+  await settled(() => finals(hijacker, callId).length >= 1);
+  return { answer: finals(hijacker, callId)[0]?.status, ban: stage.guard.bans.get(ADDR.hijacker)?.reason };
+}
+
+/** An INVITE from `caller` to `target`; the first final answer, if any. */
+async function call(stage: RegistryStage, caller: SipUdpAgent, target: string): Promise<number | undefined> {
+  const callId = `demo-call-${target}-${caller.address}-${Date.now()}`;
+  stage.send(
+    caller,
+    buildRequest({
+      method: 'INVITE',
+      uri: `sip:${target}@${stage.realm}`,
+      from: { address: caller.address, port: caller.port },
+      fromUri: `sip:bridge@${caller.address}`,
+      fromDisplay: 'Bridge',
+      callId,
+    }),
+  );
+  await settled(() => finals(caller, callId).length >= 1);
+  return finals(caller, callId)[0]?.status;
+}
+
+/**
+ * Rooms register through the example's registrar, a recorded svwar sweep and a hijack attempt try to add or move
+ * rooms, a trusted partner calls a room and an unknown caller a name that is no room. A fresh guard (the same
+ * config, plus the partner in `trust.cidrs`) on its own stand-in; everything is closed before it returns.
+ */
+async function runRegistryPart(
+  example: RoomProxyExample,
+  config: GhostguardConfig,
+  lines: string[],
+): Promise<RegistryDemoResult> {
+  const realm = config.dialShape.domains[0] ?? 'video.example.com';
+  const guard = createGuard(
+    {
+      ...config,
+      dataDir: null,
+      trust: { ...config.trust, cidrs: [...config.trust.cidrs, { name: 'demo partner', address: ADDR.partner }] },
+    } as ConfigInput,
+    { logger: createLogger({ log: { level: 'silent' } }) },
+  );
+  const agents: SipUdpAgent[] = [];
+  const stoppers: Array<() => void> = [];
+  let peer: DrachtioServerPeer | undefined;
+  let app: ConnectedApp | undefined;
+  let attachment: GuardAttachment | undefined;
+  try {
+    peer = await startDrachtioServerPeer({ secret: SECRET });
+    app = await connectApp({ host: peer.host, port: peer.adminPort, secret: SECRET }, (srf) => {
+      attachment = example.installRoomProxy(srf, {
+        guard,
+        accounts: example.accountsFrom({ ...ACCOUNTS }),
+        realm,
+      }).attachment;
+    });
+    await peer.waitForRoutes(['invite', 'register']);
+    const on = peer;
+    const stage: RegistryStage = {
+      guard,
+      peer: on,
+      attachment: attachment!,
+      realm,
+      open: async (address) => {
+        const a = await SipUdpAgent.open(address);
+        agents.push(a);
+        return a;
+      },
+      send: (agent, message) => agent.send(message, on.sipPort, on.host),
+    };
+    lines.push('');
+    lines.push(
+      'Live drachtio, room registry: rooms register through the room proxy example (examples/drachtio-room-proxy: digest registrar + proxy), which feeds guard.rooms',
+    );
+
+    const { boardroom, room101, registered } = await registerRooms(stage, lines, stoppers);
+    const registeredRooms = guard.rooms.list();
+
+    const sweep = await replaySweep(stage);
+    const afterSweep = roomChanges(registeredRooms, guard.rooms.list());
+    lines.push(
+      `  recorded svwar REGISTER sweep from ${ADDR.scanner} (${sweep.requests} requests; registered rooms among its targets: ${sweep.hitRooms.join(', ') || 'none'}): rooms added ${afterSweep.added}, moved ${afterSweep.moved}${goalZero(afterSweep.added + afterSweep.moved)}`,
+    );
+
+    const hijack = await tryHijack(stage);
+    const total = roomChanges(registeredRooms, guard.rooms.list());
+    lines.push(
+      `  REGISTER binding room-boardroom to the proxy's address, no credentials, from ${ADDR.hijacker}: answered ${hijack.answer ?? 'nothing'}; ${hijack.ban ? `banned (${hijack.ban})` : 'not banned'}; rooms moved ${total.moved}${goalZero(total.moved)}`,
+    );
+
+    const boardroomInvites = invitesAt(boardroom);
+    const partnerAnswer = await call(stage, await stage.open(ADDR.partner), 'room-boardroom');
+    const partnerCallReachedRoom = partnerAnswer === 200 && invitesAt(boardroom) > boardroomInvites;
+    lines.push(
+      `  call from the trusted partner ${ADDR.partner} to room-boardroom: ${partnerCallReachedRoom ? 'reached the room (200 OK)' : `did not reach the room (${partnerAnswer ?? 'no answer'})  <-- goal is reached`}`,
+    );
+    const roomInvites = () => invitesAt(boardroom) + invitesAt(room101);
+    const invitesBefore = roomInvites();
+    const strangerCallAnswer = await call(stage, await stage.open(ADDR.stranger), '4711');
+    const otherCallsReachedRoom = roomInvites() - invitesBefore;
+    lines.push(
+      `  call from an unknown caller ${ADDR.stranger} to 4711 (no such room): answered ${strangerCallAnswer ?? 'nothing'}, reached a room ${otherCallsReachedRoom} times${goalZero(otherCallsReachedRoom)}`,
+    );
+    lines.push(...roomsText(guard));
+    return {
+      rooms: guard.rooms.list(),
+      registered,
+      sweepRequests: sweep.requests,
+      sweepHitRooms: sweep.hitRooms,
+      roomsAdded: total.added,
+      roomsMoved: total.moved,
+      hijackBanned: hijack.ban !== undefined,
+      partnerCallReachedRoom,
+      strangerCallAnswer,
+      otherCallsReachedRoom,
+    };
+  } finally {
+    for (const stop of stoppers) stop();
+    attachment?.releaseTarpits();
+    app?.close();
+    for (const a of agents) await a.close();
+    await peer?.close();
+    guard.close();
+  }
 }

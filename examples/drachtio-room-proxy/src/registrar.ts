@@ -1,5 +1,5 @@
 /// <reference path="./drachtio-mw-digest-auth.d.ts" />
-import type { Guard, Logger } from '@ghostguard/core';
+import { type Guard, type Logger, parseIp } from '@ghostguard/core';
 import { parseNameAddr, parseSipUri, splitHeaderList } from '@ghostguard/core/sip';
 import { reportAuthOutcomes, withMethods } from '@ghostguard/drachtio';
 import digestAuth from 'drachtio-mw-digest-auth';
@@ -49,7 +49,8 @@ function contactOf(req: Req): { uri: string; star: boolean; expires: number } | 
  * A registrar for room systems: REGISTER is always authenticated (digest, drachtio-mw-digest-auth), the
  * authenticated username must be the AOR's user, and a binding never changes without credentials. svwar's
  * REGISTERs (`Contact: sip:<ext>@<proxy>`) are challenged and never stored; a REGISTER with wrong credentials
- * for a room on file goes to `guard.rooms.checkRegister` (a hijack attempt when it would move the room).
+ * for a room on file, or one without credentials binding a room on file to another party's address, goes to
+ * `guard.rooms.checkRegister` (a hijack attempt when it would move the room).
  * Registered rooms are fed to `guard.rooms`, so calls to anything else are a dial-shape signal.
  */
 export function installRegistrar(app: Srf, o: RegistrarOptions): void {
@@ -75,6 +76,34 @@ export function installRegistrar(app: Srf, o: RegistrarOptions): void {
           adapter: 'drachtio',
         });
       });
+    }
+    next();
+  });
+
+  // A REGISTER without credentials that would bind a room on file to an address that is not the sender's own
+  // (svwar's `Contact: sip:<ext>@<proxy>`, a redirect of the room's calls) is a hijack attempt: reported (the
+  // source is banned at once), then challenged like any other REGISTER, so the answer tells a scanner nothing.
+  // A room that moved sends its own new address: that is challenged as usual and moves with its credentials.
+  srf.use('register', (req, _res, next) => {
+    if (!req.has('authorization') && !req.has('proxy-authorization')) {
+      const user = aorUser(req);
+      const contact = contactOf(req);
+      const source = sourceOf(req);
+      if (
+        user !== undefined &&
+        contact !== undefined &&
+        !contact.star &&
+        contact.expires > 0 &&
+        !pointsAt(contact.uri, source.ip)
+      ) {
+        guard.rooms.checkRegister({
+          aor: user,
+          contact: contact.uri,
+          source,
+          authenticated: false,
+          adapter: 'drachtio',
+        });
+      }
     }
     next();
   });
@@ -136,6 +165,13 @@ export function installRegistrar(app: Srf, o: RegistrarOptions): void {
     );
     res.send(200, { headers: { Contact: `<${contact.uri}>;expires=${expires}` } });
   });
+}
+
+/** Whether a Contact URI's host is `ip` (the sender binding its own address). */
+function pointsAt(contactUri: string, ip: string): boolean {
+  const host = parseSipUri(contactUri)?.host;
+  if (host === undefined) return false;
+  return (parseIp(host)?.text ?? host) === (parseIp(ip)?.text ?? ip);
 }
 
 /** The user part of a Request-URI, lower case. */

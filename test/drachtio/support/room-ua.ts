@@ -8,6 +8,19 @@ import {
   waitUntil,
 } from '@ghostguard/drachtio/testing';
 
+/** Distinguishes the REGISTER transactions of one process (two in the same millisecond must not share a Call-ID). */
+let registrations = 0;
+
+export interface RegisterOptions {
+  proxyPort: number;
+  /** Answers the 401 with these credentials; without it, the first final answer is returned (no credentials sent). */
+  password?: string;
+  domain: string;
+  expires?: number;
+  /** Contact URI bound instead of this agent's own address (a third-party binding, as svwar sends). */
+  contact?: string;
+}
+
 /**
  * A scripted room system: registers with digest credentials through the proxy, and answers INVITEs that reach
  * it (180, then 200 with SDP), recording them. Loopback only.
@@ -29,9 +42,9 @@ export class ScriptedRoom {
     return `sip:${this.user}@${this.agent.address}:${this.agent.port}`;
   }
 
-  /** REGISTER, answer the 401 with credentials; resolves with the final status. */
-  async register(o: { proxyPort: number; password: string; domain: string; expires?: number }): Promise<number> {
-    const callId = `reg-${this.user}-${Date.now()}@${this.agent.address}`;
+  /** REGISTER, answer the 401 with credentials (when `password` is given); resolves with the final status. */
+  async register(o: RegisterOptions): Promise<number> {
+    const callId = `reg-${this.user}-${Date.now()}-${++registrations}@${this.agent.address}`;
     const aor = `sip:${this.user}@${o.domain}`;
     const base = {
       method: 'REGISTER',
@@ -42,14 +55,18 @@ export class ScriptedRoom {
       callId,
       headers: [['Expires', String(o.expires ?? 600)]] as Array<[string, string]>,
     };
-    this.agent.send(buildRequest({ ...base, cseq: 1 }), o.proxyPort);
+    const build = (spec: Parameters<typeof buildRequest>[0]): string => {
+      const text = buildRequest(spec);
+      return o.contact === undefined ? text : text.replace(/^Contact: .*$/m, `Contact: <${o.contact}>`);
+    };
+    this.agent.send(build({ ...base, cseq: 1 }), o.proxyPort);
     await waitUntil(
       () => this.agent.responsesFor(callId).some((r) => (r.status ?? 0) >= 200),
       10_000,
       'the REGISTER challenge',
     );
     const first = this.agent.responsesFor(callId).find((r) => (r.status ?? 0) >= 200)!;
-    if (first.status !== 401) return first.status!;
+    if (first.status !== 401 || o.password === undefined) return first.status!;
     const challenge = headerValue(first.text, 'www-authenticate') ?? '';
     const authorization = digestAuthorization({
       challenge,
@@ -59,7 +76,7 @@ export class ScriptedRoom {
       uri: base.uri,
     });
     this.agent.send(
-      buildRequest({ ...base, cseq: 2, headers: [...base.headers, ['Authorization', authorization]] }),
+      build({ ...base, cseq: 2, headers: [...base.headers, ['Authorization', authorization]] }),
       o.proxyPort,
     );
     await waitUntil(
