@@ -1,3 +1,4 @@
+import type { CallAttempt, Guard } from '@ghostguard/core';
 /** Measurement helpers and the result table. */
 
 export interface Goal {
@@ -27,6 +28,20 @@ export interface ScenarioResult {
 
 /** Keeps results observable so the JIT cannot drop judge calls. */
 export const sink = { n: 0 };
+
+/** Judges every attempt of `batch`; the sum of reason counts keeps the calls observable. */
+export function judgeAll(guard: Guard, batch: readonly CallAttempt[]): number {
+  let acc = 0;
+  for (let i = 0; i < batch.length; i++) acc += guard.judge(batch[i]!).reasons.length;
+  return acc;
+}
+
+/** Runs `batch` once and returns judge calls per second. */
+export function timedRun(guard: Guard, batch: readonly CallAttempt[]): number {
+  const t0 = performance.now();
+  sink.n += judgeAll(guard, batch);
+  return (batch.length / (performance.now() - t0)) * 1000;
+}
 
 export function gc(): void {
   const g = (globalThis as { gc?: () => void }).gc;

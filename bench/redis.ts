@@ -9,10 +9,10 @@
  * The plugin is imported by relative path: the root package does not depend on `@ghostguard/redis`.
  */
 import { performance } from 'node:perf_hooks';
-import { type BanInfo, type BanOrigin, type CallAttempt, createGuard, type Guard } from '@ghostguard/core';
+import { type BanInfo, type BanOrigin, createGuard, type Guard } from '@ghostguard/core';
 import { attachRedisBans, type RedisBans } from '../plugins/redis/src/index.js';
 import { startRedisServer, waitUntil } from '../plugins/redis/src/testing.js';
-import { fmt, gc, median, percentile, type Row, sink, spread } from './harness.js';
+import { fmt, gc, judgeAll, median, percentile, type Row, spread, timedRun } from './harness.js';
 import { benchConfig, freshBatch, SimClock, SourceGen } from './traffic.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -133,18 +133,6 @@ async function propagation(url: string, notes: string[]): Promise<Row[]> {
 const FRESH_WARM = 50_000;
 const FRESH_BATCH = 150_000;
 const REPS = 5;
-
-function judgeAll(guard: Guard, batch: readonly CallAttempt[]): number {
-  let acc = 0;
-  for (let i = 0; i < batch.length; i++) acc += guard.judge(batch[i]!).reasons.length;
-  return acc;
-}
-
-function timedRun(guard: Guard, batch: readonly CallAttempt[]): number {
-  const t0 = performance.now();
-  sink.n += judgeAll(guard, batch);
-  return (batch.length / (performance.now() - t0)) * 1000;
-}
 
 async function throughput(url: string, notes: string[]): Promise<Row[]> {
   const clockMem = new SimClock();

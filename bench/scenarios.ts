@@ -1,10 +1,12 @@
-import { performance } from 'node:perf_hooks';
-import { type CallAttempt, createGuard, type Guard, type SipAttempt } from '@ghostguard/core';
+import { createGuard, type Guard, type SipAttempt } from '@ghostguard/core';
 import { asterisk } from './asterisk.js';
+import { daemonMetrics } from './daemon.js';
 import { drachtio } from './drachtio.js';
+import { freeswitch } from './freeswitch.js';
+import { freeswitchRooms } from './freeswitch-rooms.js';
 import { h323Decode } from './h323-decode.js';
 import { h323Gate } from './h323-gate.js';
-import { gc, median, percentile, type Row, type ScenarioResult, sink, spread } from './harness.js';
+import { gc, judgeAll, median, percentile, type Row, type ScenarioResult, sink, spread, timedRun } from './harness.js';
 import { redisBans } from './redis.js';
 import {
   benchConfig,
@@ -22,20 +24,6 @@ const REPS = 5;
 
 function perCall(rate: number): string {
   return `${(1e6 / rate).toFixed(2)} µs per judge`;
-}
-
-function judgeAll(guard: Guard, batch: readonly CallAttempt[]): number {
-  let acc = 0;
-  for (let i = 0; i < batch.length; i++) acc += guard.judge(batch[i]!).reasons.length;
-  return acc;
-}
-
-/** Runs `batch` once and returns judge calls per second. */
-function timedRun(guard: Guard, batch: readonly CallAttempt[]): number {
-  const t0 = performance.now();
-  sink.n += judgeAll(guard, batch);
-  const ms = performance.now() - t0;
-  return (batch.length / ms) * 1000;
 }
 
 function checkAllAllowed(guard: Guard, label: string, notes: string[]): void {
@@ -379,6 +367,9 @@ export const SCENARIOS = {
   h323Gate,
   drachtio,
   asterisk,
+  freeswitch,
+  freeswitchRooms,
   redisBans,
+  daemonMetrics,
 } as const;
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util';
 import { type GhostguardConfig, isGhostguardError, loadConfigFile, parseConfig } from '@ghostguard/core';
 import { runAnalyze } from './commands/analyze.js';
 import { runAsterisk } from './commands/asterisk.js';
+import { BANS_USAGE, runBans } from './commands/bans.js';
 import { runDemo } from './commands/demo.js';
+import { runFreeswitch } from './commands/freeswitch.js';
+import { runDaemonCommand } from './commands/run.js';
 import { type Output, processOutput } from './output.js';
 
 const USAGE = `ghostguard — stops ghost calls (SIP/H.323 scanners) before they reach video room systems
@@ -17,6 +20,16 @@ usage:
       attach the guard to Asterisk over AMI (the adapters.asterisk section of the config) and judge
       every call the dialplan's ghostguard-check routine raises; runs until SIGINT/SIGTERM
       (see examples/asterisk/)
+  ghostguard freeswitch --config f
+      guard FreeSWITCH over the Event Socket: judge every new call the dialplan hands to the outbound
+      socket (adapters.freeswitch.outbound, default 127.0.0.1:8084), learn from sofia events and keep
+      the room registry (sofia registrations) on the inbound one (8021); runs until SIGINT/SIGTERM
+      (see examples/freeswitch/)
+  ghostguard run --config f
+      the daemon: every adapter and store the file configures (adapters.*, shared, feeds), the admin
+      endpoint (daemon.admin) and Prometheus metrics (daemon.metrics); SIGHUP reloads the file keeping
+      bans, rooms and counters, SIGTERM stops cleanly (bans written to dataDir)
+${BANS_USAGE}
   ghostguard help
 
 exit codes: 0 done, 1 unexpected failure, 2 bad usage, configuration or unreadable input`;
@@ -78,6 +91,24 @@ export async function main(argv: string[], out: Output = processOutput): Promise
         }
         return await runAsterisk({ configPath: values.config }, out);
       }
+      case 'freeswitch': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
+        if (values.config === undefined) {
+          out.error(`freeswitch: --config is required (adapters.freeswitch)\n\n${USAGE}`);
+          return EXIT_USAGE;
+        }
+        return await runFreeswitch({ configPath: values.config }, out);
+      }
+      case 'run': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
+        if (values.config === undefined) {
+          out.error(`run: --config is required\n\n${USAGE}`);
+          return EXIT_USAGE;
+        }
+        return await runDaemonCommand({ configPath: values.config }, out);
+      }
+      case 'bans':
+        return await runBans(rest, out);
       case undefined:
       case 'help':
       case '--help':

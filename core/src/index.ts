@@ -11,6 +11,7 @@ export * from './outcome.js';
 export type { GuardRooms, RegisterCheck, RegisterCheckResult } from './rooms/guard-rooms.js';
 export {
   type BindingChange,
+  contactHost,
   normalizeRoomName,
   type RoomEntry,
   type RoomRegistration,

@@ -9,6 +9,22 @@ import { MAX_FIELD_LENGTH } from '../attempt.js';
  * (the longest, a BMPString of 256 chars or an IA5String of 512, is at most 512 octets).
  */
 const SCRATCH = Buffer.allocUnsafeSlow(1024);
+
+type Slice = (start: number, end: number) => string;
+/**
+ * Node's per-encoding decoders (`latin1Slice`, `hexSlice`, `ucs2Slice`: what `toString(encoding)` ends in),
+ * bound to the scratch buffer: called directly they skip toString's encoding lookup and argument checks,
+ * a measurable part of a SETUP's decoding. They are not in Node's documented API, so each falls back to
+ * `toString` where it is missing.
+ */
+function sliceOf(name: 'latin1Slice' | 'hexSlice' | 'ucs2Slice', encoding: BufferEncoding): Slice {
+  const native = (SCRATCH as unknown as Record<string, unknown>)[name];
+  if (typeof native === 'function') return (native as Slice).bind(SCRATCH);
+  return (start, end) => SCRATCH.toString(encoding, start, end);
+}
+const latin1Slice = sliceOf('latin1Slice', 'latin1');
+const hexSlice = sliceOf('hexSlice', 'hex');
+const ucs2Slice = sliceOf('ucs2Slice', 'utf16le');
 /** Below this many chars, appending is as cheap as the native call. */
 const SHORT = 8;
 
@@ -43,7 +59,7 @@ export function bmpText(bytes: Uint8Array, start = 0, end = bytes.length): strin
     SCRATCH[i] = bytes[start + i + 1]!;
     SCRATCH[i + 1] = bytes[start + i]!;
   }
-  return SCRATCH.toString('utf16le', 0, n);
+  return ucs2Slice(0, n);
 }
 
 function bmpTextSlow(bytes: Uint8Array, start: number, end: number): string {
@@ -59,7 +75,7 @@ function scratchText(bytes: Uint8Array, start: number, end: number, encoding: 'h
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding, start, end);
   }
   for (let i = 0; i < n; i++) SCRATCH[i] = bytes[start + i]!;
-  return SCRATCH.toString(encoding, 0, n);
+  return encoding === 'hex' ? hexSlice(0, n) : latin1Slice(0, n);
 }
 
 export function ipv4Text(b: Uint8Array, at = 0): string {
@@ -68,7 +84,7 @@ export function ipv4Text(b: Uint8Array, at = 0): string {
     if (i > 0) SCRATCH[n++] = DOT;
     n = writeDecimalOctet(b[at + i]!, n);
   }
-  return SCRATCH.toString('latin1', 0, n);
+  return latin1Slice(0, n);
 }
 
 const DOT = 0x2e;
@@ -115,7 +131,7 @@ export function ipv6Text(b: Uint8Array, at = 0): string {
     n = writeHexGroup((b[at + 2 * g]! << 8) | b[at + 2 * g + 1]!, n);
     if (g < 7) SCRATCH[n++] = COLON;
   }
-  return SCRATCH.toString('latin1', 0, n);
+  return latin1Slice(0, n);
 }
 
 const COLON = 0x3a;

@@ -3,6 +3,8 @@ export { createH323Gate, type GateAddress, type H323Gate } from './gate.js';
 export {
   type H323GateOptions,
   H323GateOptionsSchema,
+  type H323GateSection,
+  H323GateSectionSchema,
   type Release,
   type ResolvedGateOptions,
   resolveGateOptions,

@@ -135,3 +135,11 @@ export function resolveGateOptions(input: H323GateOptions): ResolvedGateOptions 
     tarpit: { alertAfter: Math.min(o.tarpit.alertAfter, maxHold), maxHold, maxDiscardBytes: o.tarpit.maxDiscardBytes },
   };
 }
+
+/**
+ * The gate's section of a ghostguard configuration file (`adapters.h323Gate`): the gate's options without the
+ * `guard` and `logger` a host passes in code. Validate it with `parseAdapterSection(H323GateSectionSchema,
+ * config, 'h323Gate')` so errors name `adapters.h323Gate.<key>`.
+ */
+export const H323GateSectionSchema = H323GateOptionsSchema.omit({ guard: true, logger: true });
+export type H323GateSection = z.infer<typeof H323GateSectionSchema>;

@@ -1,0 +1,132 @@
+import type { BanInfo, BanOrigin, CallAttempt, Guard, Verdict } from '@ghostguard/core';
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
+import { JudgeHistogram } from './judge-histogram.js';
+import { VerdictTally } from './verdict-tally.js';
+
+/** judge() takes about a microsecond on the ban fast path and tens of microseconds on a full evaluation. */
+export const JUDGE_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2];
+
+/**
+ * The daemon's Prometheus metrics, in a registry of its own (never prom-client's global one). Lives as long
+ * as the daemon: counters survive config reloads and restarts of the metrics endpoint. Verdicts are counted
+ * in flat arrays on the hot path and read into prom-client when scraped.
+ */
+export class DaemonMetrics {
+  readonly registry = new Registry();
+  private guard: Guard | undefined;
+  private detachGuard: (() => void) | undefined;
+  private readonly tally = new VerdictTally();
+  private readonly judgeSeconds = new JudgeHistogram(
+    'ghostguard_judge_seconds',
+    'Time spent in guard.judge() per call attempt',
+    JUDGE_BUCKETS,
+  );
+  private readonly bansTotal: Counter<'origin'>;
+  private componentStates: () => ReadonlyArray<{ name: string; up: boolean }> = () => [];
+
+  constructor() {
+    const registers = [this.registry];
+    const tally = this.tally;
+    const self = this;
+    collectDefaultMetrics({ register: this.registry });
+    new Counter({
+      name: 'ghostguard_verdicts_total',
+      help: 'Verdicts by enforced action, intended action (differs in monitor mode), protocol and adapter',
+      labelNames: ['action', 'intended', 'protocol', 'adapter'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, n] of tally.verdictCounts()) this.inc(labels, n);
+      },
+    });
+    new Counter({
+      name: 'ghostguard_verdict_reasons_total',
+      help: 'Rules that contributed to a verdict, by rule id (ids past the cardinality cap count as other)',
+      labelNames: ['rule'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [rule, n] of tally.reasonCounts()) this.inc({ rule }, n);
+      },
+    });
+    // Not a prom-client Histogram (see judge-histogram.ts); the registry only calls get() and reset().
+    this.registry.registerMetric(this.judgeSeconds as unknown as Metric);
+    this.bansTotal = new Counter({
+      name: 'ghostguard_bans_total',
+      help: 'Bans made: by this node (local) or merged from elsewhere (replica)',
+      labelNames: ['origin'],
+      registers,
+    });
+    new Gauge({
+      name: 'ghostguard_component_up',
+      help: '1 when the daemon component (adapter, endpoint, store) runs and is healthy, 0 when it is down',
+      labelNames: ['component'],
+      registers,
+      collect() {
+        // Only configured components: one removed by a reload disappears rather than reading as an outage.
+        this.reset();
+        for (const c of self.componentStates()) this.set({ component: c.name }, c.up ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'ghostguard_tarpits_active',
+      help: 'Call attempts held in a tarpit now',
+      registers,
+      collect() {
+        if (self.guard) this.set(self.guard.tarpits.inUse);
+      },
+    });
+    new Gauge({
+      name: 'ghostguard_bans_active',
+      help: 'Active bans',
+      registers,
+      collect() {
+        if (self.guard) this.set(self.guard.stats().bans);
+      },
+    });
+    new Gauge({
+      name: 'ghostguard_rooms',
+      help: 'Room systems on file (registered, declared by adapters, static)',
+      registers,
+      collect() {
+        if (self.guard) this.set(self.guard.rooms.size);
+      },
+    });
+  }
+
+  /** Starts counting the guard's verdicts and bans (and timing judge(), which only happens while attached). */
+  attach(guard: Guard): void {
+    if (this.guard === guard) return;
+    this.detach();
+    const onVerdict = (attempt: CallAttempt, verdict: Verdict, timing: { seconds: number }): void => {
+      this.tally.count(attempt, verdict);
+      this.judgeSeconds.observe(timing.seconds);
+    };
+    const onBan = (_ban: BanInfo, origin: BanOrigin): void => {
+      this.bansTotal.inc({ origin: origin === 'replica' ? 'replica' : 'local' });
+    };
+    guard.on('verdict', onVerdict);
+    guard.on('ban', onBan);
+    this.guard = guard;
+    this.detachGuard = () => {
+      guard.off('verdict', onVerdict);
+      guard.off('ban', onBan);
+    };
+  }
+
+  detach(): void {
+    this.detachGuard?.();
+    this.detachGuard = undefined;
+    this.guard = undefined;
+  }
+
+  /** Where ghostguard_component_up is read from at each scrape (the daemon's supervisor). */
+  watchComponents(states: () => ReadonlyArray<{ name: string; up: boolean }>): void {
+    this.componentStates = states;
+  }
+
+  /** The exposition text and its content type. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
