@@ -1,6 +1,13 @@
 import { join, resolve } from 'node:path';
-import { createGuard, loadConfigFile } from '@ghostguard/core';
+import { AsteriskSectionSchema } from '@ghostguard/asterisk';
+import { DaemonSectionSchema } from '@ghostguard/cli';
+import { createGuard, loadConfigFile, parseAdapterSection, parseSection } from '@ghostguard/core';
 import { sipAttempt } from '@ghostguard/core/testing';
+import { DrachtioSectionSchema } from '@ghostguard/drachtio';
+import { FeedsSectionSchema } from '@ghostguard/feeds';
+import { freeswitchSection } from '@ghostguard/freeswitch';
+import { H323GateSectionSchema } from '@ghostguard/h323-gate';
+import { RedisBansOptionsSchema } from '@ghostguard/redis';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -33,5 +40,31 @@ describe('example configurations', () => {
       'room-*',
       '5551234',
     ]);
+  });
+
+  it('each section of every example file passes the schema of the package that owns it', () => {
+    const files = [
+      'examples/ghostguard.yaml',
+      'examples/demo/ghostguard.yaml',
+      'examples/asterisk/ghostguard.yaml',
+      'examples/freeswitch/ghostguard.yaml',
+      'examples/daemon/ghostguard.yaml',
+      'examples/drachtio-room-proxy/ghostguard.yaml',
+    ];
+    for (const file of files) {
+      const config = loadConfigFile(join(ROOT, file));
+      if (config.adapters.asterisk !== undefined) parseAdapterSection(AsteriskSectionSchema, config, 'asterisk', file);
+      if (config.adapters.freeswitch !== undefined) freeswitchSection(config, file);
+      if (config.adapters.drachtio !== undefined) parseAdapterSection(DrachtioSectionSchema, config, 'drachtio', file);
+      if (config.adapters.h323Gate !== undefined) parseAdapterSection(H323GateSectionSchema, config, 'h323Gate', file);
+      if (config.feeds !== undefined) parseSection(FeedsSectionSchema, config.feeds, ['feeds'], file);
+      if (config.shared !== undefined) parseSection(RedisBansOptionsSchema, config.shared, ['shared'], file);
+      if (config.daemon !== undefined) parseSection(DaemonSectionSchema, config.daemon, ['daemon'], file);
+    }
+    const reference = loadConfigFile(join(ROOT, 'examples/ghostguard.yaml'));
+    expect(parseSection(FeedsSectionSchema, reference.feeds, ['feeds']).files[0]?.name).toBe('office-blocklist');
+    expect(parseSection(RedisBansOptionsSchema, reference.shared, ['shared']).drachtioBlacklistKey).toBe(
+      'drachtio:blacklist',
+    );
   });
 });
