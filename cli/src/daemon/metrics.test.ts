@@ -90,3 +90,19 @@ describe('daemon metrics', () => {
     expect(sample((await b.render()).body, 'ghostguard_component_up{component="x"}')).toBeUndefined();
   });
 });
+
+describe('feed metrics', () => {
+  it('shows each reputation feed with its size and its age', async () => {
+    const guard = createGuard({ log: { level: 'silent' } });
+    guards.push(guard);
+    const metrics = new DaemonMetrics();
+    metrics.attach(guard);
+    guard.feeds.set('apiban', ['203.0.113.1', '203.0.113.2', '198.51.100.0/24']);
+    const text = (await metrics.render()).body;
+    expect(text).toMatch(/ghostguard_feed_entries\{feed="apiban"\} 3/);
+    const age = Number(/ghostguard_feed_age_seconds\{feed="apiban"\} ([\d.e-]+)/.exec(text)?.[1]);
+    expect(age).toBeGreaterThanOrEqual(0);
+    expect(age).toBeLessThan(60);
+    metrics.detach();
+  });
+});

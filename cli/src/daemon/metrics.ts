@@ -85,6 +85,28 @@ export class DaemonMetrics {
       },
     });
     new Gauge({
+      name: 'ghostguard_feed_entries',
+      help: 'Addresses and networks on each reputation feed (APIBAN, blocklist files)',
+      labelNames: ['feed'],
+      registers,
+      collect() {
+        this.reset();
+        for (const f of self.guard?.feeds.list() ?? []) this.set({ feed: f.name }, f.entries);
+      },
+    });
+    new Gauge({
+      name: 'ghostguard_feed_age_seconds',
+      help: 'Seconds since each reputation feed was last updated (its freshness)',
+      labelNames: ['feed'],
+      registers,
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const f of self.guard?.feeds.list() ?? [])
+          this.set({ feed: f.name }, Math.max(0, (now - f.updatedAt) / 1000));
+      },
+    });
+    new Gauge({
       name: 'ghostguard_rooms',
       help: 'Room systems on file (registered, declared by adapters, static)',
       registers,
