@@ -45,6 +45,11 @@ export interface GuardEvents {
   /** `origin` is `replica` for a ban merged from elsewhere (bans.merge): sync code must not re-publish it. */
   ban: (ban: BanInfo, origin: BanOrigin) => void;
   unban: (ip: string, cause: UnbanCause) => void;
+  /**
+   * An outcome report that counted (valid, source not trusted). `origin` is `replica` for one another node
+   * reported (`report(outcome, {origin: 'replica'})`): sync code shares the local ones only.
+   */
+  report: (outcome: Outcome, origin: BanOrigin) => void;
 }
 
 export interface MalformedRequest {
@@ -161,8 +166,11 @@ export interface Guard {
    * `policy.failMode` decides, and the log says which.
    */
   judgeMalformed(request: MalformedRequest): Verdict;
-  /** Feeds back what the PBX saw; returns the ban it caused, if any. Never throws. */
-  report(outcome: Outcome): BanInfo | undefined;
+  /**
+   * Feeds back what the PBX saw; returns the ban it caused, if any. Never throws. `origin: 'replica'` for an
+   * outcome another node saw (shared failures count here too, so a guesser spreading over nodes is banned).
+   */
+  report(outcome: Outcome, options?: { origin?: BanOrigin }): BanInfo | undefined;
   stats(): GuardStats;
   /**
    * Applies a new configuration without losing state (SIGHUP in the daemon): bans, offences, rooms and
@@ -467,7 +475,7 @@ class GhostGuard implements Guard {
     );
   }
 
-  report(outcome: Outcome): BanInfo | undefined {
+  report(outcome: Outcome, options?: { origin?: BanOrigin }): BanInfo | undefined {
     try {
       const parsed = OutcomeSchema.safeParse(outcome);
       const ip = parsed.success ? parseIp(parsed.data.source.ip) : undefined;
@@ -484,6 +492,9 @@ class GhostGuard implements Guard {
       const o = parsed.data;
       const now = o.time ?? this.now();
       if (this.allow.match(ip)) return undefined;
+      if (this.events.listenerCount('report') > 0) {
+        this.emit('report', o, options?.origin === 'replica' ? 'replica' : 'local');
+      }
       if (o.kind === 'completed-call') {
         this.behaviour.recordCompletedCall(ip, now);
         return undefined;

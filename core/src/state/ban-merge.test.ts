@@ -72,3 +72,23 @@ describe('guard.bans.merge (bans decided elsewhere)', () => {
     expect(causes).toEqual(['replica', 'removed']);
   });
 });
+
+describe('report events (failures shared between nodes)', () => {
+  it('says which reports counted and where they came from; a replica counts towards a ban like a local one', () => {
+    const g = guard();
+    const seen: Array<[string, string]> = [];
+    g.on('report', (o, origin) => seen.push([o.kind, origin]));
+    const source = { ip: '203.0.113.40' };
+    for (let i = 0; i < 5; i++) g.report({ kind: 'auth-failure', source, time: clock + i });
+    let ban: BanInfo | undefined;
+    for (let i = 0; i < 5 && !ban; i++)
+      ban = g.report({ kind: 'auth-failure', source, time: clock + 10 + i }, { origin: 'replica' });
+    expect(ban?.ip).toBe('203.0.113.40');
+    expect(seen.slice(0, 6)).toEqual([...Array(5).fill(['auth-failure', 'local']), ['auth-failure', 'replica']]);
+    // Trusted sources and invalid reports do not count and raise no event.
+    const before = seen.length;
+    g.report({ kind: 'auth-failure', source: { ip: '192.0.2.9' } });
+    g.report({ kind: 'auth-failure', source: { ip: 'nope' } });
+    expect(seen.length).toBe(before);
+  });
+});
