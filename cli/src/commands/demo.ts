@@ -7,6 +7,7 @@ import { emptyActions, totals } from '../analyze/summary.js';
 import { renderTable } from '../analyze/text-table.js';
 import { runLiveAsteriskDemo } from '../demo/live-asterisk.js';
 import { runLiveDrachtioDemo } from '../demo/live-drachtio.js';
+import { runLiveFreeswitchDemo } from '../demo/live-freeswitch.js';
 import { runLiveH323Demo } from '../demo/live-h323.js';
 import { REPO_ROOT } from '../demo/repo-root.js';
 import { DEMO_SCENARIOS, type DemoScenario } from '../demo/scenarios.js';
@@ -96,24 +97,34 @@ export async function runDemo(opts: { configPath?: string | undefined }, out: Ou
   out.line('');
   const ast = await runLiveAsteriskDemo(configPath);
   for (const l of ast.lines) out.line(l);
+  out.line('');
+  const fs = await runLiveFreeswitchDemo(configPath);
+  for (const l of fs.lines) out.line(l);
   const reached =
-    sum(scanners, allowedCount) + live.scannerReachedRoom + sip.scannerReachedApp + ast.scannerReachedRoom;
+    sum(scanners, allowedCount) +
+    live.scannerReachedRoom +
+    sip.scannerReachedApp +
+    ast.scannerReachedRoom +
+    fs.scannerReachedRoom;
   const blocked =
     sum(legit, blockedCount) +
     (live.legitSetups - live.legitReachedRoom) +
     (sip.legitRequests - sip.legitReachedApp) +
-    (ast.legitCalls - ast.legitReachedRoom);
+    (ast.legitCalls - ast.legitReachedRoom) +
+    (fs.legitCalls - fs.legitReachedRoom);
 
-  out.line('\nTotals (recordings replayed through the core, and the live H.323, drachtio and Asterisk parts)');
+  out.line(
+    '\nTotals (recordings replayed through the core, and the live H.323, drachtio, Asterisk and FreeSWITCH parts)',
+  );
   out.line(
     `  recorded attempts judged: ${all.length}  (allowed ${t.allow}, rejected ${t.reject}, dropped ${t.drop}, tarpitted ${t.tarpit})`,
   );
   out.line(`  bans set: ${sum(results, (r) => r.bans)}`);
   out.line(
-    `  scanner attempts: ${sum(scanners, (r) => r.judged.length) + live.scannerSetups + sip.scannerRequests + ast.scannerCalls}; would have reached a room system: ${reached}${reached === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
+    `  scanner attempts: ${sum(scanners, (r) => r.judged.length) + live.scannerSetups + sip.scannerRequests + ast.scannerCalls + fs.scannerCalls}; would have reached a room system: ${reached}${reached === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
   );
   out.line(
-    `  legitimate attempts: ${sum(legit, (r) => r.judged.length) + live.legitSetups + sip.legitRequests + ast.legitCalls}; blocked: ${blocked}${blocked === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
+    `  legitimate attempts: ${sum(legit, (r) => r.judged.length) + live.legitSetups + sip.legitRequests + ast.legitCalls + fs.legitCalls}; blocked: ${blocked}${blocked === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
   );
   out.line(
     '\nNext: `pnpm ghostguard analyze <capture.pcap>` on your own traffic; README.md says how to attach the guard to a PBX.',
