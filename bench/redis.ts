@@ -5,12 +5,23 @@
  *    (its `ban` event with origin `replica`). One ban at a time, then a burst of bans decided in one go;
  * 2. judge throughput of a guard with the Redis attachment vs. the same guard with memory only, fresh
  *    sources from bench/traffic.ts (judge never touches Redis; this shows the attachment costs it nothing).
+ * `redisReports` (failures reported by the PBX, shared between nodes):
+ * 3. report propagation latency: node A's guard.report() to node B's `report` event (origin `replica`);
+ * 4. password guessers spreading their tries round-robin over three nodes: tries that reach a PBX before every
+ *    node refuses them, with report sharing and without.
  *
  * The plugin is imported by relative path: the root package does not depend on `@ghostguard/redis`.
  */
 import { performance } from 'node:perf_hooks';
-import { type BanInfo, type BanOrigin, createGuard, type Guard } from '@ghostguard/core';
-import { attachRedisBans, type RedisBans } from '../plugins/redis/src/index.js';
+import {
+  type BanInfo,
+  type BanOrigin,
+  type ConfigInput,
+  createGuard,
+  type Guard,
+  type Outcome,
+} from '@ghostguard/core';
+import { attachRedisBans, type RedisBans, type RedisBansOptions } from '../plugins/redis/src/index.js';
 import { startRedisServer, waitUntil } from '../plugins/redis/src/testing.js';
 import { fmt, gc, judgeAll, median, percentile, type Row, spread, timedRun } from './harness.js';
 import { benchConfig, freshBatch, SimClock, SourceGen } from './traffic.js';
@@ -27,9 +38,14 @@ interface Node {
   shared: RedisBans;
 }
 
-function node(url: string, nodeId: string): Node {
-  const guard = createGuard({ log: { level: 'silent' }, dataDir: null });
-  return { guard, shared: attachRedisBans(guard, { url, nodeId }) };
+function node(url: string, nodeId: string, config: ConfigInput = {}, options: RedisBansOptions = {}): Node {
+  const guard = createGuard({ log: { level: 'silent' }, dataDir: null, ...config });
+  return { guard, shared: attachRedisBans(guard, { url, nodeId, ...options }) };
+}
+
+async function closeAll(nodes: readonly Node[]): Promise<void> {
+  for (const n of nodes) await n.shared.close();
+  for (const n of nodes) n.guard.close();
 }
 
 /** Distinct private (10/8) addresses, one per ban. */
@@ -100,10 +116,7 @@ async function propagation(url: string, notes: string[]): Promise<Row[]> {
   notes.push(
     'propagation: time from node A\u2019s bans.add() to node B\u2019s `ban` event (origin replica): one EVALSHA on A (SET PX + PUBLISH), pub/sub to B, zod validation and merge on B; both nodes in this process, Redis on 127.0.0.1',
   );
-  await a.shared.close();
-  await b.shared.close();
-  a.guard.close();
-  b.guard.close();
+  await closeAll([a, b]);
 
   const so = Float64Array.from(one).sort();
   const sb = Float64Array.from(burst).sort();
@@ -206,6 +219,167 @@ export async function redisBans(): Promise<{ rows: Row[]; notes: string[] }> {
   const server = await startRedisServer();
   try {
     const rows = [...(await propagation(server.url, notes)), ...(await throughput(server.url, notes))];
+    notes.push(`redis-server on 127.0.0.1:${server.port}, no persistence, started by the bench`);
+    return { rows, notes };
+  } finally {
+    await server.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. Report propagation latency
+
+const REPORT_WARM = 50;
+const REPORT_COUNT = 500;
+
+function authFailure(ip: string): Outcome {
+  return { kind: 'auth-failure', source: { ip, port: 5060 }, detail: 'InvalidPassword', adapter: 'bench' };
+}
+
+async function reportPropagation(url: string, notes: string[]): Promise<Row[]> {
+  // No ban from these: every report is about a new source and the threshold is far.
+  const config = { bans: { failuresToBan: 1_000 } };
+  const a = node(url, 'bench-a', config);
+  const b = node(url, 'bench-b', config);
+  await waitUntil(() => a.shared.health().state === 'up' && b.shared.health().state === 'up', 10_000, 'nodes up');
+  const waiting = new Map<string, (at: number) => void>();
+  b.guard.on('report', (o: Outcome, origin: BanOrigin) => {
+    if (origin !== 'replica') return;
+    const done = waiting.get(o.source.ip);
+    if (done) {
+      waiting.delete(o.source.ip);
+      done(performance.now());
+    }
+  });
+  const arrival = (ip: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiting.delete(ip);
+        reject(new Error(`report about ${ip} did not arrive within ${PROPAGATION_TIMEOUT_MS} ms`));
+      }, PROPAGATION_TIMEOUT_MS);
+      waiting.set(ip, (at) => {
+        clearTimeout(timer);
+        resolve(at);
+      });
+    });
+  const times: number[] = [];
+  for (let i = 0; i < REPORT_WARM + REPORT_COUNT; i++) {
+    const ip = banAddress(i);
+    const arrived = arrival(ip);
+    const t0 = performance.now();
+    a.guard.report(authFailure(ip));
+    const t1 = await arrived;
+    if (i >= REPORT_WARM) times.push(t1 - t0);
+  }
+  const expected = REPORT_WARM + REPORT_COUNT;
+  const ra = a.shared.health().reports;
+  const rb = b.shared.health().reports;
+  const ok = ra.published === expected && rb.applied === expected && ra.skipped === 0 && ra.failed === 0;
+  notes.push(
+    `${ok ? 'check ok' : 'CHECK FAILED'} (report propagation): A published ${ra.published}, B counted ${rb.applied} of ${expected}; A skipped ${ra.skipped}, failed ${ra.failed}`,
+  );
+  await closeAll([a, b]);
+  const sorted = Float64Array.from(times).sort();
+  return [
+    { name: `report propagation A→B, median (n=${REPORT_COUNT})`, value: median(times), unit: 'ms' },
+    {
+      name: `report propagation A→B, p99 (n=${REPORT_COUNT})`,
+      value: percentile(sorted, 99),
+      unit: 'ms',
+      goal: { kind: 'max', value: 100 },
+      note: `max ${fmt(sorted[sorted.length - 1]!, 3)} ms; guard.report() on A (PUBLISH) to B's \`report\` event (zod validation, clamp, guard.report as replica)`,
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. Guessers spread over three nodes
+
+const GUESSERS = 50;
+const FAILURES_TO_BAN = 10;
+const GUESS_INTERVAL_MS = 10;
+/** A faster guesser: one try per millisecond (timer resolution), where propagation starts to matter. */
+const FAST_INTERVAL_MS = 1;
+/** A guesser still accepted somewhere after this many rounds is counted as never banned. */
+const MAX_ROUNDS = 100;
+
+/**
+ * GUESSERS sources guess in parallel, one try every `intervalMs` each, round-robin over three nodes (try k
+ * on node k mod 3). A try reaches the PBX unless the node it lands on refuses the source (judge: banned); each try
+ * that reaches it is reported as an auth failure there. Returns the tries each guesser got through before every
+ * node refused it.
+ */
+async function spreadGuessers(url: string, share: boolean, offset: number, intervalMs: number): Promise<number[]> {
+  const config = { bans: { failuresToBan: FAILURES_TO_BAN } };
+  const nodes = [0, 1, 2].map((i) =>
+    node(url, `bench-g${i}`, config, { shareReports: share, keyPrefix: `gs${offset}:` }),
+  );
+  await waitUntil(() => nodes.every((n) => n.shared.health().state === 'up'), 10_000, 'nodes up');
+  const ips = Array.from({ length: GUESSERS }, (_, i) => banAddress(offset + i));
+  const through = new Array<number>(GUESSERS).fill(0);
+  const done = new Array<boolean>(GUESSERS).fill(false);
+  for (let round = 0; round < MAX_ROUNDS && done.includes(false); round++) {
+    const n = nodes[round % 3]!;
+    for (let g = 0; g < GUESSERS; g++) {
+      if (done[g]) continue;
+      const ip = ips[g]!;
+      if (nodes.every((x) => x.guard.bans.get(ip) !== undefined)) {
+        done[g] = true;
+        continue;
+      }
+      if (n.guard.bans.get(ip) !== undefined) continue;
+      through[g]!++;
+      n.guard.report(authFailure(ip));
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  await closeAll(nodes);
+  return through.map((t, g) => (done[g] ? t : Number.POSITIVE_INFINITY));
+}
+
+async function guessers(url: string, notes: string[]): Promise<Row[]> {
+  const shared = await spreadGuessers(url, true, 10_000, GUESS_INTERVAL_MS);
+  const alone = await spreadGuessers(url, false, 20_000, GUESS_INTERVAL_MS);
+  const fast = await spreadGuessers(url, true, 30_000, FAST_INTERVAL_MS);
+  const never = (xs: number[]) => xs.filter((x) => !Number.isFinite(x)).length;
+  notes.push(
+    `${never(shared) + never(fast) === 0 ? 'check ok' : 'CHECK FAILED'} (guessers): with sharing ${GUESSERS - never(shared)} of ${GUESSERS} banned on all 3 nodes (${GUESSERS - never(fast)} at one try per ms); without ${GUESSERS - never(alone)} (within ${MAX_ROUNDS} rounds)`,
+  );
+  notes.push(
+    `guessers: ${GUESSERS} sources in parallel, one try every ${GUESS_INTERVAL_MS} ms each, round-robin over 3 nodes, failuresToBan ${FAILURES_TO_BAN}; a try counts when the node it lands on has not banned the source`,
+  );
+  const sortedShared = [...shared].sort((x, y) => x - y);
+  const sortedAlone = [...alone].sort((x, y) => x - y);
+  const sortedFast = [...fast].sort((x, y) => x - y);
+  return [
+    {
+      name: 'tries a 3-node guesser gets through, reports shared, max',
+      value: sortedShared[sortedShared.length - 1]!,
+      unit: 'tries',
+      goal: { kind: 'max', value: FAILURES_TO_BAN },
+      note: `median ${median(shared)}; the goal: banned as if it had hit one node (failuresToBan)`,
+    },
+    {
+      name: 'tries a 3-node guesser gets through, shareReports off, median',
+      value: median(alone),
+      unit: 'tries',
+      note: `max ${sortedAlone[sortedAlone.length - 1]}; each node counts only its own third of the tries`,
+    },
+    {
+      name: `tries a 3-node guesser gets through at one try per ${FAST_INTERVAL_MS} ms, reports shared, max`,
+      value: sortedFast[sortedFast.length - 1]!,
+      unit: 'tries',
+      note: `median ${median(fast)}; ${GUESSERS} guessers per round: a try can land before the last report arrived`,
+    },
+  ];
+}
+
+/** Failures reported by the PBX, shared between nodes over Redis. */
+export async function redisReports(): Promise<{ rows: Row[]; notes: string[] }> {
+  const notes: string[] = [];
+  const server = await startRedisServer();
+  try {
+    const rows = [...(await reportPropagation(server.url, notes)), ...(await guessers(server.url, notes))];
     notes.push(`redis-server on 127.0.0.1:${server.port}, no persistence, started by the bench`);
     return { rows, notes };
   } finally {

@@ -7,7 +7,7 @@ import { freeswitchRooms } from './freeswitch-rooms.js';
 import { h323Decode } from './h323-decode.js';
 import { h323Gate } from './h323-gate.js';
 import { gc, judgeAll, median, percentile, type Row, type ScenarioResult, sink, spread, timedRun } from './harness.js';
-import { redisBans } from './redis.js';
+import { redisBans, redisReports } from './redis.js';
 import {
   benchConfig,
   freshBatch,
@@ -370,6 +370,7 @@ export const SCENARIOS = {
   freeswitch,
   freeswitchRooms,
   redisBans,
+  redisReports,
   daemonMetrics,
 } as const;
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -1,7 +1,7 @@
-/** @ghostguard/redis: bans shared between nodes over Redis. The package's whole public surface. */
+/** @ghostguard/redis: bans and PBX-reported failures shared between nodes over Redis. The whole public surface. */
 export { backoffDelay } from './connection.js';
 export type { StoreState } from './link-state.js';
-export { decodeMessage, type SyncMessage, SyncMessageSchema } from './messages.js';
+export { decodeMessage, SHARED_REPORT_KINDS, type SyncMessage, SyncMessageSchema } from './messages.js';
 export {
   type RedisBansOptions,
   RedisBansOptionsSchema,
@@ -9,4 +9,4 @@ export {
   resolveRedisBansOptions,
 } from './options.js';
 export type { ReconcileReport } from './reconcile.js';
-export { attachRedisBans, type RedisBans, type RedisBansHealth } from './redis-bans.js';
+export { attachRedisBans, type RedisBans, type RedisBansHealth, type SharedReportsHealth } from './redis-bans.js';

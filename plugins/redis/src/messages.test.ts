@@ -1,5 +1,6 @@
+import type { Outcome } from '@ghostguard/core';
 import { describe, expect, it } from 'vitest';
-import { decodeMessage, decodeStoredBan, encodeMessage, wireBan } from './messages.js';
+import { decodeMessage, decodeStoredBan, encodeMessage, isSharedReportKind, wireBan, wireOutcome } from './messages.js';
 
 const ban = { ip: '198.51.100.7', reason: 'score 120: fp.ua.friendly-scanner', since: 1, until: 2, offense: 3 };
 
@@ -43,5 +44,49 @@ describe('pub/sub messages', () => {
     expect(decodeStoredBan('nope', 8_192)).toBeUndefined();
     expect(decodeStoredBan(JSON.stringify({ ...ban, until: 'later' }), 8_192)).toBeUndefined();
     expect(decodeStoredBan(JSON.stringify({ ...ban, reason: 'r'.repeat(9_000) }), 8_192)).toBeUndefined();
+  });
+
+  it('round-trips a failure report; sends only Outcome fields, stamped with the sender time when it had none', () => {
+    const outcome = { kind: 'auth-failure' as const, source: { ip: '198.51.100.7' }, extra: 'dropped' };
+    const w = wireOutcome(outcome, 1_234);
+    expect(w).toEqual({ kind: 'auth-failure', source: { ip: '198.51.100.7' }, time: 1_234 });
+    const full = {
+      kind: 'unknown-target' as const,
+      source: { ip: '2001:db8::5', port: 5061 },
+      target: '999',
+      time: 77,
+      detail: '404',
+      adapter: 'drachtio',
+    };
+    expect(wireOutcome(full, 1_234)).toEqual(full);
+    const m = { op: 'report' as const, node: 'n1', outcome: full };
+    expect(decodeMessage(encodeMessage(m), 8_192)).toEqual({ ok: true, message: m });
+  });
+
+  it('shares failures only: a completed call earns trust on its own node', () => {
+    const kinds: Outcome['kind'][] = ['auth-failure', 'acl-failure', 'unknown-target', 'bad-request', 'hijack-attempt'];
+    for (const k of kinds) expect(isSharedReportKind(k)).toBe(true);
+    expect(isSharedReportKind('completed-call')).toBe(false);
+    const report = (outcome: Record<string, unknown>) =>
+      decodeMessage(
+        JSON.stringify({
+          op: 'report',
+          node: 'n',
+          outcome: { kind: 'auth-failure', source: { ip: '192.0.2.1' }, time: 1, ...outcome },
+        }),
+        8_192,
+      );
+    expect(report({})).toMatchObject({ ok: true });
+    expect(report({ kind: 'completed-call' })).toMatchObject({
+      ok: false,
+      kind: 'bad-shape',
+      detail: expect.stringContaining('outcome.kind'),
+    });
+    expect(report({ source: { ip: 'host.example' } })).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining('outcome.source.ip'),
+    });
+    expect(report({ time: undefined })).toMatchObject({ ok: false, detail: expect.stringContaining('outcome.time') });
+    expect(report({ time: Number.NaN })).toMatchObject({ ok: false, detail: expect.stringContaining('outcome.time') });
   });
 });

@@ -1,9 +1,10 @@
-import { type BanInfo, BanInfoSchema, parseIp } from '@ghostguard/core';
+import { type BanInfo, BanInfoSchema, type Outcome, OutcomeSchema, parseIp } from '@ghostguard/core';
 import { z } from 'zod';
 
 /**
  * What nodes tell each other on the channel. A ban carries the whole BanInfo (the receiver merges it: the longer
  * ban wins, no escalation); an unban only the address. Expiry needs no message: keys and local bans both time out.
+ * A report carries one failure the PBX reported to the sender (the receiver counts it like a local one).
  */
 const NodeId = z.string().min(1).max(128);
 const IpText = z
@@ -13,12 +14,41 @@ const IpText = z
   .refine((s) => parseIp(s) !== undefined, 'an IP address');
 const WireBan = BanInfoSchema.extend({ ip: IpText });
 
+/**
+ * The outcome kinds shared between nodes: failures only. A completed call earns trust on the node that saw it and
+ * nowhere else (trust is per node).
+ */
+export const SHARED_REPORT_KINDS = [
+  'auth-failure',
+  'acl-failure',
+  'unknown-target',
+  'bad-request',
+  'hijack-attempt',
+] as const satisfies readonly Outcome['kind'][];
+export type SharedReportKind = (typeof SHARED_REPORT_KINDS)[number];
+
+export function isSharedReportKind(kind: Outcome['kind']): kind is SharedReportKind {
+  return (SHARED_REPORT_KINDS as readonly string[]).includes(kind);
+}
+
+/** A shared failure as sent: the core's outcome fields, a failure kind, a real address and the sender's time. */
+const WireOutcome = OutcomeSchema.extend({
+  kind: z.enum(SHARED_REPORT_KINDS),
+  source: z.object({ ip: IpText, port: z.number().int().min(0).max(65_535).optional() }),
+  time: z.number().finite().nonnegative(),
+});
+export type WireOutcome = Omit<Outcome, 'kind' | 'time'> & { kind: SharedReportKind; time: number };
+
 export const SyncMessageSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('ban'), node: NodeId, ban: WireBan }),
   z.object({ op: z.literal('unban'), node: NodeId, ip: IpText }),
+  z.object({ op: z.literal('report'), node: NodeId, outcome: WireOutcome }),
 ]);
 
-export type SyncMessage = { op: 'ban'; node: string; ban: BanInfo } | { op: 'unban'; node: string; ip: string };
+export type SyncMessage =
+  | { op: 'ban'; node: string; ban: BanInfo }
+  | { op: 'unban'; node: string; ip: string }
+  | { op: 'report'; node: string; outcome: WireOutcome };
 
 /** Why a message was ignored (counted per kind in health()). */
 export type RejectKind = 'too-large' | 'not-json' | 'bad-shape';
@@ -34,6 +64,19 @@ export function wireBan(ban: BanInfo): BanInfo {
     until: ban.until,
     offense: Math.min(Math.max(1, Math.trunc(ban.offense)), 1_000_000),
   };
+}
+
+/**
+ * A failure as sent: the outcome's own fields only (no extras a listener may have added), stamped with `now` when
+ * the reporter gave no time. The guard validated the outcome already, so every field is within the schema's caps.
+ */
+export function wireOutcome(outcome: Outcome & { kind: SharedReportKind }, now: number): WireOutcome {
+  const w: WireOutcome = { kind: outcome.kind, source: { ip: outcome.source.ip }, time: outcome.time ?? now };
+  if (outcome.source.port !== undefined) w.source.port = outcome.source.port;
+  if (outcome.target !== undefined) w.target = outcome.target;
+  if (outcome.detail !== undefined) w.detail = outcome.detail;
+  if (outcome.adapter !== undefined) w.adapter = outcome.adapter;
+  return w;
 }
 
 export function encodeMessage(message: SyncMessage): string {

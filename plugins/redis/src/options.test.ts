@@ -15,6 +15,9 @@ describe('redis options', () => {
       reconnect: { min: 100, max: 5_000 },
       maxPendingWrites: 1_000,
       batchSize: 500,
+      shareReports: true,
+      maxReportsPerSource: 10,
+      reportClockSkew: 2_000,
     });
     expect(a.nodeId).toMatch(/^.+-\d+-[0-9a-f]{8}$/);
     expect(a.nodeId).not.toBe(b.nodeId);
@@ -42,6 +45,9 @@ describe('redis options', () => {
     expect(bad({ keyPrefix: 'gg*' })).toThrow(/keyPrefix/);
     expect(bad({ reconnect: { min: '10s', max: '1s' } })).toThrow(/reconnect\.min/);
     expect(bad({ maxPendingWrites: 0 })).toThrow(/maxPendingWrites/);
+    expect(bad({ shareReports: 'yes' })).toThrow(/shareReports/);
+    expect(bad({ maxReportsPerSource: 0 })).toThrow(/maxReportsPerSource/);
+    expect(bad({ reportClockSkew: '2m' })).toThrow(/reportClockSkew: from 0 to 60 s/);
     expect(bad({ url: '127.0.0.1:6379' })).toThrow(/url: a redis:\/\/ or rediss:\/\/ URL/);
     expect(bad({ urll: 'redis://x' })).toThrow(/urll|Unrecognized/);
     try {

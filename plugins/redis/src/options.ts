@@ -62,6 +62,19 @@ export const RedisBansOptionsSchema = z
     batchSize: z.number().int().min(1).max(10_000).default(500),
     /** Pub/sub messages longer than this are ignored unread. */
     maxMessageBytes: z.number().int().min(256).max(1_048_576).default(8_192),
+    /**
+     * Share the failures the PBX reports here (auth, ACL, unknown target, bad request, hijack attempt) with the
+     * other nodes, and count theirs here, so a guesser spreading over nodes is banned as if it had hit one. Off:
+     * nothing published, other nodes' reports ignored (bans are still shared).
+     */
+    shareReports: z.boolean().default(true),
+    /** Report messages published per source per second at most; the rest of a burst is not sent (coalesced). */
+    maxReportsPerSource: z.number().int().min(1).max(10_000).default(10),
+    /**
+     * A report from another node counts at the sender's time moved into [now - reportClockSkew, now]: a skewed
+     * clock can neither age it out of the window nor land it in the future.
+     */
+    reportClockSkew: Duration.refine((ms) => ms >= 0 && ms <= 60_000, 'from 0 to 60 s').default(2_000),
   })
   .strict()
   .superRefine((o, ctx) => {

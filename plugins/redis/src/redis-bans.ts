@@ -1,4 +1,12 @@
-import { type BanInfo, type BanOrigin, type Guard, type Logger, LogThrottle, type UnbanCause } from '@ghostguard/core';
+import {
+  type BanInfo,
+  type BanOrigin,
+  type Guard,
+  type Logger,
+  LogThrottle,
+  type Outcome,
+  type UnbanCause,
+} from '@ghostguard/core';
 import type { Redis } from 'ioredis';
 import {
   BAN_LIFTED,
@@ -12,10 +20,18 @@ import {
 import { createConnection, describeTarget } from './connection.js';
 import { keyNames } from './keys.js';
 import { LinkState, type StoreState } from './link-state.js';
-import { decodeMessage, type RejectKind } from './messages.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  isSharedReportKind,
+  type RejectKind,
+  type WireOutcome,
+  wireOutcome,
+} from './messages.js';
 import { type RedisBansOptions, type ResolvedRedisBansOptions, resolveRedisBansOptions } from './options.js';
 import { PendingRemovals } from './pending-removals.js';
 import { isAborted, type ReconcileReport, reconcile } from './reconcile.js';
+import { clampReportTime, ReportRate } from './report-rate.js';
 import { defineScripts, type ScriptClient } from './scripts.js';
 
 export interface RedisBansHealth {
@@ -49,6 +65,27 @@ export interface RedisBansHealth {
   /** Reconnect attempts scheduled, over both connections. */
   reconnects: number;
   lastReconcile: ReconcileReport | undefined;
+  /** Failures reported by the PBX, shared between nodes (fire-and-forget: none is replayed after an outage). */
+  reports: SharedReportsHealth;
+}
+
+export interface SharedReportsHealth {
+  /** `shareReports`, and whether this node publishes its own (not in monitor mode). */
+  enabled: boolean;
+  publishing: boolean;
+  /** Local failure reports published on the channel (answered by Redis). */
+  published: number;
+  /** Not sent: the store unreachable, or `maxPendingWrites` writes already in flight. */
+  skipped: number;
+  /** Sent and failed (timeout, connection lost). */
+  failed: number;
+  /** Not sent because the source is already banned here or is over `maxReportsPerSource` this second. */
+  coalesced: number;
+  /** Valid report messages from other nodes. */
+  received: number;
+  /** Those the guard counted here, and those it did not (source trusted here, or `shareReports` off). */
+  applied: number;
+  refused: number;
 }
 
 export interface RedisBans {
@@ -62,6 +99,8 @@ export interface RedisBans {
 
 /** Delay before retrying a reconcile that had failed commands while the store stayed up. */
 const RECONCILE_RETRY_MS = 1_000;
+/** Sources whose report rate is tracked within one second at most (see ReportRate). */
+const REPORT_RATE_SOURCES = 10_000;
 
 /**
  * Shares the guard's bans with every node attached to the same Redis (standalone or Sentinel). `judge` never
@@ -71,6 +110,10 @@ const RECONCILE_RETRY_MS = 1_000;
  * are validated and merged (`guard.bans.merge`, `guard.bans.remove(ip, {origin: 'replica'})`). Every
  * (re)connect reconciles both ways. While Redis is unreachable the guard decides on local state (fail-open,
  * logged once). A guard in monitor mode only listens: it writes and publishes nothing.
+ *
+ * With `shareReports` (default), the failures the PBX reports here (`guard.report`, except completed calls) are
+ * published too, fire-and-forget, and other nodes' are counted here (`guard.report(outcome, {origin:
+ * 'replica'})`), so a password guesser spreading its tries over several nodes is banned as if it had hit one.
  */
 export function attachRedisBans(guard: Guard, options: RedisBansOptions = {}): RedisBans {
   return new RedisBansAttachment(guard, resolveRedisBansOptions(options));
@@ -90,6 +133,7 @@ class RedisBansAttachment implements RedisBans {
   private readonly writeLog = new LogThrottle(10_000);
   private readonly removalLog = new LogThrottle(10_000);
   private readonly errorLog = new LogThrottle(30_000);
+  private readonly reportLog = new LogThrottle(10_000);
   private readonly inFlightWrites = new Set<Promise<unknown>>();
   private readonly pingTimer: NodeJS.Timeout;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -111,9 +155,24 @@ class RedisBansAttachment implements RedisBans {
   };
   private readonly ignored: Record<RejectKind, number> = { 'too-large': 0, 'not-json': 0, 'bad-shape': 0 };
   private lastReconcile: ReconcileReport | undefined;
+  /** This node publishes its own failure reports (shareReports, not in monitor mode). */
+  private readonly publishesReports: boolean;
+  private readonly reportRate: ReportRate;
+  private readonly reportCounters = {
+    published: 0,
+    skipped: 0,
+    failed: 0,
+    coalesced: 0,
+    received: 0,
+    applied: 0,
+    refused: 0,
+  };
+  /** Set while a replica report is handed to the guard: its `report` event then means "counted". */
+  private applyingReport = false;
 
   private readonly onBan = (ban: BanInfo, origin: BanOrigin): void => this.banned(ban, origin);
   private readonly onUnban = (ip: string, cause: UnbanCause): void => this.unbanned(ip, cause);
+  private readonly onReport = (outcome: Outcome, origin: BanOrigin): void => this.reported(outcome, origin);
 
   constructor(
     private readonly guard: Guard,
@@ -123,6 +182,8 @@ class RedisBansAttachment implements RedisBans {
     this.logger = guard.logger.child({ adapter: 'redis' });
     this.target = describeTarget(o);
     this.writable = guard.config.mode !== 'monitor';
+    this.publishesReports = this.writable && o.shareReports;
+    this.reportRate = new ReportRate(o.maxReportsPerSource, REPORT_RATE_SOURCES);
     this.removals = new PendingRemovals(o.maxPendingWrites);
     this.ctx = {
       names: keyNames(o.keyPrefix),
@@ -134,7 +195,7 @@ class RedisBansAttachment implements RedisBans {
     if (!this.writable) {
       this.logger.info(
         { event: 'shared-store-read-only', nodeId: this.nodeId },
-        'monitor mode: merging bans from the shared store, writing none',
+        'monitor mode: merging bans (and counting shared failure reports) from the shared store, writing none',
       );
     }
 
@@ -148,6 +209,8 @@ class RedisBansAttachment implements RedisBans {
 
     guard.on('ban', this.onBan);
     guard.on('unban', this.onUnban);
+    // Only with sharing on: the guard raises report events only while someone listens.
+    if (o.shareReports) guard.on('report', this.onReport);
     this.pingTimer = setInterval(() => this.ping(), o.pingInterval);
     this.pingTimer.unref();
     // connect() rejects when the first attempt fails; the retry strategy keeps trying and 'ready' reports success.
@@ -295,7 +358,7 @@ class RedisBansAttachment implements RedisBans {
     onDone?: (result: number) => void,
     onFail?: () => void,
   ): void {
-    if (this.link.state !== 'up' || this.inFlightWrites.size >= this.o.maxPendingWrites) {
+    if (!this.canSend()) {
       this.counters.skippedWrites++;
       onFail?.();
       this.dirty = true;
@@ -318,8 +381,82 @@ class RedisBansAttachment implements RedisBans {
         if (this.link.state === 'up') this.scheduleRetry();
       },
     );
+    this.track(p);
+  }
+
+  /** The store is up and fewer than `maxPendingWrites` writes (bans, lifts, reports) are waiting for an answer. */
+  private canSend(): boolean {
+    return this.link.state === 'up' && this.inFlightWrites.size < this.o.maxPendingWrites;
+  }
+
+  private track(p: Promise<unknown>): void {
     this.inFlightWrites.add(p);
     void p.finally(() => this.inFlightWrites.delete(p));
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+  // Failures the PBX reported here → the other nodes
+
+  /**
+   * Publishes one local failure report, or not at all: never queued and never replayed (a reconcile covers bans,
+   * not counts). Not sent when the source is banned here already (its ban is shared instead), past
+   * `maxReportsPerSource` this second, with the store away, or with the in-flight cap reached; each counted.
+   */
+  private reported(outcome: Outcome, origin: BanOrigin): void {
+    if (origin === 'replica') {
+      if (this.applyingReport) this.reportCounters.applied++;
+      return;
+    }
+    if (!this.publishesReports || this.closed || !isSharedReportKind(outcome.kind)) return;
+    const now = Date.now();
+    const ip = outcome.source.ip;
+    if (this.guard.bans.get(ip) !== undefined || !this.reportRate.take(ip, now)) {
+      this.reportCounters.coalesced++;
+      return;
+    }
+    if (!this.canSend()) {
+      this.reportCounters.skipped++;
+      return;
+    }
+    const payload = encodeMessage({
+      op: 'report',
+      node: this.nodeId,
+      outcome: wireOutcome({ ...outcome, kind: outcome.kind }, now),
+    });
+    const p = this.client.publish(this.ctx.names.channel, payload).then(
+      () => {
+        this.reportCounters.published++;
+      },
+      (err: Error) => {
+        this.reportCounters.failed++;
+        const suppressed = this.reportLog.take();
+        if (suppressed !== undefined && !this.closed) {
+          this.logger.warn(
+            { event: 'shared-store-report-failed', err: err.message, suppressed, failMode: 'open' },
+            'could not share a failure report: it counts on this node only',
+          );
+        }
+      },
+    );
+    this.track(p);
+  }
+
+  /** Another node's failure report, counted here as if the PBX had reported it here, at a clamped time. */
+  private applyReport(outcome: WireOutcome): void {
+    this.reportCounters.received++;
+    if (!this.o.shareReports) {
+      this.reportCounters.refused++;
+      return;
+    }
+    const before = this.reportCounters.applied;
+    this.applyingReport = true;
+    try {
+      const time = clampReportTime(outcome.time, Date.now(), this.o.reportClockSkew);
+      this.guard.report({ ...outcome, time }, { origin: 'replica' });
+    } finally {
+      this.applyingReport = false;
+    }
+    if (this.reportCounters.applied === before) this.reportCounters.refused++;
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -348,6 +485,8 @@ class RedisBansAttachment implements RedisBans {
         const removedAt = this.removals.removedAt(m.ban.ip);
         if (removedAt !== undefined && removedAt >= m.ban.since) return;
         if (this.guard.bans.merge(m.ban)) this.counters.merged++;
+      } else if (m.op === 'report') {
+        this.applyReport(m.outcome);
       } else if (this.guard.bans.remove(m.ip, { origin: 'replica' })) {
         this.counters.removed++;
       }
@@ -437,6 +576,7 @@ class RedisBansAttachment implements RedisBans {
       ...this.counters,
       ignored: { ...this.ignored },
       lastReconcile: this.lastReconcile,
+      reports: { enabled: this.o.shareReports, publishing: this.publishesReports, ...this.reportCounters },
     };
   }
 
@@ -445,6 +585,7 @@ class RedisBansAttachment implements RedisBans {
     this.closed = true;
     this.guard.off('ban', this.onBan);
     this.guard.off('unban', this.onUnban);
+    this.guard.off('report', this.onReport);
     clearInterval(this.pingTimer);
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     // Writes in flight get their answer or their timeout (commandTimeout), not more.
