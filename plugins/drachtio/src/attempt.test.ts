@@ -92,6 +92,23 @@ describe('toAttempt', () => {
     expect(b.ok && b.attempt.local).toEqual({ ip: 'garbage' });
   });
 
+  it('never converts a hostile source_port object to text (fast-check found one whose toString is not a function)', () => {
+    const hostile = [
+      [{ toString: '' }],
+      {
+        toString() {
+          throw new Error('boom');
+        },
+      },
+      Symbol('port'),
+    ];
+    for (const source_port of hostile) {
+      const r = toAttempt({ method: 'INVITE', source_address: '203.0.113.5', source_port, get: () => '' } as never);
+      expect(typeof r.ok).toBe('boolean');
+    }
+    expect(toAttempt({ method: 'INVITE', source_address: '203.0.113.5', source_port: '5062' } as never)).toBeDefined();
+  });
+
   it('never throws, whatever the request object holds', () => {
     const hostileGet = () => {
       throw new Error('header not available');

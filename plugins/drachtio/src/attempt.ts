@@ -73,11 +73,21 @@ function methodOf(req: DrachtioRequestLike): string {
 function sourceOf(req: DrachtioRequestLike): SipAttemptContext['source'] {
   const ip = typeof req.source_address === 'string' ? req.source_address : '';
   const source: SipAttemptContext['source'] = { ip };
-  const port = typeof req.source_port === 'number' ? req.source_port : Number.parseInt(String(req.source_port), 10);
-  if (Number.isInteger(port) && port >= 0 && port <= 65_535) source.port = port;
+  const port = sourcePortOf(req.source_port);
+  if (port !== undefined) source.port = port;
   const protocol = typeof req.protocol === 'string' ? req.protocol.toLowerCase() : '';
   if (TRANSPORTS.has(protocol)) source.transport = protocol as Transport;
   return source;
+}
+
+/**
+ * drachtio-srf's `source_port`: a number at run time (its bundled types say string). Only a number or a digit
+ * string is read: String() of an arbitrary object would run its toString, which can throw.
+ */
+export function sourcePortOf(raw: unknown): number | undefined {
+  const port =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d{1,5}$/.test(raw) ? Number(raw) : Number.NaN;
+  return Number.isInteger(port) && port >= 0 && port <= 65_535 ? port : undefined;
 }
 
 /** `receivedOn` is `host:port` (IPv6 hosts may come bracketed or bare). */

@@ -1,6 +1,6 @@
 import type { BanInfo, Guard } from '@ghostguard/core';
 import { credentialsUsername } from '@ghostguard/core/sip';
-import { ADAPTER_NAME } from './attempt.js';
+import { ADAPTER_NAME, sourcePortOf } from './attempt.js';
 import type { Next } from './middleware.js';
 
 /** What the helpers read of a drachtio-srf request. */
@@ -36,8 +36,8 @@ export function credentialsOf(req: AuthRequestLike): string | undefined | null {
 
 function sourceOf(req: AuthRequestLike): { ip: string; port?: number } {
   const ip = typeof req.source_address === 'string' ? req.source_address : '';
-  const port = typeof req.source_port === 'number' ? req.source_port : Number.parseInt(String(req.source_port), 10);
-  return Number.isInteger(port) && port >= 0 && port <= 65_535 ? { ip, port } : { ip };
+  const port = sourcePortOf(req.source_port);
+  return port === undefined ? { ip } : { ip, port };
 }
 
 /**
@@ -68,7 +68,12 @@ export function reportAuthOutcomes(guard: Guard): (req: AuthRequestLike, res: Au
     try {
       if (credentialsOf(req) !== null) {
         res.once('end', ({ status }) => {
-          if (FAILED_AUTH.has(status)) reportAuthFailure(guard, req, `${String(req.method)} answered ${status}`);
+          if (FAILED_AUTH.has(status))
+            reportAuthFailure(
+              guard,
+              req,
+              `${typeof req.method === 'string' ? req.method.slice(0, 32) : 'request'} answered ${status}`,
+            );
         });
       }
     } catch (err) {
