@@ -44,6 +44,9 @@ export interface StaticRoom {
   address?: string | undefined;
 }
 
+/** A name with nothing to strip: no scheme, brackets, parameters or surrounding blanks. */
+const PLAIN_NAME = /^[^\s<>:;?]+$/;
+
 /** Longest name kept; longer keys are refused rather than stored (hostile REGISTERs). */
 const MAX_NAME_LENGTH = 256;
 
@@ -182,7 +185,9 @@ export class RoomRegistry {
 
   /** The room a dialled name reaches (AOR, its user part, or an alias), if it is registered now. */
   get(target: string, now: number): RoomEntry | undefined {
-    const name = normalizeRoomName(target);
+    if (this.entries.size === 0) return undefined;
+    // Dialled names (the hot path) are usually bare users: lower-casing is all they need.
+    const name = PLAIN_NAME.test(target) ? target.toLowerCase() : normalizeRoomName(target);
     const entry = this.byName.get(name) ?? this.byName.get(userPart(name));
     if (entry === undefined) return undefined;
     if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
