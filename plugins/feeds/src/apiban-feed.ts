@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Guard, Logger } from '@ghostguard/core';
+import { type Guard, type Logger, MAX_FEED_ENTRIES } from '@ghostguard/core';
 import { APIBAN_FIRST_ID, interpretApiban } from './apiban-protocol.js';
 import { type ApibanCache, readApibanCache, writeApibanCache } from './feed-cache.js';
 import { boundedGet } from './http-get.js';
@@ -133,7 +133,8 @@ export class ApibanFeed {
         if (answer.kind === 'done') break;
         if (answer.kind === 'page') {
           for (const ip of answer.ips) {
-            if (!set.has(ip)) {
+            // The guard keeps at most MAX_FEED_ENTRIES of a feed; so does this copy (APIBAN's IDs only ever add).
+            if (!set.has(ip) && set.size < MAX_FEED_ENTRIES) {
               set.add(ip);
               added++;
             }
