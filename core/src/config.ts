@@ -206,12 +206,21 @@ export const ConfigSchema = z
 export type GhostguardConfig = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
+/**
+ * One indented line per zod issue, `  <key.path>: <message>`, the path prefixed with `prefix` (the section a
+ * schema validates). Every GG_CONFIG_INVALID message, the core's and the plugins', is made of these lines.
+ */
+export function formatConfigIssues(error: z.ZodError, prefix: readonly string[] = []): string {
+  return error.issues
+    .map((issue) => {
+      const path = [...prefix, ...issue.path.map(String)];
+      return `  ${path.length ? path.join('.') : '(top level)'}: ${issue.message}`;
+    })
+    .join('\n');
+}
+
 function formatIssues(error: z.ZodError, origin: string): string {
-  const lines = error.issues.map((issue) => {
-    const path = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-    return `  ${path}: ${issue.message}`;
-  });
-  return `invalid configuration in ${origin}:\n${lines.join('\n')}`;
+  return `invalid configuration in ${origin}:\n${formatConfigIssues(error)}`;
 }
 
 /**
@@ -239,10 +248,10 @@ export function parseSection<S extends z.ZodType>(
 ): z.infer<S> {
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
-  const lines = result.error.issues.map(
-    (issue) => `  ${[...path, ...issue.path].map(String).join('.')}: ${issue.message}`,
+  throw new GhostguardError(
+    'GG_CONFIG_INVALID',
+    `invalid configuration in ${origin}:\n${formatConfigIssues(result.error, path)}`,
   );
-  throw new GhostguardError('GG_CONFIG_INVALID', `invalid configuration in ${origin}:\n${lines.join('\n')}`);
 }
 
 /** Validates a config object; throws GG_CONFIG_INVALID naming every bad key path. */

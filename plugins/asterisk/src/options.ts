@@ -1,4 +1,4 @@
-import { Duration, GhostguardError, type Guard, type Logger, parseIp } from '@ghostguard/core';
+import { Duration, formatConfigIssues, GhostguardError, type Guard, type Logger, parseIp } from '@ghostguard/core';
 import { z } from 'zod';
 
 /** Channel drivers the check routine knows; anything else is `other`. */
@@ -143,18 +143,12 @@ export interface ResolvedAsteriskOptions extends AsteriskSection {
   tarpit: AsteriskSection['tarpit'] & { releaseAfter: number };
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `  ${issue.path.length ? issue.path.map(String).join('.') : '(top level)'}: ${issue.message}`)
-    .join('\n');
-}
-
 /** Validates attachAsterisk() options; throws GG_CONFIG_INVALID naming every bad key. */
 export function resolveAsteriskOptions(input: AsteriskOptions, guard: Guard): ResolvedAsteriskOptions {
   const { logger, ...rest } = input ?? ({} as AsteriskOptions);
   const parsed = AsteriskSectionSchema.safeParse(rest);
   if (!parsed.success) {
-    throw new GhostguardError('GG_CONFIG_INVALID', `invalid asterisk options:\n${formatIssues(parsed.error)}`);
+    throw new GhostguardError('GG_CONFIG_INVALID', `invalid asterisk options:\n${formatConfigIssues(parsed.error)}`);
   }
   const o = parsed.data;
   if (o.reconnect.maxDelay < o.reconnect.minDelay) {

@@ -1,4 +1,4 @@
-import type { MalformedRequest, SipAttempt, Transport } from '@ghostguard/core';
+import { type MalformedRequest, type SipAttempt, type Transport, TransportSchema } from '@ghostguard/core';
 import {
   parseSipRequestAttempt,
   type SipAttemptContext,
@@ -29,7 +29,7 @@ export interface DrachtioRequestLike {
 
 export type AttemptResult = { ok: true; attempt: SipAttempt } | { ok: false; malformed: MalformedRequest };
 
-const TRANSPORTS: ReadonlySet<string> = new Set<Transport>(['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp']);
+const TRANSPORTS: ReadonlySet<string> = new Set(TransportSchema.options);
 const MAX_METHOD_LENGTH = 32;
 
 /**

@@ -8,7 +8,7 @@
  * - H.323 (mod_h323, `Channel-Name: h323/…`): only the caller profile: `Caller-Network-Addr`, the caller's
  *   number and name, `Caller-Destination-Number`.
  */
-import { type CallAttempt, MAX_FIELD_LENGTH, parseIp, type Transport } from '@ghostguard/core';
+import { type CallAttempt, MAX_FIELD_LENGTH, parseIp, type Transport, TransportSchema } from '@ghostguard/core';
 import { parseNameAddr, parseVia, sdpSessionName } from '@ghostguard/core/sip';
 
 /** Header lookup over one CHANNEL_DATA (decoded values). */
@@ -18,7 +18,7 @@ export type ChannelRead =
   | { ok: true; attempt: CallAttempt; uuid: string | undefined; channelName: string }
   | { ok: false; uuid: string | undefined; channelName: string; detail: string };
 
-const TRANSPORTS = new Set<Transport>(['udp', 'tcp', 'tls', 'ws', 'wss', 'sctp']);
+const TRANSPORTS = new Set<Transport>(TransportSchema.options);
 
 const cap = (v: string | undefined): string | undefined =>
   v === undefined || v === '' ? undefined : v.length > MAX_FIELD_LENGTH ? v.slice(0, MAX_FIELD_LENGTH) : v;

@@ -1,6 +1,7 @@
 import type { Server } from 'node:net';
 import {
   Duration,
+  formatConfigIssues,
   type GhostguardConfig,
   GhostguardError,
   type Guard,
@@ -158,18 +159,12 @@ export interface ResolvedFreeswitchOptions extends Omit<ResolvedFreeswitchSectio
   logger: Logger;
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `  ${issue.path.length ? issue.path.map(String).join('.') : '(top level)'}: ${issue.message}`)
-    .join('\n');
-}
-
 /** Validates the options; throws GG_CONFIG_INVALID naming every bad key. */
 export function resolveFreeswitchOptions(input: FreeswitchOptions, guard: Guard): ResolvedFreeswitchOptions {
   const { server, logger, ...section } = input ?? {};
   const parsed = FreeswitchSectionSchema.safeParse(section);
   if (!parsed.success) {
-    throw new GhostguardError('GG_CONFIG_INVALID', `invalid freeswitch options:\n${formatIssues(parsed.error)}`);
+    throw new GhostguardError('GG_CONFIG_INVALID', `invalid freeswitch options:\n${formatConfigIssues(parsed.error)}`);
   }
   const o = parsed.data;
   return {

@@ -1,4 +1,4 @@
-import { Duration, GhostguardError, type Guard, type Logger } from '@ghostguard/core';
+import { Duration, formatConfigIssues, GhostguardError, type Guard, type Logger } from '@ghostguard/core';
 import { encodeReleaseComplete, TPKT_MAX_PAYLOAD_BYTES } from '@ghostguard/core/h323';
 import { z } from 'zod';
 
@@ -96,17 +96,11 @@ export interface ResolvedGateOptions {
   tarpit: { alertAfter: number; maxHold: number; maxDiscardBytes: number };
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `  ${issue.path.length ? issue.path.map(String).join('.') : '(top level)'}: ${issue.message}`)
-    .join('\n');
-}
-
 /** Validates gate options; throws GG_CONFIG_INVALID naming every bad key. */
 export function resolveGateOptions(input: H323GateOptions): ResolvedGateOptions {
   const parsed = H323GateOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    throw new GhostguardError('GG_CONFIG_INVALID', `invalid h323-gate options:\n${formatIssues(parsed.error)}`);
+    throw new GhostguardError('GG_CONFIG_INVALID', `invalid h323-gate options:\n${formatConfigIssues(parsed.error)}`);
   }
   const o = parsed.data;
   // The encoder knows the H.225 ReleaseCompleteReason names: a name it refuses is a configuration error, found now

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Duration, GhostguardError } from '@ghostguard/core';
+import { Duration, formatConfigIssues, GhostguardError } from '@ghostguard/core';
 import { z } from 'zod';
 
 const SentinelSchema = z
@@ -96,12 +96,6 @@ export interface ResolvedRedisBansOptions extends Omit<z.infer<typeof RedisBansO
   nodeId: string;
 }
 
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `  ${issue.path.length ? issue.path.map(String).join('.') : '(top level)'}: ${issue.message}`)
-    .join('\n');
-}
-
 export function defaultNodeId(): string {
   return `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
 }
@@ -110,7 +104,7 @@ export function defaultNodeId(): string {
 export function resolveRedisBansOptions(input: RedisBansOptions = {}): ResolvedRedisBansOptions {
   const parsed = RedisBansOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    throw new GhostguardError('GG_CONFIG_INVALID', `invalid redis options:\n${formatIssues(parsed.error)}`);
+    throw new GhostguardError('GG_CONFIG_INVALID', `invalid redis options:\n${formatConfigIssues(parsed.error)}`);
   }
   return { ...parsed.data, nodeId: parsed.data.nodeId ?? defaultNodeId() };
 }
