@@ -56,3 +56,26 @@ export function h323Attempt(
     },
   };
 }
+
+/**
+ * Polls `predicate` every `pollMs` until it holds; rejects after `timeoutMs` naming `what` (or with the error
+ * the predicate threw). The one bounded wait of every package's network tests: no sleep stands in for a check.
+ */
+export function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'condition', pollMs = 5): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const deadline = performance.now() + timeoutMs;
+    const tick = (): void => {
+      let ok = false;
+      try {
+        ok = predicate();
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      if (ok) resolve();
+      else if (performance.now() > deadline) reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
+      else setTimeout(tick, pollMs);
+    };
+    tick();
+  });
+}

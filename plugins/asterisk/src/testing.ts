@@ -1,22 +1,10 @@
-/**
- * Test helpers for the Asterisk adapter, exported as `@ghostguard/asterisk/testing` (tests, `pnpm bench`,
- * `pnpm demo`): a bounded poll and a log capture. The AMI peer itself is `@ghostguard/peers/ami`.
- */
-import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '@ghostguard/core';
+import { waitUntil as coreWaitUntil } from '@ghostguard/core/testing';
 
-/** Polls `predicate` every few ms until it holds; rejects after `timeoutMs` naming `what`. */
+/** The core's bounded wait, polling every 2 ms. */
 export function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = performance.now() + timeoutMs;
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      else setTimeout(tick, 2);
-    };
-    tick();
-  });
+  return coreWaitUntil(predicate, timeoutMs, what, 2);
 }
 
 export interface LogCapture {

@@ -5,21 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { performance } from 'node:perf_hooks';
 import Srf from 'drachtio-srf';
 
-/** Polls `predicate` every few ms until it holds; rejects after `timeoutMs` naming `what`. */
-export function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = performance.now() + timeoutMs;
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
+export { waitUntil } from '@ghostguard/core/testing';
 
 // ---------------------------------------------------------------------------------------------------------------
 // drachtio-srf objects without a server

@@ -2,18 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGuard } from '@ghostguard/core';
-import { sipAttempt } from '@ghostguard/core/testing';
+import { sipAttempt, waitUntil } from '@ghostguard/core/testing';
 import { describe, expect, it } from 'vitest';
 import { attachFeeds } from './attach.js';
 import { parseBlocklist } from './blocklist-file.js';
-
-async function waitUntil(check: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('blocklist files', () => {
   it('reads one address or CIDR per line with comments and blank lines', () => {

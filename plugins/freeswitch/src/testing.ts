@@ -4,21 +4,9 @@
  * reads plus identity), a lookup over them, and a bounded wait. The wire-level FreeSWITCH stand-in is
  * `@ghostguard/peers/esl`.
  */
-import { performance } from 'node:perf_hooks';
 import type { ChannelHeaders } from './channel-attempt.js';
 
-/** Polls `predicate` every few ms until it holds; rejects after `timeoutMs` naming `what`. */
-export function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = performance.now() + timeoutMs;
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
+export { waitUntil } from '@ghostguard/core/testing';
 
 export function headerLookup(headers: Readonly<Record<string, string>>): ChannelHeaders {
   return (name) => (Object.hasOwn(headers, name) ? headers[name] : undefined);

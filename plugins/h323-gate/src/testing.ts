@@ -6,21 +6,14 @@
 import { createServer, connect as netConnect, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { TpktFramer } from '@ghostguard/core/h323';
+import { waitUntil as coreWaitUntil } from '@ghostguard/core/testing';
 
 /** Most bytes a stand-in keeps per connection, and a caller keeps of the gate's answers. */
 const MAX_RECORDED_BYTES = 1 << 20;
 
-/** Polls `predicate` every few ms until it holds; rejects after `timeoutMs` naming `what`. */
+/** The core's bounded wait, 2 s by default, polling every 2 ms. */
 export function waitUntil(predicate: () => boolean, timeoutMs = 2_000, what = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = performance.now() + timeoutMs;
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      else setTimeout(tick, 2);
-    };
-    tick();
-  });
+  return coreWaitUntil(predicate, timeoutMs, what, 2);
 }
 
 /** TPKT payloads of a byte stream, or undefined where the stream is not TPKT. */

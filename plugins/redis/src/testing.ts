@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+export { waitUntil } from '@ghostguard/core/testing';
+
 export const DEFAULT_REDIS_SERVER = '/usr/bin/redis-server';
 
 export interface RedisServerOptions {
@@ -39,26 +41,6 @@ export interface TestRedisServer {
   restart(): Promise<void>;
   /** Stops it (SIGTERM, then SIGKILL after 5 s) and removes its directory. Idempotent. */
   stop(): Promise<void>;
-}
-
-/** Polls `predicate` every few ms until it holds; rejects after `timeoutMs` naming `what`. */
-export function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = performance.now() + timeoutMs;
-    const tick = (): void => {
-      let ok = false;
-      try {
-        ok = predicate();
-      } catch (err) {
-        reject(err);
-        return;
-      }
-      if (ok) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
 }
 
 /** A port the kernel just handed out on 127.0.0.1 (free now; the server binds it right after). */

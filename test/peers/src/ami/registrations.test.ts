@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { waitUntil } from '@ghostguard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFollowText } from './follow-file.js';
 import { AmiFrameReader, type AmiMessage, encodeFrame } from './frame.js';
@@ -9,18 +9,6 @@ import { peerStatusEvent } from './registrations.js';
 import { type AmiPeer, startAmiPeer } from './server.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../../../shared/fixtures/asterisk-20.20.1');
-
-function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = performance.now() + timeoutMs;
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(tick, 2);
-    };
-    tick();
-  });
-}
 
 let peer: AmiPeer | undefined;
 const sockets: Socket[] = [];

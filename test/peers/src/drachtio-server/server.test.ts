@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
+import { waitUntil } from '@ghostguard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameReader } from './framing.js';
 import { type DrachtioServerPeer, startDrachtioServerPeer } from './server.js';
@@ -11,18 +11,6 @@ const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
-
-function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const deadline = performance.now() + timeoutMs;
-    const tick = (): void => {
-      if (predicate()) resolve();
-      else if (performance.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(tick, 5);
-    };
-    tick();
-  });
-}
 
 /** A raw admin-port client: what drachtio-srf's wire protocol does, by hand. */
 class RawApp {
