@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitUntil } from '@ghostguard/asterisk/testing';
 import type { ConfigInput, RoomEntry } from '@ghostguard/core';
-import { type AmiPeer, parseFollowText, type ScriptedCall, securityEvent, startAmiPeer } from '@ghostguard/peers/ami';
+import {
+  type AmiPeer,
+  recordedServerStream,
+  type ScriptedCall,
+  securityEvent,
+  startAmiPeer,
+} from '@ghostguard/peers/ami';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AST_FIXTURES, demoConfig, type Rig, rig } from './support.js';
 
@@ -17,11 +22,7 @@ afterEach(async () => {
 });
 
 /** The server side of a recorded AMI session, verbatim. */
-function recordedStream(name: string): string[] {
-  return parseFollowText(readFileSync(join(AST_FIXTURES, name), 'latin1'))
-    .filter((b) => b.fromServer)
-    .map((b) => b.text);
-}
+const recordedStream = (name: string): string[] => recordedServerStream(join(AST_FIXTURES, name));
 
 /** The demo's dialShape without its knownTargets: what exists is what Asterisk has registered. */
 function registryConfig(over: ConfigInput = {}): ConfigInput {

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitUntil } from '@ghostguard/asterisk/testing';
-import { type AmiPeer, parseFollowText, securityEvent, startAmiPeer } from '@ghostguard/peers/ami';
+import { type AmiPeer, recordedServerStream, securityEvent, startAmiPeer } from '@ghostguard/peers/ami';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AST_FIXTURES, demoConfig, type Rig, rig } from './support.js';
 
@@ -16,11 +15,7 @@ afterEach(async () => {
 });
 
 /** The server side of a recorded AMI session, verbatim. */
-function recordedStream(name: string): string[] {
-  return parseFollowText(readFileSync(join(AST_FIXTURES, name), 'latin1'))
-    .filter((b) => b.fromServer)
-    .map((b) => b.text);
-}
+const recordedStream = (name: string): string[] => recordedServerStream(join(AST_FIXTURES, name));
 
 describe('Asterisk security events feed guard.report()', () => {
   it('bans the svwar source after the recorded InvalidAccountID stream, and refuses its later call at the check', async () => {

@@ -3,9 +3,13 @@ import { join } from 'node:path';
 import { attachAsterisk } from '@ghostguard/asterisk';
 import { waitUntil } from '@ghostguard/asterisk/testing';
 import { createGuard, loadConfigFile } from '@ghostguard/core';
-import { invitesAsCalls, parseFollowText, type ScriptedCall, startAmiPeer } from '@ghostguard/peers/ami';
+import { invitesAsCalls, recordedServerStream, type ScriptedCall, startAmiPeer } from '@ghostguard/peers/ami';
 import { renderTable } from '../analyze/text-table.js';
 import { REPO_ROOT } from './repo-root.js';
+
+/** The real Asterisk 20.20 AMI recordings (../shared/fixtures). */
+const AST_RECORDINGS = join(REPO_ROOT, '../shared/fixtures/asterisk-20.20.1');
+
 import { roomsText } from './rooms-text.js';
 
 export interface LiveAsteriskDemoResult {
@@ -143,13 +147,8 @@ export async function runLiveAsteriskDemo(configPath: string): Promise<LiveAster
       }
     }
     // svwar's REGISTER sweep never creates a channel: Asterisk's security events are what the guard learns from.
-    const sweep = parseFollowText(
-      readFileSync(
-        join(REPO_ROOT, '../shared/fixtures/asterisk-20.20.1/ami-events-svwar-default-open.follow.txt'),
-        'latin1',
-      ),
-    ).filter((b) => b.fromServer);
-    for (const b of sweep) peer.sendRaw(b.text);
+    const sweep = recordedServerStream(join(AST_RECORDINGS, 'ami-events-svwar-default-open.follow.txt'));
+    for (const text of sweep) peer.sendRaw(text);
     await waitUntil(() => attachment.stats().securityReports >= 900, 10_000, 'the security events');
     const afterBan = await peer.placeCall({
       tech: 'PJSIP',
@@ -176,10 +175,8 @@ export async function runLiveAsteriskDemo(configPath: string): Promise<LiveAster
       `  security events reported: ${s.securityReports} (svwar REGISTER 100-999 on chan_sip), bans from them: ${s.bansFromReports}`,
     );
     // svcrack guessed 101's password: Asterisk accepted its REGISTER (PeerStatus Registered from the scanner).
-    const crack = parseFollowText(
-      readFileSync(join(REPO_ROOT, '../shared/fixtures/asterisk-20.20.1/ami-events-svcrack-101.follow.txt'), 'latin1'),
-    ).filter((b) => b.fromServer);
-    for (const b of crack) peer.sendRaw(b.text);
+    const crack = recordedServerStream(join(AST_RECORDINGS, 'ami-events-svcrack-101.follow.txt'));
+    for (const text of crack) peer.sendRaw(text);
     await waitUntil(() => attachment.stats().roomHijacks >= 1, 10_000, 'the hijack check');
     const after = attachment.stats();
     lines.push(

@@ -3,6 +3,7 @@
  * `Node 0:` / `Node 1:` header, then blocks that each start with their byte count (Node 1's indented by a tab),
  * the bytes exactly, and a newline. Lets tests replay the recorded server side byte for byte.
  */
+import { readFileSync } from 'node:fs';
 
 export interface FollowBlock {
   /** Index of the TCP stream within the file (0-based, in file order). */
@@ -54,4 +55,11 @@ export function parseFollowText(text: string, serverPort = 5038): FollowBlock[] 
     pos = next;
   }
   return blocks;
+}
+
+/** What the server sent in a recorded session file (`*.follow.txt`, read as latin1), block by block, verbatim. */
+export function recordedServerStream(path: string): string[] {
+  return parseFollowText(readFileSync(path, 'latin1'))
+    .filter((b) => b.fromServer)
+    .map((b) => b.text);
 }

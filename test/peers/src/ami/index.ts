@@ -25,7 +25,7 @@ export {
   snapshotFields,
   varSet,
 } from './events.js';
-export { type FollowBlock, FollowFileError, parseFollowText } from './follow-file.js';
+export { type FollowBlock, FollowFileError, parseFollowText, recordedServerStream } from './follow-file.js';
 export { type AmiField, AmiFrameError, AmiFrameReader, type AmiMessage, amiMessage, encodeFrame } from './frame.js';
 export { invitesAsCalls } from './recorded-calls.js';
 export {
