@@ -30,8 +30,9 @@ export function field<T>(r: PerReader, name: string, decode: Decode<T>): T {
 
 /** Skips the extension additions of a SEQUENCE whose extension bit was set. */
 export function skipExtensions(r: PerReader): void {
-  const present = r.extensionBitmap();
-  for (let i = 0; i < present.length; i++) r.skipOpenType();
+  const n = r.extensionBitmap();
+  const bitmap = r.pos - n;
+  for (let i = 0; i < n; i++) if (r.presentAt(bitmap, i)) r.skipOpenType();
 }
 
 /** OBJECT IDENTIFIER (BER contents after a PER length) as dotted text. */
@@ -90,17 +91,43 @@ export function protocolVersionOf(oid: string): number | undefined {
   return Number.isInteger(v) && v >= 0 && v <= 0xffff ? v : undefined;
 }
 
-/** dialledDigits / NumberDigits: IA5String(SIZE(1..128)) FROM "0123456789#*,". */
+/** Two digits per octet: DIGIT_PAIRS[octet] is its two chars, undefined when a nibble is outside the alphabet. */
+const DIGIT_PAIRS: readonly (string | undefined)[] = Array.from({ length: 256 }, (_, b) => {
+  const hi = DIGITS_ALPHABET[b >>> 4];
+  const lo = DIGITS_ALPHABET[b & 15];
+  return hi === undefined || lo === undefined ? undefined : hi + lo;
+});
+
+/**
+ * dialledDigits / NumberDigits: IA5String(SIZE(1..128)) FROM "0123456789#*,". The aligned variant packs the
+ * chars in 4-bit indexes from an octet boundary, so they are read an octet (two chars) at a time.
+ */
 export function decodeDigits(r: PerReader): string {
   const n = r.constrained(128) + 1;
   r.align();
+  const start = r.pos;
+  r.skipBits(n * 4);
+  const buf = r.buf;
+  const first = start >>> 3;
+  const pairs = n >>> 1;
   let s = '';
-  for (let i = 0; i < n; i++) {
-    const c = DIGITS_ALPHABET[r.bits(4)];
-    if (c === undefined) r.fail('character outside "0123456789#*,"');
+  for (let i = 0; i < pairs; i++) {
+    const pair = DIGIT_PAIRS[buf[first + i]!];
+    if (pair === undefined) badDigit(r, start + i * 8);
+    s += pair;
+  }
+  if (n & 1) {
+    const c = DIGITS_ALPHABET[buf[first + pairs]! >>> 4];
+    if (c === undefined) badDigit(r, start + pairs * 8);
     s += c;
   }
   return s;
+}
+
+/** Fails at the first bad char of the octet at bit `at` (the error names the char's own position). */
+function badDigit(r: PerReader, at: number): never {
+  r.pos = DIGITS_ALPHABET[r.buf[at >>> 3]! >>> 4] === undefined ? at : at + 4;
+  r.fail('character outside "0123456789#*,"');
 }
 
 /** IA5String(SIZE(1..ub)) without a permitted alphabet: 8 bits per char in the aligned variant. */

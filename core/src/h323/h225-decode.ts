@@ -129,8 +129,10 @@ function decodeWith(r: PerReader): H225UserInformation {
   r.leave();
   if (hasNsd) field(r, 'nonStandardData', skipNonStandardParameter);
   if (pduExt) {
-    const present = r.extensionBitmap();
-    for (const i of present) {
+    const n = r.extensionBitmap();
+    const bitmap = r.pos - n;
+    for (let i = 0; i < n; i++) {
+      if (!r.presentAt(bitmap, i)) continue;
       if (i === 1) {
         r.enter('h245Tunnelling');
         info.h245Tunnelling = openBool(r);
@@ -192,8 +194,10 @@ const ADDITIONS: Partial<Record<H225MessageBodyName, BodyAdditions>> = {
 /** Reads a body's extension additions: callIdentifier, fastStart, the two flags, the answering aliases; skips the rest. */
 function bodyExtensions(r: PerReader, info: H225UserInformation): void {
   const at = ADDITIONS[info.body] ?? {};
-  const present = r.extensionBitmap();
-  for (const i of present) {
+  const n = r.extensionBitmap();
+  const bitmap = r.pos - n;
+  for (let i = 0; i < n; i++) {
+    if (!r.presentAt(bitmap, i)) continue;
     if (i === 0) {
       info.callIdentifier = openField(r, 'callIdentifier', decodeCallIdentifier);
     } else if (i === at.fastStart) {
@@ -395,7 +399,7 @@ export function decodeSetupUuie(r: PerReader): H225SetupUuie {
     canOverlapSend: undefined,
     multipleCalls: undefined,
     maintainConnection: undefined,
-    extensions: [],
+    extensions: NO_EXTENSIONS,
   };
   if (opt & 64) {
     r.enter('h245Address');
@@ -438,6 +442,8 @@ export function decodeSetupUuie(r: PerReader): H225SetupUuie {
   return setup;
 }
 
+const NO_EXTENSIONS: readonly number[] = Object.freeze([]);
+
 const EMPTY_ENDPOINT: H225EndpointType = Object.freeze({
   vendor: undefined,
   nonStandardData: false,
@@ -450,9 +456,12 @@ const EMPTY_ENDPOINT: H225EndpointType = Object.freeze({
 });
 
 function setupExtensions(r: PerReader, setup: H225SetupUuie): void {
-  const present = r.extensionBitmap();
-  setup.extensions = present;
-  for (const i of present) {
+  const n = r.extensionBitmap();
+  const bitmap = r.pos - n;
+  // The list of present additions is for readers of the UUIE; an attempt does not carry it.
+  if (!skipUnread) setup.extensions = presentList(r, bitmap, n);
+  for (let i = 0; i < n; i++) {
+    if (!r.presentAt(bitmap, i)) continue;
     const name = SETUP_EXTENSION_NAMES[i];
     if (name === undefined) {
       r.skipOpenType();
@@ -493,6 +502,12 @@ function setupExtensions(r: PerReader, setup: H225SetupUuie): void {
   }
 }
 
+function presentList(r: PerReader, bitmap: number, n: number): number[] {
+  const list: number[] = [];
+  for (let i = 0; i < n; i++) if (r.presentAt(bitmap, i)) list.push(i);
+  return list;
+}
+
 const MAX_TEXT_RUN = 64;
 const MIN_TEXT_RUN = 5;
 
@@ -514,27 +529,42 @@ function isAlnum(b: number): boolean {
   return (b >= 0x30 && b <= 0x39) || (l >= 0x61 && l <= 0x7a);
 }
 
-/** Printable runs of >= MIN_TEXT_RUN chars holding a letter (non-standard codec names), distinct, bounded. */
-function collectText(bytes: Uint8Array, from: number, to: number, out: string[]): void {
-  let start = -1;
-  let letter = false;
-  for (let i = from; i <= to; i++) {
-    const b = i < to ? bytes[i]! : 0;
-    if (b >= 0x20 && b <= 0x7e) {
-      if (start < 0) {
-        start = i;
-        letter = false;
-      }
-      if ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a) letter = true;
+function isPrintable(b: number): boolean {
+  return b >= 0x20 && b <= 0x7e;
+}
+
+/**
+ * Printable runs of >= MIN_TEXT_RUN chars holding a letter (non-standard codec names), distinct, bounded.
+ * Any such run covers one of every MIN_TEXT_RUN-th byte, so only those are probed: an H.245 channel
+ * proposal is mostly binary, and most probes end there.
+ */
+export function collectText(bytes: Uint8Array, from: number, to: number, out: string[]): void {
+  let probe = from + MIN_TEXT_RUN - 1;
+  while (probe < to) {
+    if (!isPrintable(bytes[probe]!)) {
+      probe += MIN_TEXT_RUN;
       continue;
     }
+    let start = probe;
+    while (start > from && isPrintable(bytes[start - 1]!)) start--;
+    let end = probe + 1;
+    while (end < to && isPrintable(bytes[end]!)) end++;
     // Length octets in front of the text are often printable too ('&' is 38): start at a letter or digit.
-    while (start >= 0 && start < i && !isAlnum(bytes[start]!)) start++;
-    if (start >= 0 && i - start >= MIN_TEXT_RUN && letter) {
-      const s = latin1Text(bytes, start, Math.min(i, start + MAX_TEXT_RUN));
+    while (start < end && !isAlnum(bytes[start]!)) start++;
+    if (end - start >= MIN_TEXT_RUN && hasLetter(bytes, start, end)) {
+      const s = latin1Text(bytes, start, Math.min(end, start + MAX_TEXT_RUN));
       if (!out.includes(s)) out.push(s);
       if (out.length >= H225_MAX_FASTSTART_TEXT) return;
     }
-    start = -1;
+    // `end` is unprintable (or past the window): the next run starts after it.
+    probe = end + MIN_TEXT_RUN;
   }
+}
+
+function hasLetter(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const l = bytes[i]! | 0x20;
+    if (l >= 0x61 && l <= 0x7a) return true;
+  }
+  return false;
 }

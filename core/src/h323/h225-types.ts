@@ -90,7 +90,7 @@ export interface H225SetupUuie {
   multipleCalls?: boolean;
   maintainConnection?: boolean;
   /** Indexes of the Setup-UUIE extension additions present (0 = sourceCallSignalAddress …). */
-  extensions: number[];
+  extensions: readonly number[];
 }
 
 export interface H225FastStart {

@@ -202,16 +202,22 @@ export class PerReader {
   }
 
   /**
-   * The extension-addition bitmap of a SEQUENCE whose extension bit was set (X.691 19.7-8): returns
-   * the present bits as a bitmask array of indexes (small, bounded by the bits present).
+   * Moves past the extension-addition bitmap of a SEQUENCE whose extension bit was set (X.691 19.7-8) and
+   * returns its length n. No array is made: bit i (addition i present) is `presentAt(bitmap, i)`, with
+   * `bitmap = r.pos - n` taken before reading the additions.
    */
-  extensionBitmap(): number[] {
+  extensionBitmap(): number {
     const n = this.bit() === 0 ? this.bits(6) + 1 : this.length();
     if (n === 0) this.fail('empty extension bitmap');
     this.need(n);
-    const present: number[] = [];
-    for (let i = 0; i < n; i++) if (this.bit() === 1) present.push(i);
-    return present;
+    this.pos += n;
+    return n;
+  }
+
+  /** Bit i of a bitmap at bit position `bitmap` that extensionBitmap() has checked and passed. */
+  presentAt(bitmap: number, i: number): boolean {
+    const p = bitmap + i;
+    return ((this.buf[p >>> 3]! >>> (7 - (p & 7))) & 1) === 1;
   }
 
   /**

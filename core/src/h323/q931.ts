@@ -1,5 +1,5 @@
 import { GhostguardError } from '../errors.js';
-import { latin1Text } from './text.js';
+import { hex, latin1Text } from './text.js';
 
 /**
  * Q.931 as H.225.0 uses it (Q.931 §4, H.225.0 §7): protocol discriminator 0x08, call reference,
@@ -62,8 +62,13 @@ export const Q931_IE = {
 } as const;
 
 export interface Q931BearerCapability {
-  /** The IE contents. */
-  bytes: Uint8Array;
+  /** The IE contents (a view made when read). */
+  readonly bytes: Uint8Array;
+  /** Where the contents sit in the decoded message, and how long they are. */
+  offset: number;
+  length: number;
+  /** The first `maxOctets` octets of the contents as lower-case hex (no view made). */
+  hex(maxOctets: number): string;
   codingStandard: number;
   informationTransferCapability: number;
   /** Octet 4, when present. */
@@ -95,10 +100,65 @@ export interface Q931Cause {
 export interface Q931UserUser {
   /** 5 = X.208/X.209 coded user information (H.225.0). */
   protocolDiscriminator: number;
-  /** The user information after the discriminator (for H.225.0: H323-UserInformation, PER). */
-  data: Uint8Array;
-  /** Offset of `data` in the decoded message. */
+  /** The user information after the discriminator (for H.225.0: H323-UserInformation, PER); a view made when read. */
+  readonly data: Uint8Array;
+  /** Offset of `data` in the decoded message, and its length. */
   offset: number;
+  length: number;
+}
+
+/**
+ * An IE's contents as offsets in the message, with the view made only when asked for: decoding a SETUP
+ * for judge() reads the bytes in place, and a typed-array view costs about as much as decoding an IE.
+ */
+class IeContents {
+  constructor(
+    protected readonly message: Uint8Array,
+    readonly offset: number,
+    readonly length: number,
+  ) {}
+
+  protected view(): Uint8Array {
+    return this.message.subarray(this.offset, this.offset + this.length);
+  }
+}
+
+class UserUserIe extends IeContents implements Q931UserUser {
+  constructor(
+    readonly protocolDiscriminator: number,
+    message: Uint8Array,
+    offset: number,
+    length: number,
+  ) {
+    super(message, offset, length);
+  }
+
+  get data(): Uint8Array {
+    return this.view();
+  }
+}
+
+class BearerCapabilityIe extends IeContents implements Q931BearerCapability {
+  codingStandard: number;
+  informationTransferCapability: number;
+  transferMode: number | undefined = undefined;
+  transferRate: number | undefined = undefined;
+  layer1Protocol: number | undefined = undefined;
+
+  constructor(message: Uint8Array, offset: number, length: number) {
+    super(message, offset, length);
+    const o3 = message[offset]!;
+    this.codingStandard = (o3 >> 5) & 3;
+    this.informationTransferCapability = o3 & 0x1f;
+  }
+
+  get bytes(): Uint8Array {
+    return this.view();
+  }
+
+  hex(maxOctets: number): string {
+    return hex(this.message, this.offset, this.offset + Math.min(this.length, maxOctets));
+  }
 }
 
 export interface Q931Message {
@@ -218,11 +278,7 @@ function readIe(bytes: Uint8Array, id: number, start: number, end: number, msg: 
     case Q931_IE.UserUser:
       if (msg.userUser === undefined) {
         if (end === start) fail('User-User IE without a protocol discriminator', start);
-        msg.userUser = {
-          protocolDiscriminator: bytes[start]!,
-          data: bytes.subarray(start + 1, end),
-          offset: start + 1,
-        };
+        msg.userUser = new UserUserIe(bytes[start]!, bytes, start + 1, end - start - 1);
       }
       return;
   }
@@ -231,11 +287,7 @@ function readIe(bytes: Uint8Array, id: number, start: number, end: number, msg: 
 /** Q.931 §4.5.5: octet 3 (coding standard, transfer capability), 4 (mode, rate), 5 (layer 1) each optional past 3. */
 function bearerCapability(bytes: Uint8Array, start: number, end: number): Q931BearerCapability {
   const o3 = bytes[start]!;
-  const bc: Q931BearerCapability = {
-    bytes: bytes.subarray(start, end),
-    codingStandard: (o3 >> 5) & 3,
-    informationTransferCapability: o3 & 0x1f,
-  };
+  const bc = new BearerCapabilityIe(bytes, start, end - start);
   // Octet 3 with bit 8 clear is followed by one octet 3a (as Wireshark reads it too).
   let at = o3 & 0x80 ? start + 1 : start + 2;
   if (at < end) {

@@ -12,7 +12,7 @@ import { transportText } from './h225-common.js';
 import { decodeUserInformationAt } from './h225-decode.js';
 import { H225_MAX_FASTSTART_TEXT, type H225UserInformation, type H225Vendor } from './h225-types.js';
 import { decodeQ931, Q931_MESSAGE_TYPES, type Q931Message } from './q931.js';
-import { clip, hex } from './text.js';
+import { clip } from './text.js';
 
 /** What the adapter knows that the SETUP does not say. */
 export interface H323AttemptContext {
@@ -39,7 +39,7 @@ export function decodeSetupAttempt(tpktPayload: Uint8Array, ctx: H323AttemptCont
   const uu = q931.userUser;
   const uuie =
     uu !== undefined && uu.protocolDiscriminator === H225_USER_USER
-      ? decodeUserInformationAt(tpktPayload, uu.offset, uu.offset + uu.data.length, true)
+      ? decodeUserInformationAt(tpktPayload, uu.offset, uu.offset + uu.length, true)
       : undefined;
   return setupToAttempt(q931, uuie, ctx);
 }
@@ -105,10 +105,7 @@ export function setupToAttempt(
       h323.fastStartText = text.slice(0, H225_MAX_FASTSTART_TEXT).map(clipText);
   }
   if (uuie?.h245Tunnelling !== undefined) h323.h245Tunnelling = uuie.h245Tunnelling;
-  if (q931.bearerCapability) {
-    const b = q931.bearerCapability.bytes;
-    h323.bearerCapability = hex(b, 0, Math.min(b.length, MAX_BEARER_OCTETS));
-  }
+  if (q931.bearerCapability) h323.bearerCapability = q931.bearerCapability.hex(MAX_BEARER_OCTETS);
 
   const target: Party = {};
   const calledUser = nonEmpty(calledNumber) ?? namedUser(destinationAliases);
