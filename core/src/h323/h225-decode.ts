@@ -107,7 +107,24 @@ function decodeWith(r: PerReader): H225UserInformation {
   const pduExt = r.bit();
   const hasNsd = r.bit();
   r.enter('h323-message-body');
-  const info: H225UserInformation = { body: 'unknown', hasUserData };
+  // Every field set (undefined until read): one object shape for every message.
+  const info: H225UserInformation = {
+    body: 'unknown',
+    setup: undefined,
+    protocolIdentifier: undefined,
+    protocolVersion: undefined,
+    callIdentifier: undefined,
+    releaseReason: undefined,
+    facilityReason: undefined,
+    destinationInfo: undefined,
+    conferenceId: undefined,
+    respondingAddress: undefined,
+    fastStart: undefined,
+    multipleCalls: undefined,
+    maintainConnection: undefined,
+    h245Tunnelling: undefined,
+    hasUserData,
+  };
   if (r.bit()) {
     const alt = r.smallNumber();
     const body: H225MessageBodyName = EXTENSION_BODIES[alt] ?? 'unknown';

@@ -218,20 +218,31 @@ export function decodeQ931(bytes: Uint8Array): Q931Message {
     callReferenceFlag: flag,
     messageType,
     messageName: NAMES.get(messageType),
+    // Every IE field set (undefined until read): one object shape, no property storage regrown per IE.
+    bearerCapability: undefined,
+    display: undefined,
+    callingPartyNumber: undefined,
+    calledPartyNumber: undefined,
+    cause: undefined,
+    userUser: undefined,
     informationElements: [],
   };
   readInformationElements(bytes, at, msg);
   return msg;
 }
 
+/** IE identifiers of the message being read, copied out at their count (an array grown from [] reserves 17 slots). */
+const IE_IDS: number[] = new Array<number>(Q931_MAX_LISTED_IES).fill(0);
+
 function readInformationElements(bytes: Uint8Array, start: number, msg: Q931Message): void {
+  let listed = 0;
   let at = start;
   let lockedCodeset = 0;
   // Set by a non-locking shift: the codeset of the next IE only.
   let nextCodeset = -1;
   while (at < bytes.length) {
     const id = bytes[at]!;
-    if (msg.informationElements.length < Q931_MAX_LISTED_IES) msg.informationElements.push(id);
+    if (listed < Q931_MAX_LISTED_IES) IE_IDS[listed++] = id;
     const codeset = nextCodeset >= 0 ? nextCodeset : lockedCodeset;
     nextCodeset = -1;
     if (id & 0x80) {
@@ -256,6 +267,7 @@ function readInformationElements(bytes: Uint8Array, start: number, msg: Q931Mess
     if (codeset === 0) readIe(bytes, id, valueStart, valueEnd, msg);
     at = valueEnd;
   }
+  msg.informationElements = IE_IDS.slice(0, listed);
 }
 
 function readIe(bytes: Uint8Array, id: number, start: number, end: number, msg: Q931Message): void {
@@ -314,9 +326,16 @@ function cause(bytes: Uint8Array, start: number, end: number): Q931Cause {
 
 /** Q.931 §4.5.7-8: octet 3 (type of number, numbering plan), 3a for calling numbers (presentation), digits. */
 function partyNumber(bytes: Uint8Array, start: number, end: number, calling: boolean): Q931PartyNumber {
-  if (end === start) return { numberType: 0, numberingPlan: 0, digits: '' };
+  if (end === start)
+    return { numberType: 0, numberingPlan: 0, presentation: undefined, screening: undefined, digits: '' };
   const o3 = bytes[start]!;
-  const n: Q931PartyNumber = { numberType: (o3 >> 4) & 7, numberingPlan: o3 & 0x0f, digits: '' };
+  const n: Q931PartyNumber = {
+    numberType: (o3 >> 4) & 7,
+    numberingPlan: o3 & 0x0f,
+    presentation: undefined,
+    screening: undefined,
+    digits: '',
+  };
   let at = start + 1;
   if ((o3 & 0x80) === 0 && calling && at < end) {
     const o3a = bytes[at]!;

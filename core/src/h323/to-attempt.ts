@@ -83,59 +83,59 @@ export function setupToAttempt(
   const callingNumber = q931.callingPartyNumber?.digits;
   const display = q931.display === undefined ? undefined : clip(q931.display);
 
+  const setupFields = setup !== undefined;
+  const fastStartText = setup?.fastStart?.text;
+  const uuie245 = uuie?.h245Tunnelling;
+  // Built as whole literals, every optional field set (undefined when absent): one object shape for every
+  // SETUP, and no property storage regrown field by field.
   const h323: H323Section = {
     callReference: q931.callReference,
     sourceAliases,
     destinationAliases,
     fastStartCount: setup?.fastStart?.count ?? 0,
+    vendor: vendorOf(setup?.sourceInfo.vendor),
+    display,
+    callingNumber: callingNumber === undefined ? undefined : clip(callingNumber),
+    calledNumber: calledNumber === undefined ? undefined : clip(calledNumber),
+    destCallSignalAddress: setup?.destCallSignalAddress ? transportText(setup.destCallSignalAddress) : undefined,
+    protocolVersion: setup?.protocolVersion,
+    sourceCallSignalAddress: setup?.sourceCallSignalAddress ? transportText(setup.sourceCallSignalAddress) : undefined,
+    conferenceGoal: setupFields ? setup.conferenceGoal : undefined,
+    callType: setupFields ? setup.callType : undefined,
+    fastStartText:
+      fastStartText !== undefined && fastStartText.length > 0
+        ? fastStartText.slice(0, H225_MAX_FASTSTART_TEXT).map(clipText)
+        : undefined,
+    h245Tunnelling: uuie245,
+    bearerCapability: q931.bearerCapability?.hex(MAX_BEARER_OCTETS),
   };
-  const v = setup?.sourceInfo.vendor;
-  if (v !== undefined) h323.vendor = vendor(v);
-  if (display !== undefined) h323.display = display;
-  if (callingNumber !== undefined) h323.callingNumber = clip(callingNumber);
-  if (calledNumber !== undefined) h323.calledNumber = clip(calledNumber);
-  if (setup !== undefined) {
-    if (setup.destCallSignalAddress) h323.destCallSignalAddress = transportText(setup.destCallSignalAddress);
-    if (setup.protocolVersion !== undefined) h323.protocolVersion = setup.protocolVersion;
-    if (setup.sourceCallSignalAddress) h323.sourceCallSignalAddress = transportText(setup.sourceCallSignalAddress);
-    h323.conferenceGoal = setup.conferenceGoal;
-    h323.callType = setup.callType;
-    const text = setup.fastStart?.text;
-    if (text !== undefined && text.length > 0)
-      h323.fastStartText = text.slice(0, H225_MAX_FASTSTART_TEXT).map(clipText);
-  }
-  if (uuie?.h245Tunnelling !== undefined) h323.h245Tunnelling = uuie.h245Tunnelling;
-  if (q931.bearerCapability) h323.bearerCapability = q931.bearerCapability.hex(MAX_BEARER_OCTETS);
 
-  const target: Party = {};
   const calledUser = nonEmpty(calledNumber) ?? namedUser(destinationAliases);
-  if (calledUser !== undefined) target.user = clip(calledUser);
   const host = hostOf(destinationAliases) ?? setup?.destCallSignalAddress?.ip;
-  if (host !== undefined) target.host = clip(host);
-
-  const caller: Party = {};
+  const target: Party = {
+    user: calledUser === undefined ? undefined : clip(calledUser),
+    host: host === undefined ? undefined : clip(host),
+  };
   const callerUser = nonEmpty(callingNumber) ?? namedUser(sourceAliases);
-  if (callerUser !== undefined) caller.user = clip(callerUser);
   const callerDisplay = nonEmpty(display) ?? firstH323Id(sourceAliases);
-  if (callerDisplay !== undefined) caller.display = clip(callerDisplay);
-
-  const source: Endpoint = { ip: ctx.source.ip, transport: ctx.source.transport ?? 'tcp' };
-  if (ctx.source.port !== undefined) source.port = ctx.source.port;
-  const attempt: H323Attempt = {
+  const caller: Party = {
+    user: callerUser === undefined ? undefined : clip(callerUser),
+    display: callerDisplay === undefined ? undefined : clip(callerDisplay),
+  };
+  const source: Endpoint = { ip: ctx.source.ip, port: ctx.source.port, transport: ctx.source.transport ?? 'tcp' };
+  return {
     protocol: 'h323',
     method: 'SETUP',
     source,
+    local: ctx.local,
     target,
     caller,
+    userAgent: userAgentOf(h323.vendor),
+    callId: setup?.callIdentifier,
     time: ctx.time,
+    adapter: ctx.adapter === undefined ? undefined : clip(ctx.adapter, 32),
     h323,
   };
-  if (ctx.local !== undefined) attempt.local = ctx.local;
-  const userAgent = userAgentOf(h323.vendor);
-  if (userAgent !== undefined) attempt.userAgent = userAgent;
-  if (setup?.callIdentifier !== undefined) attempt.callId = setup.callIdentifier;
-  if (ctx.adapter !== undefined) attempt.adapter = clip(ctx.adapter, 32);
-  return attempt;
 }
 
 function clipText(s: string): string {
@@ -160,15 +160,20 @@ function aliases(list: H323Alias[] | undefined): H323Alias[] {
   return list;
 }
 
-function vendor(v: H225Vendor): H323Vendor {
-  const out: H323Vendor = {
+/** The decoder's vendor as is (its strings are at most 256 chars); a copy with cut strings only for one built by hand. */
+function vendorOf(v: H225Vendor | undefined): H323Vendor | undefined {
+  if (v === undefined) return undefined;
+  const p = v.productId;
+  const ver = v.versionId;
+  if ((p === undefined || p.length <= MAX_FIELD_LENGTH) && (ver === undefined || ver.length <= MAX_FIELD_LENGTH))
+    return v;
+  return {
     t35CountryCode: v.t35CountryCode,
     t35Extension: v.t35Extension,
     manufacturerCode: v.manufacturerCode,
+    productId: p === undefined ? undefined : clip(p),
+    versionId: ver === undefined ? undefined : clip(ver),
   };
-  if (v.productId !== undefined) out.productId = clip(v.productId);
-  if (v.versionId !== undefined) out.versionId = clip(v.versionId);
-  return out;
 }
 
 function userAgentOf(v: H323Vendor | undefined): string | undefined {

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CidrSet } from './cidr-set.js';
-import { parseIp, prefixKey } from './ip.js';
+import { maskV6Key, parseIp, prefixKey } from './ip.js';
 
 describe('parseIp', () => {
   it('canonicalizes IPv4, IPv6 (RFC 5952) and IPv4-mapped IPv6', () => {
@@ -50,6 +50,17 @@ describe('parseIp', () => {
   it('derives /24 and /64 prefix keys', () => {
     expect(prefixKey(parseIp('198.51.100.77')!, 24, 64)).toBe('198.51.100.0/24');
     expect(prefixKey(parseIp('2001:db8:1:2:aaaa::1')!, 24, 64)).toBe('2001:db8:1:2::/64');
+  });
+
+  it('gives IPv6 addresses the same map key exactly when they share the prefix', () => {
+    const key = (ip: string, len: number) => maskV6Key(parseIp(ip)!.v6, len);
+    expect(key('2001:db8:1:2:aaaa::1', 64)).toBe(key('2001:db8:1:2::ffff', 64));
+    expect(key('2001:db8:1:2::1', 64)).not.toBe(key('2001:db8:1:3::1', 64));
+    // /44 keeps the top 12 bits of the third group.
+    expect(key('2a0e:97c0:3ef::1', 44)).toBe(key('2a0e:97c0:3e0::1', 44));
+    expect(key('2a0e:97c0:3f0::1', 44)).not.toBe(key('2a0e:97c0:3e0::1', 44));
+    expect(key('::1', 0)).toBe('');
+    expect(key('::1', 128)).not.toBe(key('::2', 128));
   });
 });
 

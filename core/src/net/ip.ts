@@ -182,8 +182,26 @@ export function maskV4(v: number, len: number): number {
   return (v & (-1 << (32 - len))) >>> 0;
 }
 
-/** Network part of an IPv6 address as text key (prefix length 0..128). */
+/** Pooled argument arrays for String.fromCharCode, one per group count. */
+const GROUP_ARGS: number[][] = Array.from({ length: 9 }, (_, n) => new Array<number>(n).fill(0));
+
+/**
+ * Network part of an IPv6 address as a map key (prefix length 0..128): one UTF-16 code unit per group
+ * the prefix covers, masked. Not text to show (see prefixKey); made in one builtin call, where hex text
+ * cost a number conversion and a concatenation per group on every judged IPv6 source.
+ */
 export function maskV6Key(g: readonly number[], len: number): string {
+  const n = Math.min(8, Math.max(0, Math.ceil(len / 16)));
+  const args = GROUP_ARGS[n]!;
+  for (let i = 0; i < n; i++) {
+    const bits = Math.min(16, len - i * 16);
+    args[i] = bits === 16 ? g[i]! : g[i]! & (0xffff << (16 - bits)) & 0xffff;
+  }
+  return String.fromCharCode.apply(null, args);
+}
+
+/** The groups a prefix covers, masked, as hex text ending in `:` (`2001:db8:1:2:` for a /64). */
+function maskV6Text(g: readonly number[], len: number): string {
   let key = '';
   for (let i = 0; i < 8; i++) {
     const bits = Math.max(0, Math.min(16, len - i * 16));
@@ -197,5 +215,5 @@ export function maskV6Key(g: readonly number[], len: number): string {
 /** Key of the prefix an address belongs to, e.g. `1.2.3.0/24` or `2001:db8:0:1::/64`. */
 export function prefixKey(ip: ParsedIp, v4Len: number, v6Len: number): string {
   if (ip.family === 4) return `${formatIpv4(maskV4(ip.v4, v4Len))}/${v4Len}`;
-  return `${maskV6Key(ip.v6, v6Len)}:/${v6Len}`;
+  return `${maskV6Text(ip.v6, v6Len)}:/${v6Len}`;
 }

@@ -247,7 +247,28 @@ interface CompiledShape {
   weight: number;
   detector: ShapeDetector;
   protocol: 'sip' | 'h323';
-  methods: ReadonlySet<string> | undefined;
+  methods: readonly string[] | undefined;
+}
+
+/**
+ * The shapes that apply to one protocol, by method: a method some shape names gets its own list, every
+ * other method the shapes without a method list. One lookup per attempt instead of a check per shape.
+ */
+class ShapesByMethod {
+  private readonly named = new Map<string, CompiledShape[]>();
+  private readonly anyMethod: CompiledShape[];
+
+  constructor(shapes: readonly CompiledShape[]) {
+    this.anyMethod = shapes.filter((s) => s.methods === undefined);
+    for (const s of shapes) for (const m of s.methods ?? []) this.named.set(m, []);
+    for (const [method, list] of this.named) {
+      for (const s of shapes) if (s.methods === undefined || s.methods.includes(method)) list.push(s);
+    }
+  }
+
+  for(method: string): readonly CompiledShape[] {
+    return this.named.get(method) ?? this.anyMethod;
+  }
 }
 
 interface FieldMarkers {
@@ -260,7 +281,8 @@ interface FieldMarkers {
 /** The fingerprint layer: every marker and shape, with weights resolved from config once. */
 export class FingerprintMatcher {
   private readonly fields: FieldMarkers[] = [];
-  private readonly shapes: CompiledShape[] = [];
+  private readonly sipShapes: ShapesByMethod;
+  private readonly h323Shapes: ShapesByMethod;
 
   constructor(config: GhostguardConfig, weights: RuleWeights) {
     const custom: MarkerFingerprint[] = config.fingerprints.custom.map((c) => ({
@@ -283,18 +305,15 @@ export class FingerprintMatcher {
       const any = new RegExp(markers.map((m) => `(?:${m.pattern.source})`).join('|'), 'i');
       this.fields.push({ field, any, markers });
     }
+    const shapes: CompiledShape[] = [];
     for (const s of BUILTIN_SHAPES as readonly ShapeFingerprint[]) {
       const weight = weights.weight(s.id, s.weight);
       if (weight !== undefined) {
-        this.shapes.push({
-          id: s.id,
-          weight,
-          detector: s.detector,
-          protocol: s.protocol ?? 'sip',
-          methods: s.methods ? new Set(s.methods) : undefined,
-        });
+        shapes.push({ id: s.id, weight, detector: s.detector, protocol: s.protocol ?? 'sip', methods: s.methods });
       }
     }
+    this.sipShapes = new ShapesByMethod(shapes.filter((s) => s.protocol === 'sip'));
+    this.h323Shapes = new ShapesByMethod(shapes.filter((s) => s.protocol === 'h323'));
   }
 
   evaluate(a: CallAttempt, out: Reason[]): void {
@@ -311,8 +330,8 @@ export class FingerprintMatcher {
         }
       }
     }
-    for (const s of this.shapes) {
-      if (s.protocol !== a.protocol || (s.methods && !s.methods.has(a.method))) continue;
+    const shapes = (a.protocol === 'h323' ? this.h323Shapes : this.sipShapes).for(a.method);
+    for (const s of shapes) {
       const detail = detectShape(s.detector, a);
       if (detail !== undefined) out.push({ rule: s.id, detail, weight: s.weight });
     }
