@@ -12,6 +12,9 @@ export interface CidrEntry {
  * length present. Large deny lists (feeds with tens of thousands of /32s) stay fast because they
  * use few distinct lengths.
  */
+/** Most IPv4 networks kept for a linear scan (see CidrSet.v4Small). */
+const SMALL_V4 = 16;
+
 export class CidrSet {
   private readonly v4 = new Map<number, Map<number, CidrEntry>>();
   private readonly v6 = new Map<number, Map<string, CidrEntry>>();
@@ -19,6 +22,13 @@ export class CidrSet {
   private v4ByLength: Array<[number, Map<number, CidrEntry>]> = [];
   private v6ByLength: Array<[number, Map<string, CidrEntry>]> = [];
   private count = 0;
+  /**
+   * While the IPv4 networks are few (allowlists, small deny lists), the same networks as (network, mask)
+   * pairs, longest prefix first, with their entries: a linear scan of a few integers beats a map lookup
+   * per prefix length. Dropped once the set grows past SMALL_V4.
+   */
+  private v4Small: Int32Array | undefined = new Int32Array(0);
+  private v4SmallEntries: CidrEntry[] = [];
 
   get size(): number {
     return this.count;
@@ -48,6 +58,7 @@ export class CidrSet {
       }
       if (!byLen.has(maskV4(ip.v4, effectiveLen))) this.count++;
       byLen.set(maskV4(ip.v4, effectiveLen), entry);
+      this.rebuildSmallV4();
     } else {
       let byLen = this.v6.get(effectiveLen);
       if (!byLen) {
@@ -61,9 +72,37 @@ export class CidrSet {
     }
   }
 
+  private rebuildSmallV4(): void {
+    let n = 0;
+    for (const [, byNet] of this.v4ByLength) n += byNet.size;
+    if (n > SMALL_V4) {
+      this.v4Small = undefined;
+      this.v4SmallEntries = [];
+      return;
+    }
+    const pairs = new Int32Array(2 * n);
+    const entries: CidrEntry[] = [];
+    for (const [len, byNet] of this.v4ByLength) {
+      for (const [net, entry] of byNet) {
+        pairs[2 * entries.length] = net | 0;
+        pairs[2 * entries.length + 1] = maskV4(0xffffffff, len) | 0;
+        entries.push(entry);
+      }
+    }
+    this.v4Small = pairs;
+    this.v4SmallEntries = entries;
+  }
+
   /** The most specific entry containing `ip`, if any. */
   match(ip: ParsedIp): CidrEntry | undefined {
     if (ip.family === 4) {
+      const small = this.v4Small;
+      if (small !== undefined) {
+        const v = ip.v4 | 0;
+        for (let i = 0; i < small.length; i += 2)
+          if ((v & small[i + 1]!) === small[i]) return this.v4SmallEntries[i >> 1];
+        return undefined;
+      }
       for (const [len, byNet] of this.v4ByLength) {
         const hit = byNet.get(maskV4(ip.v4, len));
         if (hit) return hit;
@@ -80,6 +119,8 @@ export class CidrSet {
   clear(): void {
     this.v4.clear();
     this.v6.clear();
+    this.v4Small = new Int32Array(0);
+    this.v4SmallEntries = [];
     this.v4ByLength = [];
     this.v6ByLength = [];
     this.count = 0;

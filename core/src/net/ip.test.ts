@@ -80,6 +80,35 @@ describe('CidrSet', () => {
     expect(s.size).toBe(4);
   });
 
+  it('finds the most specific IPv4 network as a brute-force scan does, small sets (scanned) and large (maps)', () => {
+    const net = fc.tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }));
+    fc.assert(
+      fc.property(
+        fc.array(net, { maxLength: 40 }),
+        fc.array(fc.integer({ min: 0, max: 0xffffffff }), { maxLength: 20 }),
+        (nets, probes) => {
+          const s = new CidrSet();
+          const text = (v: number) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+          const mask = (len: number) => (len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0);
+          const kept = new Map<string, { net: number; len: number; label: string }>();
+          nets.forEach(([v, len], i) => {
+            const n = (v & mask(len)) >>> 0;
+            s.add(`${text(v)}/${len}`, `n${i}`);
+            kept.set(`${n}/${len}`, { net: n, len, label: `n${i}` });
+          });
+          for (const p of [...probes, ...nets.map(([v]) => v)]) {
+            let best: { len: number; label: string } | undefined;
+            for (const k of kept.values()) {
+              if ((p & mask(k.len)) >>> 0 === k.net && (best === undefined || k.len > best.len)) best = k;
+            }
+            expect(s.match(parseIp(text(p))!)?.label).toBe(best?.label);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('refuses bad CIDR text with a typed error', () => {
     const s = new CidrSet();
     for (const bad of ['10.0.0.0/33', 'x/8', '10.0.0.0/', '2001:db8::/129']) {
