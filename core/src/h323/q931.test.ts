@@ -33,6 +33,14 @@ describe('decodeQ931', () => {
     expect(m.userUser?.protocolDiscriminator).toBe(5);
     expect(m.userUser?.data.length).toBe(247);
     expect(m.userUser?.offset).toBe(recordedSetup().length - 247);
+    // IE contents are offsets into the message: views on demand, and JSON without the whole message.
+    expect(m.bearerCapability?.bytes).toEqual(recordedSetup().subarray(m.bearerCapability!.offset).subarray(0, 3));
+    expect(m.bearerCapability?.hex(2)).toBe(Buffer.from(m.bearerCapability!.bytes.subarray(0, 2)).toString('hex'));
+    expect(JSON.parse(JSON.stringify(m.userUser))).toEqual({
+      protocolDiscriminator: 5,
+      offset: m.userUser!.offset,
+      length: 247,
+    });
   });
 
   it('names every message of the recorded call and reads the flag of the answering side', () => {

@@ -121,6 +121,13 @@ class IeContents {
   protected view(): Uint8Array {
     return this.message.subarray(this.offset, this.offset + this.length);
   }
+
+  /** The decoded fields, without the whole message the offsets point into. */
+  toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this)) if (k !== 'message') out[k] = v;
+    return out;
+  }
 }
 
 class UserUserIe extends IeContents implements Q931UserUser {
