@@ -297,16 +297,12 @@ export function decodeAlias(r: PerReader): H225Alias {
 /** SEQUENCE OF AliasAddress: every element is read; the first H225_MAX_ALIASES are kept. */
 export function decodeAliasList(r: PerReader): H225AliasList {
   const count = r.length();
-  // Lists of one or two (nearly all) are made at their size: a list grown from [] reserves 17 slots.
-  if (count === 1) return { aliases: [decodeAlias(r)], count };
-  if (count === 2) {
-    const first = decodeAlias(r);
-    return { aliases: [first, decodeAlias(r)], count };
-  }
-  const aliases: H225Alias[] = [];
+  // Made at the size kept (at most H225_MAX_ALIASES, whatever the wire says): a list grown from [] reserves 17 slots.
+  const kept = Math.min(count, H225_MAX_ALIASES);
+  const aliases = new Array<H225Alias>(kept);
   for (let i = 0; i < count; i++) {
     const a = decodeAlias(r);
-    if (aliases.length < H225_MAX_ALIASES) aliases.push(a);
+    if (i < kept) aliases[i] = a;
   }
   return { aliases, count };
 }

@@ -541,9 +541,13 @@ function decodeFastStart(r: PerReader): H225FastStart {
   return fs;
 }
 
-function isAlnum(b: number): boolean {
+function isLetter(b: number): boolean {
   const l = b | 0x20;
-  return (b >= 0x30 && b <= 0x39) || (l >= 0x61 && l <= 0x7a);
+  return l >= 0x61 && l <= 0x7a;
+}
+
+function isAlnum(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || isLetter(b);
 }
 
 function isPrintable(b: number): boolean {
@@ -579,9 +583,6 @@ export function collectText(bytes: Uint8Array, from: number, to: number, out: st
 }
 
 function hasLetter(bytes: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) {
-    const l = bytes[i]! | 0x20;
-    if (l >= 0x61 && l <= 0x7a) return true;
-  }
+  for (let i = start; i < end; i++) if (isLetter(bytes[i]!)) return true;
   return false;
 }

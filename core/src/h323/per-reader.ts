@@ -88,7 +88,11 @@ export class PerReader {
 
   bit(): number {
     if (this.pos >= this.end) this.fail('needs 1 more bit, 0 left');
-    const p = this.pos++;
+    return this.bitAt(this.pos++);
+  }
+
+  /** The bit at absolute position p (the caller has checked that p is inside the window). */
+  private bitAt(p: number): number {
     return (this.buf[p >>> 3]! >>> (7 - (p & 7))) & 1;
   }
 
@@ -216,8 +220,7 @@ export class PerReader {
 
   /** Bit i of a bitmap at bit position `bitmap` that extensionBitmap() has checked and passed. */
   presentAt(bitmap: number, i: number): boolean {
-    const p = bitmap + i;
-    return ((this.buf[p >>> 3]! >>> (7 - (p & 7))) & 1) === 1;
+    return this.bitAt(bitmap + i) === 1;
   }
 
   /**

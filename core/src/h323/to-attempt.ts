@@ -83,9 +83,7 @@ export function setupToAttempt(
   const callingNumber = q931.callingPartyNumber?.digits;
   const display = q931.display === undefined ? undefined : clip(q931.display);
 
-  const setupFields = setup !== undefined;
   const fastStartText = setup?.fastStart?.text;
-  const uuie245 = uuie?.h245Tunnelling;
   // Built as whole literals, every optional field set (undefined when absent): one object shape for every
   // SETUP, and no property storage regrown field by field.
   const h323: H323Section = {
@@ -100,13 +98,13 @@ export function setupToAttempt(
     destCallSignalAddress: setup?.destCallSignalAddress ? transportText(setup.destCallSignalAddress) : undefined,
     protocolVersion: setup?.protocolVersion,
     sourceCallSignalAddress: setup?.sourceCallSignalAddress ? transportText(setup.sourceCallSignalAddress) : undefined,
-    conferenceGoal: setupFields ? setup.conferenceGoal : undefined,
-    callType: setupFields ? setup.callType : undefined,
+    conferenceGoal: setup?.conferenceGoal,
+    callType: setup?.callType,
     fastStartText:
       fastStartText !== undefined && fastStartText.length > 0
         ? fastStartText.slice(0, H225_MAX_FASTSTART_TEXT).map(clipText)
         : undefined,
-    h245Tunnelling: uuie245,
+    h245Tunnelling: uuie?.h245Tunnelling,
     bearerCapability: q931.bearerCapability?.hex(MAX_BEARER_OCTETS),
   };
 

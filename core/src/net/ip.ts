@@ -193,22 +193,20 @@ const GROUP_ARGS: number[][] = Array.from({ length: 9 }, (_, n) => new Array<num
 export function maskV6Key(g: readonly number[], len: number): string {
   const n = Math.min(8, Math.max(0, Math.ceil(len / 16)));
   const args = GROUP_ARGS[n]!;
-  for (let i = 0; i < n; i++) {
-    const bits = Math.min(16, len - i * 16);
-    args[i] = bits === 16 ? g[i]! : g[i]! & (0xffff << (16 - bits)) & 0xffff;
-  }
+  for (let i = 0; i < n; i++) args[i] = maskedGroup(g, i, len);
   return String.fromCharCode.apply(null, args);
+}
+
+/** Group i of an address under a prefix of `len` bits (0 once the prefix has ended). */
+function maskedGroup(g: readonly number[], i: number, len: number): number {
+  const bits = Math.max(0, Math.min(16, len - i * 16));
+  return bits === 16 ? g[i]! : g[i]! & (0xffff << (16 - bits)) & 0xffff;
 }
 
 /** The groups a prefix covers, masked, as hex text ending in `:` (`2001:db8:1:2:` for a /64). */
 function maskV6Text(g: readonly number[], len: number): string {
   let key = '';
-  for (let i = 0; i < 8; i++) {
-    const bits = Math.max(0, Math.min(16, len - i * 16));
-    if (bits === 0) break;
-    const group = bits === 16 ? g[i]! : g[i]! & (0xffff << (16 - bits)) & 0xffff;
-    key += `${group.toString(16)}:`;
-  }
+  for (let i = 0; i < 8 && len > i * 16; i++) key += `${maskedGroup(g, i, len).toString(16)}:`;
   return key;
 }
 
