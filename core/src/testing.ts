@@ -1,4 +1,7 @@
+import { Writable } from 'node:stream';
 import type { H323Attempt, SipAttempt } from './attempt.js';
+import type { GhostguardConfig } from './config.js';
+import { createLogger, type Logger } from './log.js';
 
 /**
  * Builders for tests (here and in adapters): a plausible legitimate attempt, overridden field by field.
@@ -78,4 +81,32 @@ export function waitUntil(predicate: () => boolean, timeoutMs = 5_000, what = 'c
     };
     tick();
   });
+}
+
+/** JSON log lines a memoryLogger() has received. */
+export interface LogSink {
+  lines(): Array<Record<string, unknown>>;
+  find(event: string): Array<Record<string, unknown>>;
+}
+
+/** A ghostguard logger at `level` that keeps its JSON lines in memory, for tests that read what was logged. */
+export function memoryLogger(level: GhostguardConfig['log']['level'] = 'debug'): { logger: Logger; sink: LogSink } {
+  const out: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      out.push(String(chunk));
+      cb();
+    },
+  });
+  const logger = createLogger({ log: { level } }, stream);
+  const sink: LogSink = {
+    lines: () =>
+      out
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    find: (event) => sink.lines().filter((l) => l.event === event),
+  };
+  return { logger, sink };
 }

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { type ConfigInput, createLogger, type Logger } from '@ghostguard/core';
+import type { ConfigInput, Logger } from '@ghostguard/core';
 import { encodeSetup, setupShapeSpec } from '@ghostguard/core/h323';
+import { memoryLogger as coreMemoryLogger, type LogSink } from '@ghostguard/core/testing';
 import { type Caller, dial, type StandInRoom, startStandInRoom, waitUntil } from '@ghostguard/h323-gate/testing';
 import { afterEach } from 'vitest';
 import type { ListenAddress } from '../component.js';
@@ -56,32 +56,12 @@ export function daemonConfig(dir: string, room: StandInRoom, over: ConfigInput =
   };
 }
 
-/** JSON log lines written by the guard, the daemon and its components. */
-export interface LogSink {
-  lines(): Array<Record<string, unknown>>;
-  find(event: string): Array<Record<string, unknown>>;
+/** JSON log lines written by the guard, the daemon and its components (at info, as the daemon runs). */
+export function memoryLogger(): { logger: Logger; sink: LogSink } {
+  return coreMemoryLogger('info');
 }
 
-export function memoryLogger(): { logger: Logger; sink: LogSink } {
-  const out: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      out.push(String(chunk));
-      cb();
-    },
-  });
-  const logger = createLogger({ log: { level: 'info' } }, stream);
-  const sink: LogSink = {
-    lines: () =>
-      out
-        .join('')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    find: (event) => sink.lines().filter((l) => l.event === event),
-  };
-  return { logger, sink };
-}
+export type { LogSink };
 
 export interface TestDaemon {
   daemon: Daemon;

@@ -1,5 +1,5 @@
-import { Writable } from 'node:stream';
-import { type ConfigInput, createGuard, createLogger, type Guard, type Logger } from '@ghostguard/core';
+import { type ConfigInput, createGuard, type Guard } from '@ghostguard/core';
+import { type LogSink, memoryLogger } from '@ghostguard/core/testing';
 import { afterEach } from 'vitest';
 import { createH323Gate, type GateAddress, type H323Gate, type H323GateOptions } from '../index.js';
 import {
@@ -39,31 +39,7 @@ export function everySetup(action: 'allow' | 'reject' | 'drop' | 'tarpit', over:
 }
 
 /** JSON log lines the gate and the guard wrote. */
-export interface LogSink {
-  lines(): Array<Record<string, unknown>>;
-  find(event: string): Array<Record<string, unknown>>;
-}
-
-export function memoryLogger(level = 'debug'): { logger: Logger; sink: LogSink } {
-  const out: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      out.push(String(chunk));
-      cb();
-    },
-  });
-  const logger = createLogger({ log: { level: level as 'debug' } }, stream);
-  const sink: LogSink = {
-    lines: () =>
-      out
-        .join('')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    find: (event) => sink.lines().filter((l) => l.event === event),
-  };
-  return { logger, sink };
-}
+export { type LogSink, memoryLogger };
 
 export interface Setup {
   guard: Guard;
