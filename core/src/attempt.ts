@@ -51,6 +51,10 @@ export const SipSectionSchema = z.object({
   sdpSessionName: text().optional(),
   /** username parameter of an Authorization / Proxy-Authorization header, when present. */
   authUser: text().optional(),
+  /** URI of the first P-Asserted-Identity (RFC 3325), when present: a caller identity the rules check like From. */
+  assertedIdentity: text().optional(),
+  /** URI of the first Remote-Party-ID (draft-ietf-sip-privacy-04, still sent by Cisco and Asterisk), when present. */
+  remotePartyId: text().optional(),
 });
 export type SipSection = z.infer<typeof SipSectionSchema>;
 
@@ -95,6 +99,24 @@ export const H323SectionSchema = z.object({
 });
 export type H323Section = z.infer<typeof H323SectionSchema>;
 
+/**
+ * What the call offers to send and receive, summarised from its SDP (RFC 8866) by the adapter that sees it.
+ * Absent: the adapter cannot tell (Asterisk's AMI carries no body). `offered: false`: the request carried no
+ * offer at all (an INVITE without SDP: delayed offer).
+ */
+export const MediaOfferSchema = z.object({
+  offered: z.boolean(),
+  /** Media kinds of the m= lines with a non-zero port, each once: audio, video, application, image, text… */
+  kinds: z.array(z.string().max(16)).max(8),
+  /** Encoding names offered, lower-case, each once (pcmu, pcma, g729, telephone-event, h264, vp8, opus…). */
+  codecs: z.array(z.string().max(32)).max(32),
+  /** An m=application line over BFCP (RFC 8856): content sharing, which room systems and bridges offer. */
+  bfcp: z.boolean(),
+  /** The IP literals of the c= lines (session and media level), each once. */
+  connectionAddresses: z.array(z.string().max(64)).max(4),
+});
+export type MediaOffer = z.infer<typeof MediaOfferSchema>;
+
 const attemptBase = {
   method: z.string().min(1).max(32),
   source: EndpointSchema,
@@ -109,6 +131,13 @@ const attemptBase = {
   time: z.number().finite().nonnegative(),
   /** Which adapter produced this attempt (drachtio, asterisk, freeswitch, h323-gate, analyze…). */
   adapter: z.string().max(32).optional(),
+  /** The offer's media, when the adapter saw it (see MediaOfferSchema). */
+  media: MediaOfferSchema.optional(),
+  /**
+   * True only when the platform itself verified the caller's credentials before asking (an authenticated
+   * endpoint). Adapters never set it from anything in the request: an Authorization header is not proof.
+   */
+  authenticated: z.boolean().optional(),
 };
 
 export const SipAttemptSchema = z.object({

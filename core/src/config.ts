@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { GhostguardError } from './errors.js';
+import { CidrSet } from './net/cidr-set.js';
 
 /** `1500`, `"1500ms"`, `"10s"`, `"5m"`, `"2h"`, `"7d"` → milliseconds. */
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
@@ -57,6 +58,49 @@ const CustomFingerprintSchema = z.object({
 });
 
 const NamedCidr = z.union([z.string(), z.object({ name: z.string(), address: z.string() })]);
+
+/** What a room system is: a video room (the default: what ghostguard guards) or an audio endpoint. */
+export const RoomKindSchema = z.enum(['video', 'audio']);
+
+/** A network as text (`192.0.2.0/24`, `2001:db8::/32`, a bare address), checked when the file loads. */
+const CidrText = z.string().refine(
+  (s) => {
+    try {
+      new CidrSet().add(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'an IP address or CIDR like 192.0.2.0/24 or 2001:db8::/32' },
+);
+
+const CallerListSchema = z
+  .object({
+    /** Source networks (CIDRs). */
+    cidrs: z.array(CidrText).default([]),
+    /** SIP domains: the caller's From host, when the identity checks found nothing forged about it. */
+    domains: z.array(z.string().min(1)).default([]),
+    /** H.323 aliases of the caller (h323-ID, dialledDigits), or SIP From users. */
+    aliases: z.array(z.string().min(1)).default([]),
+  })
+  .strict()
+  .prefault({});
+
+/**
+ * Who may call a room (the room vendors' "block all, then allow who may call you", per room). Registered
+ * rooms calling each other always pass; trusted peers never reach this.
+ */
+export const CallerPolicySchema = z
+  .object({
+    allow: CallerListSchema,
+    deny: CallerListSchema,
+    /** open: everyone else is scored as usual; known: everyone else is refused with `refuse`. */
+    others: z.enum(['open', 'known']).default('open'),
+    refuse: z.enum(['reject', 'drop', 'tarpit']).default('reject'),
+  })
+  .strict();
+export type CallerPolicyConfig = z.infer<typeof CallerPolicySchema>;
 
 export const ConfigSchema = z
   .object({
@@ -173,13 +217,39 @@ export const ConfigSchema = z
                 name: z.string().min(1).max(256),
                 aliases: z.array(z.string().min(1).max(256)).max(16).default([]),
                 address: z.string().max(256).optional(),
+                /** video (default: rooms.defaultKind) or audio: an audio-only phone offer to a video room is a signal. */
+                kind: RoomKindSchema.optional(),
+                /** Who may call this room; replaces rooms.callers for it. */
+                callers: CallerPolicySchema.optional(),
               })
               .strict(),
           )
           .default([]),
         /** Upper bound on rooms on file; registrations past it are refused (a REGISTER sweep cannot grow it). */
         maxRooms: z.number().int().positive().default(10_000),
+        /** The kind of a room that does not say (registered rooms, static rooms without `kind`). */
+        defaultKind: RoomKindSchema.default('video'),
+        /** Who may call the rooms that have no `callers` of their own. Default: everyone, scored as usual. */
+        callers: CallerPolicySchema.prefault({}),
       })
+      .prefault({}),
+    /**
+     * Memory of refusals and of "maybe" attempts per source, longer than the behaviour window: ten calls in
+     * ten seconds to one room, each scoring just under the reject tier, must not all ring.
+     */
+    memory: z
+      .object({
+        window: Duration.refine((ms) => ms > 0, 'more than 0').default(600_000),
+        /** An allowed attempt scoring at least this is remembered as a "maybe". */
+        suspectScore: z.number().positive().default(20),
+        /** Refusals within the window that ban the source, whatever each one scored. */
+        refusalsToBan: z.number().int().positive().default(3),
+        /** A second call to the same target within this is a redial (a ghost call rings every 1–3 s). */
+        redialWithin: Duration.default(30_000),
+        /** Upper bound on remembered sources; repeat offenders are kept over one-shot sources. */
+        maxSources: z.number().int().min(2).default(50_000),
+      })
+      .strict()
       .prefault({}),
     /**
      * Settings for each adapter, kept opaque here: the core knows no plugin. Each plugin exports the zod

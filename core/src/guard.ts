@@ -6,18 +6,23 @@ import { type ConfigInput, type GhostguardConfig, parseConfig } from './config.j
 import { type FeedInfo, FeedLists, type FeedUpdate } from './feeds/feed-lists.js';
 import { createLogger, type Logger, LogThrottle } from './log.js';
 import { CidrSet } from './net/cidr-set.js';
-import { type ParsedIp, parseIp } from './net/ip.js';
+import { maskV6Key, type ParsedIp, parseIp } from './net/ip.js';
 import { type Outcome, OutcomeSchema } from './outcome.js';
 import { Policy } from './policy.js';
 import { createGuardRooms, type GuardRooms } from './rooms/guard-rooms.js';
 import { RoomRegistry } from './rooms/room-registry.js';
 import { BehaviourRules } from './rules/behaviour.js';
+import { CallerPolicies } from './rules/callers.js';
 import { DialShapeRules } from './rules/dial-shape.js';
 import { FingerprintMatcher } from './rules/fingerprints.js';
+import { IdentityRules } from './rules/identity.js';
+import { MediaRules, offersVideo } from './rules/media.js';
+import { MemoryRules, REFUSALS_BAN_RULE } from './rules/memory.js';
 import { TargetKnowledge, targetUserOf } from './rules/target-knowledge.js';
 import { RuleWeights } from './rules/weights.js';
 import { BanFile } from './state/ban-file.js';
 import { BanList, type BanOrigin, type UnbanCause } from './state/ban-list.js';
+import { SuspectMemory } from './state/suspect-memory.js';
 import { TarpitBudget } from './tarpit.js';
 import { type Action, type BanInfo, BanInfoSchema, type Reason, type Verdict } from './verdict.js';
 
@@ -34,6 +39,9 @@ export const GUARD_RULES = {
 const KNOWN_BAD_WEIGHT = 100;
 /** Rules whose weight does not count towards a new ban (the source is already known bad). */
 const KNOWN_BAD_RULES = new Set<string>([GUARD_RULES.banned, GUARD_RULES.denylist, GUARD_RULES.feed]);
+const EARNED_TRUST_RULE = 'trust.earned';
+/** Methods a tarpit can hold (as in Policy): anything else a caller policy refuses is dropped instead. */
+const TARPIT_METHODS = new Set(['INVITE', 'SETUP']);
 const PERSIST_DELAY_MS = 1000;
 /** pino's numeric value of `info`. */
 const INFO_LEVEL = 30;
@@ -106,6 +114,10 @@ export interface BanExplanation {
     failuresInWindow: number;
     trustedUntil?: number;
   };
+  /** Refused and "maybe" attempts remembered for this source (IPv6: its /64) within memory.window. */
+  memory?: { suspects: number; refusals: number };
+  /** True when a room on file registered from this address. */
+  roomAddress?: boolean;
 }
 
 export interface GuardBans {
@@ -146,6 +158,8 @@ export interface GuardStats {
   bans: number;
   trackedSources: number;
   trackedPrefixes: number;
+  /** Sources with refused or "maybe" attempts on record (memory.*). */
+  rememberedSources: number;
   tarpitsInUse: number;
 }
 
@@ -190,6 +204,26 @@ function sumWeights(reasons: readonly Reason[], skipKnownBad: boolean): number {
   return Math.max(s, 0);
 }
 
+/**
+ * What the attempt itself shows (fingerprints, dial shape, identity, media): the score a "maybe" is judged
+ * by. Behaviour and memory already count repetition; counting them again would make any repeat a suspect.
+ */
+function shapeScore(reasons: readonly Reason[]): number {
+  let s = 0;
+  for (const r of reasons) {
+    if (
+      !(
+        KNOWN_BAD_RULES.has(r.rule) ||
+        r.rule.startsWith('behaviour.') ||
+        r.rule.startsWith('memory.') ||
+        r.rule.startsWith('trust.')
+      )
+    )
+      s += r.weight;
+  }
+  return s;
+}
+
 function banReason(reasons: readonly Reason[], score: number): string {
   const top = [...reasons]
     .filter((r) => r.weight > 0)
@@ -214,9 +248,14 @@ class GhostGuard implements Guard {
   private fingerprints: FingerprintMatcher;
   private dial: DialShapeRules;
   private behaviour: BehaviourRules;
+  private identity: IdentityRules;
+  private media: MediaRules;
+  private callerPolicies: CallerPolicies;
+  private memory: MemoryRules;
   private policy: Policy;
   private readonly banList: BanList;
   private readonly registry: RoomRegistry;
+  private knowledge: TargetKnowledge;
   private readonly feedLists = new FeedLists();
   private readonly banFile: BanFile | undefined;
   private monitor: boolean;
@@ -241,8 +280,13 @@ class GhostGuard implements Guard {
     this.fingerprints = new FingerprintMatcher(config, weights);
     const registry = new RoomRegistry(config.rooms.maxRooms, config.rooms.static, this.now());
     this.registry = registry;
-    this.dial = new DialShapeRules(config, weights, new TargetKnowledge(config.dialShape, registry));
+    this.knowledge = new TargetKnowledge(config.dialShape, registry);
+    this.dial = new DialShapeRules(config, weights, this.knowledge);
     this.behaviour = new BehaviourRules(config, weights);
+    this.identity = new IdentityRules(weights, this.knowledge);
+    this.media = new MediaRules(weights);
+    this.callerPolicies = new CallerPolicies(config.rooms.callers);
+    this.memory = new MemoryRules(config, weights, new SuspectMemory(config.memory.maxSources, config.memory.window));
     this.policy = new Policy(config.policy);
     this.tarpits = new TarpitBudget(config.tarpit.maxConcurrent, config.tarpit.holdFor);
     this.banList = new BanList(config.bans, {
@@ -396,16 +440,76 @@ class GhostGuard implements Guard {
       });
     }
 
-    // Layers 3–5: fingerprints, dial shape, behaviour.
+    // Layers 3–4: fingerprints, dial shape.
     this.fingerprints.evaluate(attempt, reasons);
     const known = this.dial.evaluate(attempt, reasons);
-    this.behaviour.evaluate(ip, now, { user: targetUserOf(attempt), known }, reasons);
+    const user = targetUserOf(attempt);
+
+    // Who is calling: registered rooms calling each other and callers the platform authenticated are not
+    // checked for identity, media shape, the room's caller policy or memory.
+    const roomSource = this.knowledge.isRoomAddress(ip);
+    const outsider = !roomSource && attempt.authenticated !== true;
+    const videoToKnownRoom = known === true && offersVideo(attempt.media);
+    const fromForged = outsider && this.identity.evaluate(attempt, ip, videoToKnownRoom, reasons);
+    let forced: Action | undefined;
+    let listedCaller = false;
+    const room = outsider && known === true && user !== undefined ? this.knowledge.roomOf(user, now) : undefined;
+    if (outsider && known === true) {
+      const callers = this.callerPolicies.of(room?.callers);
+      if (!callers.inert) {
+        const r = callers.evaluate(attempt, ip, room?.aor ?? user ?? '', fromForged, reasons);
+        forced = r.forced;
+        listedCaller = r.listed;
+      }
+    }
+
+    // Layer 6 first (its record decides whether neighbours' signals count), then layer 5: behaviour.
+    const memoryKey = ip.family === 4 ? ip.v4 | 0 : maskV6Key(ip.v6, 64);
+    const record = outsider
+      ? this.memory.evaluate(memoryKey, attempt.method, user, attempt.callId, now, reasons)
+      : undefined;
+    const muteNeighbours = videoToKnownRoom && record === undefined && !this.banList.offenseOf(ip.text);
+    // Rooms behind one NAT address registering are not a REGISTER sweep.
+    const observedKnown = roomSource && attempt.method === 'REGISTER' ? true : known;
+    this.behaviour.evaluate(ip, now, { user, known: observedKnown }, reasons, muteNeighbours);
+
+    if (outsider && known === true && attempt.media !== undefined) {
+      const unknownCaller = !listedCaller && !reasons.some((r) => r.rule === EARNED_TRUST_RULE);
+      this.media.evaluate(
+        attempt,
+        { known: true, kind: room?.kind ?? this.config.rooms.defaultKind },
+        unknownCaller,
+        reasons,
+      );
+    }
 
     const score = sumWeights(reasons, false);
     const ownScore = knownBad ? sumWeights(reasons, true) : score;
     let newBan: BanInfo | undefined;
     if (ownScore >= this.config.bans.banScore) newBan = this.banList.add(ip.text, banReason(reasons, ownScore), now);
-    return this.finish(reasons, score, attempt.method, newBan);
+    if (outsider) {
+      // A refusal by a room's caller policy alone is not remembered: it would ban the caller from every room.
+      const refused = this.policy.decide(ownScore, attempt.method) !== 'allow';
+      const banNow = this.memory.record(
+        memoryKey,
+        attempt.method,
+        user,
+        attempt.callId,
+        now,
+        shapeScore(reasons),
+        refused,
+        record,
+      );
+      if (banNow && newBan === undefined && !this.banList.get(ip.text, now)) {
+        const r = this.memory.describe(memoryKey, now);
+        newBan = this.banList.add(
+          ip.text,
+          `${REFUSALS_BAN_RULE}: refused ${r?.refusals ?? 0} times within ${Math.round(this.config.memory.window / 1000)} s (${banReason(reasons, ownScore)})`,
+          now,
+        );
+      }
+    }
+    return this.finish(reasons, score, attempt.method, newBan, forced);
   }
 
   private invalidVerdict(detail: string): Verdict {
@@ -434,8 +538,11 @@ class GhostGuard implements Guard {
     return r;
   }
 
-  private finish(reasons: Reason[], score: number, method: string, ban?: BanInfo): Verdict {
-    const intended = this.policy.decide(score, method);
+  /** `forced`: what a room's caller policy demands when the score alone would allow. */
+  private finish(reasons: Reason[], score: number, method: string, ban?: BanInfo, forced?: Action): Verdict {
+    let intended = this.policy.decide(score, method);
+    if (intended === 'allow' && forced !== undefined)
+      intended = forced === 'tarpit' && !TARPIT_METHODS.has(method) ? 'drop' : forced;
     const v: Verdict = { action: this.monitor ? 'allow' : intended, intended, score, reasons, monitor: this.monitor };
     if (ban) v.ban = ban;
     return v;
@@ -531,14 +638,34 @@ class GhostGuard implements Guard {
     }
     this.fingerprints = new FingerprintMatcher(next, weights);
     this.registry.reconfigure(next.rooms.maxRooms, next.rooms.static, now);
-    this.dial = new DialShapeRules(next, weights, new TargetKnowledge(next.dialShape, this.registry));
+    this.knowledge = new TargetKnowledge(next.dialShape, this.registry);
+    this.dial = new DialShapeRules(next, weights, this.knowledge);
+    this.identity = new IdentityRules(weights, this.knowledge);
+    this.media = new MediaRules(weights);
+    this.callerPolicies = new CallerPolicies(next.rooms.callers);
+    // Remembered refusals carry over unless the memory's window or size changed.
+    const sameMemory = sameJson(
+      [prev.memory.window, prev.memory.maxSources],
+      [next.memory.window, next.memory.maxSources],
+    );
+    this.memory = new MemoryRules(
+      next,
+      weights,
+      sameMemory ? this.memory.store : new SuspectMemory(next.memory.maxSources, next.memory.window),
+    );
     // Counters are only meaningful under the same window and prefix lengths: kept when those are unchanged.
     const sameCounters = sameJson(
       [prev.behaviour.window, prev.behaviour.prefixV4, prev.behaviour.prefixV6, prev.behaviour.maxSources],
       [next.behaviour.window, next.behaviour.prefixV4, next.behaviour.prefixV6, next.behaviour.maxSources],
     );
     this.behaviour = new BehaviourRules(next, weights, sameCounters ? this.behaviour : undefined);
-    kept.push('bans', 'rooms', 'tarpits in use', sameCounters ? 'behaviour counters' : '');
+    kept.push(
+      'bans',
+      'rooms',
+      'tarpits in use',
+      sameCounters ? 'behaviour counters' : '',
+      sameMemory ? 'remembered refusals' : '',
+    );
     this.policy = new Policy(next.policy);
     this.banList.setPolicy(next.bans);
     this.tarpits.resize(next.tarpit.maxConcurrent, next.tarpit.holdFor);
@@ -563,6 +690,7 @@ class GhostGuard implements Guard {
       bans: this.banList.size,
       trackedSources: this.behaviour.sources.size,
       trackedPrefixes: this.behaviour.prefixes.size,
+      rememberedSources: this.memory.store.size,
       tarpitsInUse: this.tarpits.inUse,
     };
   }
@@ -667,6 +795,9 @@ class GhostGuard implements Guard {
         if (ban) out.ban = ban;
         const activity = this.behaviour.describe(ip, now);
         if (activity) out.activity = activity;
+        const remembered = this.memory.describe(ip.family === 4 ? ip.v4 | 0 : maskV6Key(ip.v6, 64), now);
+        if (remembered) out.memory = remembered;
+        if (this.knowledge.isRoomAddress(ip)) out.roomAddress = true;
         return out;
       },
     };

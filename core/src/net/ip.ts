@@ -215,3 +215,32 @@ export function prefixKey(ip: ParsedIp, v4Len: number, v6Len: number): string {
   if (ip.family === 4) return `${formatIpv4(maskV4(ip.v4, v4Len))}/${v4Len}`;
   return `${maskV6Text(ip.v6, v6Len)}:/${v6Len}`;
 }
+
+/**
+ * True for addresses that are not globally routable and that a NAT or a host itself hands out (RFC 6890's
+ * special-purpose registry, the parts a SIP client can legitimately write into Via/Contact/SDP): IPv4
+ * 0/8, 10/8, 100.64/10 (carrier NAT), 127/8, 169.254/16, 172.16/12, 192.168/16, multicast and reserved
+ * (224/3); IPv6 ::, ::1, fc00::/7 (ULA), fe80::/10, ff00::/8. The documentation ranges (192.0.2/24,
+ * 198.51.100/24, 203.0.113/24, 2001:db8::/32) count as public: they stand for public addresses in examples.
+ */
+export function isPrivateUse(ip: ParsedIp): boolean {
+  if (ip.family === 4) {
+    const a = ip.v4 >>> 24;
+    const b = (ip.v4 >>> 16) & 0xff;
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      a >= 224 ||
+      (a === 100 && b >= 64 && b < 128) ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b < 32) ||
+      (a === 192 && b === 168)
+    );
+  }
+  const g0 = ip.v6[0]!;
+  if ((g0 & 0xfe00) === 0xfc00 || (g0 & 0xffc0) === 0xfe80 || (g0 & 0xff00) === 0xff00) return true;
+  // :: and ::1
+  for (let i = 0; i < 7; i++) if (ip.v6[i] !== 0) return false;
+  return ip.v6[7]! <= 1;
+}

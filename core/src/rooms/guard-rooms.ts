@@ -30,7 +30,12 @@ export interface GuardRooms {
    * A room that never registers, known from an adapter's own configuration (the H.323 gate's upstreams by
    * alias): kept for the guard's lifetime, like `rooms.static` in the config.
    */
-  declare(room: { name: string; aliases?: readonly string[]; address?: string }): RoomEntry | undefined;
+  declare(room: {
+    name: string;
+    aliases?: readonly string[];
+    address?: string;
+    kind?: 'video' | 'audio';
+  }): RoomEntry | undefined;
   unregister(aor: string): boolean;
   list(): RoomEntry[];
   /** True when the dialled name (AOR, extension, h323-ID, E.164) reaches a room on file now. */
@@ -54,11 +59,13 @@ const RegistrationSchema = z.object({
   source: Source.optional(),
   expires: z.number().finite().nonnegative(),
   adapter: z.string().max(32).optional(),
+  kind: z.enum(['video', 'audio']).optional(),
 });
 const StaticRoomSchema = z.object({
   name: Name,
   aliases: z.array(Name).max(64).default([]),
   address: z.string().max(1024).optional(),
+  kind: z.enum(['video', 'audio']).optional(),
 });
 const RegisterCheckSchema = z.object({
   aor: Name,

@@ -1,4 +1,7 @@
+import type { CallerPolicyConfig } from '../config.js';
 import { parseIp } from '../net/ip.js';
+
+export type RoomKind = 'video' | 'audio';
 
 /** What an adapter learned about one room system's registration (a REGISTER, a ContactStatus event…). */
 export interface RoomRegistration {
@@ -13,6 +16,8 @@ export interface RoomRegistration {
   /** Seconds from now; 0 removes the registration (as a REGISTER with Expires: 0 does). */
   expires: number;
   adapter?: string;
+  /** What the system is, when the adapter knows (absent: rooms.defaultKind). */
+  kind?: RoomKind;
 }
 
 export interface RoomEntry {
@@ -25,6 +30,10 @@ export interface RoomEntry {
   registeredAt: number;
   adapter?: string;
   static: boolean;
+  /** Absent: rooms.defaultKind. */
+  kind?: RoomKind;
+  /** Who may call this room (static rooms only); absent: rooms.callers. */
+  callers?: CallerPolicyConfig;
 }
 
 /** How a REGISTER relates to what the registry holds for that AOR. */
@@ -42,6 +51,8 @@ export interface StaticRoom {
   name: string;
   aliases: readonly string[];
   address?: string | undefined;
+  kind?: RoomKind | undefined;
+  callers?: CallerPolicyConfig | undefined;
 }
 
 /** A name with nothing to strip: no scheme, brackets, parameters or surrounding blanks. */
@@ -87,6 +98,8 @@ export function contactHost(contact: string): string {
 export class RoomRegistry {
   private readonly byName = new Map<string, RoomEntry>();
   private readonly entries = new Map<string, RoomEntry>();
+  /** How many rooms on file registered from (or sit at) each address: rooms behind one NAT share one. */
+  private readonly bySource = new Map<string, number>();
 
   /** AORs of the static rooms that came from the config (replaced as a whole on reload). */
   private configRooms = new Set<string>();
@@ -133,6 +146,8 @@ export class RoomRegistry {
       contact: room.address ?? '',
       registeredAt: now,
       static: true,
+      ...(room.kind ? { kind: room.kind } : {}),
+      ...(room.callers ? { callers: room.callers } : {}),
     };
     this.store(entry);
     return entry;
@@ -171,6 +186,7 @@ export class RoomRegistry {
       registeredAt: now,
       ...(reg.adapter ? { adapter: reg.adapter } : {}),
       static: false,
+      ...(reg.kind ? { kind: reg.kind } : {}),
     };
     this.store(entry);
     return entry;
@@ -197,6 +213,14 @@ export class RoomRegistry {
     return entry;
   }
 
+  /**
+   * True when a room on file registered from this address or sits at it (canonical IP text). Registrations
+   * that have expired but are not swept yet still count, for at most the sweep interval.
+   */
+  isRoomAddress(ip: string): boolean {
+    return this.bySource.size > 0 && this.bySource.has(ip);
+  }
+
   list(now: number): RoomEntry[] {
     this.sweep(now);
     return [...this.entries.values()].map((e) => ({ ...e, aliases: [...e.aliases] }));
@@ -215,6 +239,8 @@ export class RoomRegistry {
   }
 
   private store(entry: RoomEntry): void {
+    const at = addressOf(entry);
+    if (at !== undefined) this.bySource.set(at, (this.bySource.get(at) ?? 0) + 1);
     this.entries.set(entry.aor, entry);
     this.byName.set(entry.aor, entry);
     const user = userPart(entry.aor);
@@ -224,6 +250,10 @@ export class RoomRegistry {
   }
 
   private remove(entry: RoomEntry): void {
+    const at = addressOf(entry);
+    const n = at === undefined ? 0 : (this.bySource.get(at) ?? 0);
+    if (n > 1) this.bySource.set(at!, n - 1);
+    else if (n === 1) this.bySource.delete(at!);
     this.entries.delete(entry.aor);
     // Only the names this entry owns; a user part it shadowed for another AOR stays reachable by that
     // AOR's full name (rare: the same extension under two domains).
@@ -231,4 +261,13 @@ export class RoomRegistry {
       if (this.byName.get(name) === entry) this.byName.delete(name);
     }
   }
+}
+
+/** Where a room's calls come from: the registration's source, else its contact or static address, if an IP. */
+function addressOf(entry: RoomEntry): string | undefined {
+  const src = entry.source ? parseIp(entry.source.ip) : undefined;
+  if (src) return src.text;
+  if (entry.contact === '') return undefined;
+  const host = contactHost(entry.contact);
+  return parseIp(host)?.text;
 }

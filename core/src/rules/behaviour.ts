@@ -38,6 +38,7 @@ type ActivityEntry = Activity | number;
 type ActivityMap = BoundedMap<number | string, ActivityEntry>;
 
 const TRAILING_NUMBER = /(\d{1,9})$/;
+const NEIGHBOUR_NOTE = ' (neighbours only: not counted for a clean caller offering video to a known room)';
 
 /**
  * Layer 5, Kamailio-pike style: per source and per address prefix (/24, /64), sliding-window counts
@@ -132,8 +133,12 @@ export class BehaviourRules {
     return out;
   }
 
-  /** Records the attempt and adds the behaviour reasons it triggers. */
-  evaluate(ip: ParsedIp, time: number, target: TargetObservation, out: Reason[]): void {
+  /**
+   * Records the attempt and adds the behaviour reasons it triggers. `muteNeighbours`: the caller has a clean
+   * record and offers video to a known room, so what its /24 or /64 did is shown but weighs nothing (a
+   * partner's bridge can share a cloud /24 with a scanner).
+   */
+  evaluate(ip: ParsedIp, time: number, target: TargetObservation, out: Reason[], muteNeighbours = false): void {
     const window = this.b.window;
     const now = this.rel(time);
     // Only targets not known to exist count towards enumeration: a bridge dialling 30 real rooms is not a sweep.
@@ -167,8 +172,8 @@ export class BehaviourRules {
     if (prefixRate > this.b.ratePerPrefix && this.w.prefixRate !== undefined) {
       out.push({
         rule: BEHAVIOUR_RULES.prefixRate.id,
-        detail: `${prefixRate.toFixed(0)} attempts in ${window} ms from this prefix`,
-        weight: this.w.prefixRate,
+        detail: `${prefixRate.toFixed(0)} attempts in ${window} ms from this prefix${muteNeighbours ? NEIGHBOUR_NOTE : ''}`,
+        weight: muteNeighbours ? 0 : this.w.prefixRate,
       });
     }
 
@@ -185,8 +190,8 @@ export class BehaviourRules {
       if (prefixDistinct >= threshold && this.w.prefixEnumeration !== undefined) {
         out.push({
           rule: BEHAVIOUR_RULES.prefixEnumeration.id,
-          detail: `${prefixDistinct.toFixed(0)} distinct unknown targets from this prefix in ${window} ms`,
-          weight: this.w.prefixEnumeration,
+          detail: `${prefixDistinct.toFixed(0)} distinct unknown targets from this prefix in ${window} ms${muteNeighbours ? NEIGHBOUR_NOTE : ''}`,
+          weight: muteNeighbours ? 0 : this.w.prefixEnumeration,
         });
       }
     }
@@ -205,12 +210,14 @@ export class BehaviourRules {
       }
     }
 
-    const failures = Math.max(src ? src.failureCount(now, window) : 0, pfx ? pfx.failureCount(now, window) / 4 : 0);
+    const ownFailures = src ? src.failureCount(now, window) : 0;
+    const failures = Math.max(ownFailures, pfx ? pfx.failureCount(now, window) / 4 : 0);
     if (failures >= this.b.failures && this.w.failures !== undefined) {
+      const neighboursOnly = muteNeighbours && ownFailures < this.b.failures;
       out.push({
         rule: BEHAVIOUR_RULES.failures.id,
-        detail: `${failures.toFixed(0)} failures reported by the PBX in ${window} ms`,
-        weight: this.w.failures,
+        detail: `${failures.toFixed(0)} failures reported by the PBX in ${window} ms${neighboursOnly ? NEIGHBOUR_NOTE : ''}`,
+        weight: neighboursOnly ? 0 : this.w.failures,
       });
     }
     if (src && src.trustedUntilSec * 1000 > now && this.w.earnedTrust !== undefined) {

@@ -1,7 +1,7 @@
 import type { CallAttempt } from '../attempt.js';
 import type { GhostguardConfig } from '../config.js';
 import { type ParsedIp, parseIp } from '../net/ip.js';
-import type { RoomRegistry } from '../rooms/room-registry.js';
+import type { RoomEntry, RoomRegistry } from '../rooms/room-registry.js';
 
 function globToRegExp(glob: string): RegExp {
   const body = glob
@@ -63,6 +63,16 @@ export class TargetKnowledge {
     if (this.exactTargets.has(user.toLowerCase())) return true;
     for (const g of this.targetGlobs) if (g.test(user)) return true;
     return this.rooms?.get(user, now) !== undefined;
+  }
+
+  /** The room on file that `user` reaches now, if any (a known target may also be a configured name only). */
+  roomOf(user: string, now: number): RoomEntry | undefined {
+    return this.rooms?.get(user, now);
+  }
+
+  /** True when a room on file registered from this address (rooms behind one NAT share one). */
+  isRoomAddress(ip: ParsedIp): boolean {
+    return this.rooms?.isRoomAddress(ip.text) ?? false;
   }
 
   isServedDomain(host: string): boolean {

@@ -97,6 +97,8 @@ export class TargetTrack {
   more: number[] | null = null;
   prevDistinct = 0;
   lastNumber = -1;
+  /** +1 or -1: the direction of the current run (0: none yet). */
+  lastStep = 0;
   sequentialRun = 0;
 
   distinct(): number {
@@ -125,8 +127,15 @@ export class TargetTrack {
   }
 
   observeNumber(n: number): number {
-    if (this.lastNumber >= 0 && (n === this.lastNumber + 1 || n === this.lastNumber - 1)) this.sequentialRun++;
-    else if (n !== this.lastNumber) this.sequentialRun = 1;
+    const step = this.lastNumber >= 0 ? n - this.lastNumber : 0;
+    if (step === 1 || step === -1) {
+      // A run goes one way (100, 101, 102…); two numbers dialled in turn (room-1, room-2, room-1) are not one.
+      this.sequentialRun = step === this.lastStep || this.sequentialRun <= 1 ? this.sequentialRun + 1 : 2;
+      this.lastStep = step;
+    } else if (step !== 0) {
+      this.sequentialRun = 1;
+      this.lastStep = 0;
+    }
     this.lastNumber = n;
     return this.sequentialRun;
   }
