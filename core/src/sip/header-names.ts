@@ -61,4 +61,6 @@ export const LIST_HEADERS: ReadonlySet<string> = new Set([
   'call-info',
   'error-info',
   'reason',
+  'p-asserted-identity', // RFC 3325 §9.1; like Remote-Party-ID, no compact form
+  'remote-party-id', // draft-ietf-sip-privacy-04: rpid *(COMMA rpid)
 ]);

@@ -20,6 +20,7 @@ export {
 export { type NameAddr, parseNameAddr } from './name-addr.js';
 export { parseParams, type SipParams } from './params.js';
 export { sdpSessionName } from './sdp.js';
+export { noMediaOffer, summarizeSdpOffer } from './sdp-offer.js';
 export { parseSipRequestAttempt, type SipAttemptContext, sipRequestToAttempt } from './to-attempt.js';
 export { type HostKind, parseSipUri, type SipUri, type SipUriScheme } from './uri.js';
 export { parseVia, type Via } from './via.js';

@@ -64,6 +64,70 @@ describe('sipRequestToAttempt on SIPVicious requests', () => {
   });
 });
 
+describe('sipRequestToAttempt: media offer and asserted identities', () => {
+  const invite = (...lines: string[]) =>
+    crlf('INVITE sip:555@192.0.2.10 SIP/2.0', 'Via: SIP/2.0/UDP 203.0.113.5;branch=z9hG4bK1', ...lines);
+
+  it('summarises the SDP offer of an INVITE', () => {
+    expect(attemptOf(fixture('room-invite-sdp.sip')).media).toEqual({
+      offered: true,
+      kinds: ['audio'],
+      codecs: ['pcmu'],
+      bfcp: false,
+      connectionAddresses: ['127.0.0.1'],
+    });
+  });
+
+  it('reads an INVITE without a body as no offer (delayed offer)', () => {
+    expect(attemptOf(fixture('svmap-invite.sip')).media).toEqual({
+      offered: false,
+      kinds: [],
+      codecs: [],
+      bfcp: false,
+      connectionAddresses: [],
+    });
+  });
+
+  it('leaves media unknown for a body that is not SDP, a body cut short, and requests other than INVITE', () => {
+    const pidf = attemptOf(invite('Content-Type: application/pidf+xml', '', '<presence/>'));
+    expect(pidf.sip.hasBody).toBe(true);
+    expect(pidf).not.toHaveProperty('media');
+    const cutShort = attemptOf(invite('Content-Type: application/sdp', 'Content-Length: 200', '', ''));
+    expect(cutShort.sip.hasBody).toBe(false);
+    expect(cutShort).not.toHaveProperty('media');
+    expect(attemptOf(fixture('svwar-register.sip'))).not.toHaveProperty('media');
+  });
+
+  it('summarises SDP in other requests too (an OPTIONS or re-INVITE body)', () => {
+    const options = attemptOf(
+      crlf('OPTIONS sip:a@b SIP/2.0', 'Content-Type: application/sdp', '', 'v=0', 'm=video 4000 RTP/AVP 31', ''),
+    );
+    expect(options.media).toMatchObject({ offered: true, kinds: ['video'], codecs: ['h261'] });
+  });
+
+  it('takes the URI of the first P-Asserted-Identity and Remote-Party-ID value', () => {
+    const attempt = attemptOf(
+      invite(
+        'P-Asserted-Identity: "Alice, Sales" <sip:alice@example.com>, <tel:+15551234567>',
+        'P-Asserted-Identity: <sip:second@example.com>',
+        'Remote-Party-ID: "1000" <sip:1000@192.0.2.10>;party=calling;screen=yes;privacy=off',
+        '',
+        '',
+      ),
+    );
+    expect(attempt.sip.assertedIdentity).toBe('sip:alice@example.com');
+    expect(attempt.sip.remotePartyId).toBe('sip:1000@192.0.2.10');
+  });
+
+  it('skips identity headers that do not parse, and cuts long ones to MAX_FIELD_LENGTH', () => {
+    const broken = attemptOf(invite('P-Asserted-Identity: "unclosed <sip:a@b>', 'Remote-Party-ID: <sip:x@y', '', ''));
+    expect(broken.sip).not.toHaveProperty('assertedIdentity');
+    expect(broken.sip).not.toHaveProperty('remotePartyId');
+    const long = attemptOf(invite(`P-Asserted-Identity: <sip:${'a'.repeat(2000)}@example.com>`, '', ''));
+    expect(long.sip.assertedIdentity).toHaveLength(MAX_FIELD_LENGTH);
+  });
+});
+
 describe('sipRequestToAttempt on other requests', () => {
   it('maps an INVITE with SDP: content type, body, session name', () => {
     const attempt = attemptOf(fixture('room-invite-sdp.sip'));

@@ -1,6 +1,7 @@
 import {
   type Endpoint,
   MAX_FIELD_LENGTH,
+  type MediaOffer,
   type Party,
   type SipAttempt,
   type SipSection,
@@ -12,9 +13,10 @@ import { parseContentType } from './content-type.js';
 import { credentialsUsername } from './credentials.js';
 import { parseCSeq } from './cseq.js';
 import { parseMaxForwards } from './max-forwards.js';
-import { parseSipMessage, type SipMessage, type SipParseOptions } from './message.js';
+import { parseSipMessage, type SipMessage, type SipParseOptions, type SipRequest } from './message.js';
 import { type NameAddr, parseNameAddr } from './name-addr.js';
 import { sdpSessionName } from './sdp.js';
+import { noMediaOffer, summarizeSdpOffer } from './sdp-offer.js';
 import { parseSipUri } from './uri.js';
 import { parseVia } from './via.js';
 
@@ -68,6 +70,8 @@ export function sipRequestToAttempt(msg: SipMessage, ctx: SipAttemptContext): Si
   }
   if (hasBody) put(sip, 'sdpSessionName', clipOptional(sdpSessionName(msg.body, contentTypeValue)));
   put(sip, 'authUser', clipOptional(authUser(msg)));
+  put(sip, 'assertedIdentity', clipOptional(nameAddrOf(headers.get('p-asserted-identity'))?.uri));
+  put(sip, 'remotePartyId', clipOptional(nameAddrOf(headers.get('remote-party-id'))?.uri));
 
   const viaTransport = via?.transport.toLowerCase();
   const transport =
@@ -88,6 +92,7 @@ export function sipRequestToAttempt(msg: SipMessage, ctx: SipAttemptContext): Si
   put(attempt, 'local', ctx.local);
   put(attempt, 'userAgent', clipOptional(headers.get('user-agent')));
   put(attempt, 'callId', clipOptional(headers.get('call-id')));
+  put(attempt, 'media', mediaOf(msg, contentTypeValue));
   if (ctx.adapter !== undefined) attempt.adapter = clip(ctx.adapter, 32);
   return attempt;
 }
@@ -103,6 +108,15 @@ export function parseSipRequestAttempt(
 
 function nameAddrOf(value: string | undefined): NameAddr | undefined {
   return value === undefined ? undefined : parseNameAddr(value);
+}
+
+/**
+ * The body's SDP offer; no offer for an INVITE that arrived without a body (delayed offer); undefined when the
+ * body is not SDP or the body is missing because the message was cut short (nothing can be told).
+ */
+function mediaOf(msg: SipRequest, contentType: string | undefined): MediaOffer | undefined {
+  if (msg.body.length > 0) return summarizeSdpOffer(msg.body, contentType);
+  return msg.method === 'INVITE' && !msg.truncated ? noMediaOffer() : undefined;
 }
 
 function authUser(msg: SipMessage): string | undefined {

@@ -4,6 +4,11 @@ import { toAttempt } from './attempt.js';
 import { ROOM_INVITE, SIPSAK_OPTIONS, SVMAP_INVITE } from './test-support/recorded.js';
 import { srfRequestPair } from './testing.js';
 
+/** The request as an object without its raw text (the header-map path); drachtio-srf's fields are getters. */
+function withoutRaw(req: ReturnType<typeof srfRequestPair>['req']) {
+  return { ...req, raw: undefined, method: req.method, uri: req.uri, headers: req.headers, body: req.body };
+}
+
 describe('toAttempt', () => {
   it('maps the recorded svmap INVITE from a real drachtio-srf request', () => {
     const { req } = srfRequestPair(SVMAP_INVITE, { address: '127.0.0.1', port: 5060, receivedOn: '127.0.0.1:5080' });
@@ -47,19 +52,40 @@ describe('toAttempt', () => {
 
   it('maps a request without its raw text from the header map', () => {
     const { req } = srfRequestPair(ROOM_INVITE, { address: '192.0.2.7', port: 5099 });
-    const r = toAttempt({
-      ...req,
-      raw: undefined,
-      method: req.method,
-      uri: req.uri,
-      headers: req.headers,
-      body: req.body,
-    });
+    const r = toAttempt(withoutRaw(req));
     expect(r.ok).toBe(true);
     if (r.ok) {
       expect(r.attempt.userAgent).toBe('TANDBERG/529 (ce9.15)');
       expect(r.attempt.caller).toEqual({ user: 'roomA', host: 'example.com', display: 'Room A' });
     }
+  });
+
+  it.each([
+    {
+      name: 'summarises the room INVITE offer',
+      raw: ROOM_INVITE,
+      media: { offered: true, kinds: ['audio'], codecs: ['pcmu'], bfcp: false, connectionAddresses: ['127.0.0.1'] },
+    },
+    {
+      name: 'reads the svmap INVITE without a body as no offer',
+      raw: SVMAP_INVITE,
+      media: { offered: false, kinds: [], codecs: [], bfcp: false, connectionAddresses: [] },
+    },
+  ])('$name, from the raw message and from the header map and body alike', ({ raw, media }) => {
+    const { req } = srfRequestPair(raw, { address: '192.0.2.7', port: 5099 });
+    const fromRaw = toAttempt(req);
+    expect(fromRaw.ok && fromRaw.attempt.media).toEqual(media);
+    const fromFields = toAttempt(withoutRaw(req));
+    expect(fromFields.ok && fromFields.attempt.media).toEqual(media);
+  });
+
+  it('leaves media unknown from the header map when the body is missing but Content-Length says there is one', () => {
+    const { req } = srfRequestPair(ROOM_INVITE, { address: '192.0.2.7', port: 5099 });
+    const missing = toAttempt({ ...withoutRaw(req), body: undefined });
+    expect(missing.ok).toBe(true);
+    expect(missing.ok && missing.attempt).not.toHaveProperty('media');
+    const bytes = toAttempt({ ...withoutRaw(req), body: Buffer.from(String(req.body), 'utf8') });
+    expect(bytes.ok && bytes.attempt.media?.codecs).toEqual(['pcmu']);
   });
 
   it('turns an undecodable request into a MalformedRequest for judgeMalformed', () => {

@@ -1,5 +1,6 @@
 import { type MalformedRequest, type SipAttempt, type Transport, TransportSchema } from '@ghostguard/core';
 import {
+  parseContentLength,
   parseSipRequestAttempt,
   type SipAttemptContext,
   SipHeaders,
@@ -101,7 +102,11 @@ function localOf(receivedOn: unknown): { ip: string; port?: number } | undefined
   return Number.isInteger(port) && port >= 0 && port <= 65_535 ? { ip, port } : { ip };
 }
 
-/** A request object without its raw text (built by hand, or by a future drachtio-srf): its header map as SIP. */
+/**
+ * A request object without its raw text (built by hand, or by a future drachtio-srf): its header map and body as
+ * SIP. A body shorter than its Content-Length (or one in a shape not read here) counts as cut short, so that an
+ * INVITE is not taken for one without an offer.
+ */
 function fromFields(req: DrachtioRequestLike): SipRequest {
   if (typeof req.uri !== 'string') throw new Error('request has no Request-URI');
   const headers = new SipHeaders();
@@ -110,7 +115,8 @@ function fromFields(req: DrachtioRequestLike): SipRequest {
       if (typeof value === 'string') headers.append(name, value);
     }
   }
-  const body = typeof req.body === 'string' ? Buffer.from(req.body, 'utf8') : new Uint8Array(0);
+  const body = bodyOf(req.body);
+  const contentLength = parseContentLength(headers.get('content-length') ?? '');
   return {
     kind: 'request',
     method: methodOf(req),
@@ -118,6 +124,11 @@ function fromFields(req: DrachtioRequestLike): SipRequest {
     version: 'SIP/2.0',
     headers,
     body,
-    truncated: false,
+    truncated: contentLength !== undefined && contentLength > body.length,
   };
+}
+
+function bodyOf(body: unknown): Uint8Array {
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  return body instanceof Uint8Array ? body : new Uint8Array(0);
 }

@@ -5,6 +5,52 @@ import { headerLookup, ORIGINATED_CHANNEL_DATA, SIPVICIOUS_CHANNEL_DATA } from '
 
 const NOW = 1_795_293_617_511;
 
+/** variable_switch_r_sdp of esl-raw-samples.txt 1b (FreeSWITCH calling FreeSWITCH), decoded. */
+const FS_SDP =
+  'v=0\r\no=FreeSWITCH 1795273348 1795273349 IN IP4 127.0.0.1\r\ns=FreeSWITCH\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n' +
+  'm=audio 20140 RTP/AVP 0 8 101 13\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n' +
+  'a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=rtpmap:13 CN/8000\r\na=ptime:20\r\n';
+
+/**
+ * variable_switch_r_sdp of a TANDBERG/529 (ce11.5.2.4) room system's call, decoded, fmtp lines left out:
+ * /work/shared/fixtures/freeswitch-1.10.12-live/setup/esl-outbound-allow-legit-call.txt.
+ */
+const ROOM_SDP = [
+  'v=0',
+  'o=tandberg 20012 20012 IN IP4 127.0.0.20',
+  's=-',
+  'c=IN IP4 127.0.0.20',
+  'b=AS:6000',
+  't=0 0',
+  'm=audio 52120 RTP/AVP 108 109 9 8 0 101',
+  'b=TIAS:128000',
+  'a=rtpmap:108 MP4A-LATM/90000',
+  'a=rtpmap:109 MP4A-LATM/90000',
+  'a=rtpmap:9 G722/8000',
+  'a=rtpmap:8 PCMA/8000',
+  'a=rtpmap:0 PCMU/8000',
+  'a=rtpmap:101 telephone-event/8000',
+  'm=video 52122 RTP/AVP 97 126',
+  'b=TIAS:6000000',
+  'a=rtpmap:97 H264/90000',
+  'a=rtpmap:126 H264/90000',
+  'a=content:main',
+  'a=label:11',
+  'm=application 52124 UDP/BFCP *',
+  'a=floorctrl:c-s',
+  'a=confid:1',
+  'a=floorid:2 mstrm:12',
+  'a=userid:1',
+  'a=setup:actpass',
+  'a=connection:new',
+  'm=video 52126 RTP/AVP 97',
+  'b=TIAS:3000000',
+  'a=rtpmap:97 H264/90000',
+  'a=content:slides',
+  'a=label:12',
+  '',
+].join('\r\n');
+
 describe('CHANNEL_DATA → CallAttempt', () => {
   it('reads the recorded SIPVicious INVITE: source, Request-URI with sip:, Via branch, From tag, display', () => {
     const read = readChannelData(headerLookup(SIPVICIOUS_CHANNEL_DATA), NOW);
@@ -51,6 +97,79 @@ describe('CHANNEL_DATA → CallAttempt', () => {
       sdpSessionName: 'FreeSWITCH',
       requestUri: 'sip:4321@127.0.0.1:5090',
     });
+  });
+
+  it('summarises the recorded offer of a room system: audio, video, BFCP and a content video line', () => {
+    const read = readChannelData(
+      headerLookup({
+        ...ORIGINATED_CHANNEL_DATA,
+        variable_switch_r_sdp: ROOM_SDP,
+        variable_sip_user_agent: 'TANDBERG',
+      }),
+      NOW,
+    );
+    expect(read.ok && read.attempt.media).toEqual({
+      offered: true,
+      kinds: ['audio', 'video', 'application'],
+      codecs: ['mp4a-latm', 'g722', 'pcma', 'pcmu', 'telephone-event', 'h264'],
+      bfcp: true,
+      connectionAddresses: ['127.0.0.20'],
+    });
+  });
+
+  it('summarises the recorded FreeSWITCH offer, static payload types named by their rtpmap', () => {
+    const read = readChannelData(headerLookup({ ...ORIGINATED_CHANNEL_DATA, variable_switch_r_sdp: FS_SDP }), NOW);
+    expect(read.ok && read.attempt.media).toMatchObject({
+      offered: true,
+      kinds: ['audio'],
+      codecs: ['pcmu', 'pcma', 'telephone-event', 'cn'],
+    });
+  });
+
+  it('reads the recorded INVITE without SDP (RECEIVED_NOSDP) as no offer', () => {
+    const read = readChannelData(headerLookup(SIPVICIOUS_CHANNEL_DATA), NOW);
+    expect(read.ok && read.attempt.media).toEqual({
+      offered: false,
+      kinds: [],
+      codecs: [],
+      bfcp: false,
+      connectionAddresses: [],
+    });
+  });
+
+  it('leaves media unknown without switch_r_sdp when the disposition does not say RECEIVED_NOSDP', () => {
+    const { variable_endpoint_disposition: _, ...withoutDisposition } = SIPVICIOUS_CHANNEL_DATA;
+    for (const headers of [
+      withoutDisposition,
+      { ...withoutDisposition, variable_endpoint_disposition: 'DELAYED NEGOTIATION' },
+    ]) {
+      const read = readChannelData(headerLookup(headers), NOW);
+      expect(read.ok).toBe(true);
+      expect(read.ok && read.attempt).not.toHaveProperty('media');
+    }
+  });
+
+  it('reads the recorded Remote-Party-ID, and P-Asserted-Identity only when sofia kept it verbatim', () => {
+    const read = (extra: Record<string, string>) => {
+      const r = readChannelData(headerLookup({ ...ORIGINATED_CHANNEL_DATA, ...extra }), NOW);
+      if (!r.ok || r.attempt.protocol !== 'sip') throw new Error('not a SIP attempt');
+      return r.attempt.sip;
+    };
+    // esl-raw-samples.txt 1b, decoded.
+    const rpid = read({
+      'variable_sip_Remote-Party-ID': '<sip:5551234@127.0.0.1>;party=calling;screen=yes;privacy=off',
+    });
+    expect(rpid.remotePartyId).toBe('sip:5551234@127.0.0.1');
+    expect(rpid).not.toHaveProperty('assertedIdentity');
+    // p-asserted-id-parse verbatim: the header value as received.
+    const verbatim = read({
+      'variable_sip_P-Asserted-Identity': '"Alice" <sip:alice@example.com>, <tel:+15551234567>',
+    });
+    expect(verbatim.assertedIdentity).toBe('sip:alice@example.com');
+    // default / user-only and user-domain: no URI left to report.
+    for (const value of ['5551234', '5551234@127.0.0.1']) {
+      expect(read({ 'variable_sip_P-Asserted-Identity': value })).not.toHaveProperty('assertedIdentity');
+    }
   });
 
   it('reads h323/ channels (mod_h323) as H.323 attempts from the caller profile', () => {

@@ -4,12 +4,27 @@
  * test/peers/src/esl/__fixtures__/esl-raw-samples.txt):
  * - SIP (mod_sofia): `variable_sip_network_ip`/`_port` is where the INVITE came from (then
  *   `variable_sip_received_ip`, then `Caller-Network-Addr`); `variable_sip_req_uri` is the Request-URI
- *   without its `sip:`; `variable_sip_full_via`/`_from`/`_to` are the headers as received.
+ *   without its `sip:`; `variable_sip_full_via`/`_from`/`_to` are the headers as received;
+ *   `variable_switch_r_sdp` is the INVITE's SDP offer (see mediaOf for an INVITE without one).
  * - H.323 (mod_h323, `Channel-Name: h323/…`): only the caller profile: `Caller-Network-Addr`, the caller's
  *   number and name, `Caller-Destination-Number`.
  */
-import { type CallAttempt, MAX_FIELD_LENGTH, parseIp, type Transport, TransportSchema } from '@ghostguard/core';
-import { parseNameAddr, parseVia, sdpSessionName } from '@ghostguard/core/sip';
+import {
+  type CallAttempt,
+  MAX_FIELD_LENGTH,
+  type MediaOffer,
+  parseIp,
+  type Transport,
+  TransportSchema,
+} from '@ghostguard/core';
+import {
+  noMediaOffer,
+  parseNameAddr,
+  parseVia,
+  sdpSessionName,
+  splitHeaderList,
+  summarizeSdpOffer,
+} from '@ghostguard/core/sip';
 
 /** Header lookup over one CHANNEL_DATA (decoded values). */
 export type ChannelHeaders = (name: string) => string | undefined;
@@ -34,6 +49,32 @@ function ipOf(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   const s = v.startsWith('[') && v.endsWith(']') ? v.slice(1, -1) : v;
   return s.length >= 2 && s.length <= 64 && parseIp(s) !== undefined ? s : undefined;
+}
+
+/**
+ * The offer from `variable_switch_r_sdp`. Without it, no offer only when FreeSWITCH says so: mod_sofia (1.10.12,
+ * sofia.c, sofia_handle_sip_i_state) sets switch_r_sdp from the INVITE's SDP and, for an INVITE without SDP that
+ * it lets into the dialplan (enable-3pcc true or proxy), `endpoint_disposition` RECEIVED_NOSDP, as recorded in
+ * sample 1c of esl-raw-samples.txt (SIPVicious INVITE: RECEIVED_NOSDP, no switch_r_sdp). Any other
+ * disposition without SDP leaves the offer unknown (switch_ivr_3p_nomedia, for one, clears switch_r_sdp).
+ */
+function mediaOf(h: ChannelHeaders, sdp: string | undefined): MediaOffer | undefined {
+  if (sdp) return summarizeSdpOffer(sdp, 'application/sdp');
+  return h('variable_endpoint_disposition') === 'RECEIVED_NOSDP' ? noMediaOffer() : undefined;
+}
+
+/**
+ * URI of the first identity in a mod_sofia identity variable. sofia.c (sofia_handle_sip_i_invite) stores
+ * `sip_Remote-Party-ID` as the whole header (recorded in esl-raw-samples.txt 1b:
+ * `variable_sip_Remote-Party-ID: <sip:5551234@127.0.0.1>;party=calling;…`), but `sip_P-Asserted-Identity` as the
+ * profile's `p-asserted-id-parse` says: only the URI's user part (`default`, `user-only`), `user@host`
+ * (`user-domain`), the header as received only with `verbatim`. A value that is not a sip:/sips:/tel: URI (which
+ * could be read as one only by guessing its scheme) is left out.
+ */
+function identityUri(value: string | undefined): string | undefined {
+  const first = value === undefined ? undefined : splitHeaderList(value)[0];
+  const nameAddr = first === undefined ? undefined : parseNameAddr(first);
+  return nameAddr?.sipUri === undefined ? undefined : cap(nameAddr.uri);
 }
 
 function defined<T extends object>(o: T): T {
@@ -113,6 +154,7 @@ export function readChannelData(h: ChannelHeaders, now: number): ChannelRead {
     callId: cap(h('variable_sip_call_id')),
     time: now,
     adapter: 'freeswitch',
+    media: mediaOf(h, sdp),
     sip: defined({
       // FreeSWITCH stores the Request-URI without its scheme.
       requestUri: cap(reqUri === undefined ? '' : `sip:${reqUri}`) ?? '',
@@ -126,6 +168,8 @@ export function readChannelData(h: ChannelHeaders, now: number): ChannelRead {
       contentType: sdp ? 'application/sdp' : undefined,
       hasBody: sdp !== undefined && sdp.length > 0,
       sdpSessionName: cap(sdp ? sdpSessionName(Buffer.from(sdp, 'utf8'), 'application/sdp') : undefined),
+      assertedIdentity: identityUri(h('variable_sip_P-Asserted-Identity')),
+      remotePartyId: identityUri(h('variable_sip_Remote-Party-ID')),
     }),
   };
   return { ok: true, attempt: defined(attempt), uuid, channelName };
