@@ -17,7 +17,7 @@ import { DialShapeRules } from './rules/dial-shape.js';
 import { FingerprintMatcher } from './rules/fingerprints.js';
 import { IdentityRules } from './rules/identity.js';
 import { MediaRules, offersVideo } from './rules/media.js';
-import { MemoryRules, REFUSALS_BAN_RULE } from './rules/memory.js';
+import { MemoryRules, REFUSALS_BAN_RULE, type RememberedSource } from './rules/memory.js';
 import { TargetKnowledge, targetUserOf } from './rules/target-knowledge.js';
 import { RuleWeights } from './rules/weights.js';
 import { BanFile } from './state/ban-file.js';
@@ -115,7 +115,7 @@ export interface BanExplanation {
     trustedUntil?: number;
   };
   /** Refused and "maybe" attempts remembered for this source (IPv6: its /64) within memory.window. */
-  memory?: { suspects: number; refusals: number };
+  memory?: RememberedSource;
   /** True when a room on file registered from this address. */
   roomAddress?: boolean;
 }
@@ -499,6 +499,7 @@ class GhostGuard implements Guard {
         shapeScore(reasons),
         refused,
         record,
+        reasons,
       );
       if (banNow && newBan === undefined && !this.banList.get(ip.text, now)) {
         const r = this.memory.describe(memoryKey, now);

@@ -256,15 +256,16 @@ describe('calls and the registry', () => {
       answers.push([...new Set(stranger.responsesFor(callId).map((r) => r.status!))]);
     }
     const calls = verdicts.slice(-5);
-    for (const v of calls) expect(v.reasons.map((r) => r.rule)).toContain('dial.unknown-target');
+    for (const v of calls.slice(0, 4)) expect(v.reasons.map((r) => r.rule)).toContain('dial.unknown-target');
     // A misdial alone weighs too little to refuse (score 25): the guard lets it through and the proxy answers
-    // 404 (no such room) and reports it. Once three such failures are on file (behaviour.failures), the guard
-    // refuses the source itself and the proxy never sees its calls.
+    // 404 (no such room). Each misdial is remembered as a "maybe" (memory.repeat-suspect): the third is
+    // refused, the fourth (refused before) bans the source and the proxy never sees its calls again.
     expect(calls[0]).toMatchObject({ action: 'allow', score: 25 });
     expect(answers[0]).toEqual([100, 404]);
-    expect(calls.slice(3).map((v) => v.action)).not.toContain('allow');
-    expect(calls[3]?.reasons.map((r) => r.rule)).toContain('behaviour.failures');
-    expect(answers.slice(3).flat()).not.toContain(404);
+    expect(calls.slice(2).map((v) => v.action)).not.toContain('allow');
+    expect(calls[2]?.reasons.map((r) => r.rule)).toContain('memory.repeat-suspect');
+    expect(calls[4]?.reasons.map((r) => r.rule)).toEqual(['known-bad.banned']);
+    expect(answers.slice(2).flat()).not.toContain(404);
     expect(answers.flat()).not.toContain(200);
     expect(roomA.invites).toEqual([]);
   });

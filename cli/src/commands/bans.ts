@@ -59,6 +59,9 @@ function explainLines(e: BanExplanation): string[] {
   const lines = [`address: ${e.ip}`];
   lines.push(e.trusted ? `trusted: yes (${e.trusted}): never judged, never banned` : 'trusted: no');
   if (e.denied) lines.push(`deny-listed: ${e.denied}`);
+  if (e.feed) lines.push(`listed by feed ${e.feed}`);
+  if (e.roomAddress)
+    lines.push('room address: a room on file registered from here (identity, media and memory rules skip it)');
   lines.push(e.ban ? `ban: until ${iso(e.ban.until)} (offense ${e.ban.offense}): ${e.ban.reason}` : 'ban: none');
   lines.push(`offenses on file: ${e.offenses}`);
   if (e.activity) {
@@ -68,6 +71,12 @@ function explainLines(e: BanExplanation): string[] {
     );
     if (a.trustedUntil !== undefined) lines.push(`earned trust until ${iso(a.trustedUntil)}`);
   } else lines.push('activity in the current window: none');
+  if (e.memory) {
+    const m = e.memory;
+    lines.push(
+      `remembered: ${m.suspects} refused or suspect call(s), ${m.refusals} refused; last one weighed by ${m.lastRules.join(', ') || 'nothing'}`,
+    );
+  } else lines.push('remembered: nothing');
   return lines;
 }
 

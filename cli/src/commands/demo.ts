@@ -55,6 +55,7 @@ export async function runDemo(opts: { configPath?: string | undefined }, out: Ou
   const results = DEMO_SCENARIOS.map((s) => runScenario(s, configPath));
   const scanners = results.filter((r) => r.scenario.kind === 'scanner');
   const legit = results.filter((r) => r.scenario.kind === 'legitimate');
+  const ghosts = results.filter((r) => r.scenario.kind === 'ghost');
   const allowedCount = (r: ScenarioResult) => r.judged.filter((j) => j.verdict.intended === 'allow').length;
   const blockedCount = (r: ScenarioResult) => r.judged.length - allowedCount(r);
 
@@ -74,6 +75,16 @@ export async function runDemo(opts: { configPath?: string | undefined }, out: Ou
     renderTable(
       ['scenario', 'attempts', 'allow', 'reject', 'drop', 'tarpit', 'blocked'],
       scenarioRows(legit, blockedCount),
+    ),
+  );
+
+  out.line(
+    '\nGhost calls that look like real calls (no scanner marker: a softphone User-Agent, a normal SDP; ten INVITEs at one room each)',
+  );
+  out.line(
+    renderTable(
+      ['caller', 'attempts', 'allow', 'reject', 'drop', 'tarpit', 'reached a room'],
+      scenarioRows(ghosts, allowedCount),
     ),
   );
 
@@ -122,6 +133,12 @@ export async function runDemo(opts: { configPath?: string | undefined }, out: Ou
   out.line(`  bans set: ${sum(results, (r) => r.bans)}`);
   out.line(
     `  scanner attempts: ${sum(scanners, (r) => r.judged.length) + live.scannerSetups + sip.scannerRequests + ast.scannerCalls + fs.scannerCalls}; would have reached a room system: ${reached}${reached === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,
+  );
+  const ghostReached = sum(ghosts, allowedCount);
+  const ghostCallers = ghosts.length;
+  const ghostGoalMet = ghosts.every((r) => allowedCount(r) * 10 <= r.judged.length);
+  out.line(
+    `  ghost calls that look like real calls: ${sum(ghosts, (r) => r.judged.length)} from ${ghostCallers} callers; reached a room: ${ghostReached}${ghostGoalMet ? ' (goal: at most 1 in 10 per caller)' : '  <-- goal is at most 1 in 10 per caller'}`,
   );
   out.line(
     `  legitimate attempts: ${sum(legit, (r) => r.judged.length) + live.legitSetups + sip.legitRequests + ast.legitCalls + fs.legitCalls}; blocked: ${blocked}${blocked === 0 ? ' (goal: 0)' : '  <-- goal is 0'}`,

@@ -35,6 +35,7 @@ import {
 import { type DrachtioServerPeer, startDrachtioServerPeer } from '@ghostguard/peers/drachtio-server';
 import type Srf from 'drachtio-srf';
 import { renderTable } from '../analyze/text-table.js';
+import { readdressed } from './readdress.js';
 import { REPO_ROOT } from './repo-root.js';
 import { roomsText } from './rooms-text.js';
 
@@ -223,17 +224,23 @@ export async function runLiveDrachtioDemo(configPath: string): Promise<LiveDrach
       const sources = new Map<string, SipUdpAgent>();
       for (const r of requests) {
         if (sources.has(r.source)) continue;
-        const address = manySources
-          ? `127.${rec.kind === 'scanner' ? 1 : 2}.${index}.${sources.size + 1}`
-          : '127.0.0.1';
+        // The recording's own proxy (127.0.0.1, one of the demo config's local addresses) stays itself.
+        const address =
+          manySources && r.source !== '127.0.0.1'
+            ? `127.${rec.kind === 'scanner' ? 1 : 2}.${index}.${sources.size + 1}`
+            : '127.0.0.1';
         const agent = await SipUdpAgent.open(address);
         agents.push(agent);
         sources.set(r.source, agent);
       }
       const before = attachment!.stats();
-      const callIds = requests.map((r) => parseSipMessage(r.bytes).headers.get('call-id') ?? '');
-      for (const r of requests) {
-        sources.get(r.source)!.send(r.bytes, peer.sipPort, peer.host);
+      const sent = requests.map((r) => {
+        const agent = sources.get(r.source)!;
+        return { agent, bytes: readdressed(r.bytes, r.source, agent.address) };
+      });
+      const callIds = sent.map((r) => parseSipMessage(r.bytes).headers.get('call-id') ?? '');
+      for (const r of sent) {
+        r.agent.send(r.bytes, peer.sipPort, peer.host);
         await new Promise((resolve) => setTimeout(resolve, SEND_GAP_MS));
       }
       await waitUntil(() => delta(attachment!.stats(), before).judged >= requests.length, SETTLE_MS).catch(

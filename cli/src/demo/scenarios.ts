@@ -1,13 +1,15 @@
 /** The recordings `pnpm demo` replays, grouped by what they are. Paths are relative to the repository root. */
 export interface DemoScenario {
   title: string;
-  kind: 'scanner' | 'legitimate';
+  /** ghost: a call with no scanner marker, hand-written from the public descriptions (test/fixtures/ghost). */
+  kind: 'scanner' | 'legitimate' | 'ghost';
   files: string[];
 }
 
 const SHARED = 'test/fixtures/shared-recordings';
 const RECORDED = 'test/fixtures/recorded';
 const LEGIT = 'test/fixtures/legit';
+const GHOST = 'test/fixtures/ghost';
 
 export const DEMO_SCENARIOS: readonly DemoScenario[] = [
   { title: 'svmap OPTIONS -> Kamailio', kind: 'scanner', files: [`${SHARED}/kamailio-svmap.pcap`] },
@@ -67,5 +69,31 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
     title: 'FreeSWITCH originate to an extension',
     kind: 'legitimate',
     files: [`${SHARED}/freeswitch-originate-403.pcap`],
+  },
+  {
+    title: 'IP Request-URI, From 1001@<SBC IP>, every 1 s',
+    kind: 'ghost',
+    files: [`${GHOST}/ip-uri-extension-1001.sip.txt`],
+  },
+  {
+    title: 'From 1000@<our domain>, every 1-3 s',
+    kind: 'ghost',
+    files: [`${GHOST}/domain-uri-extension-1000.sip.txt`],
+  },
+  {
+    title: 'poses as the room, Via/Contact/c= forged',
+    kind: 'ghost',
+    files: [`${GHOST}/spoofed-target-identity.sip.txt`],
+  },
+  { title: 'no SDP, From 100@<SBC IP>', kind: 'ghost', files: [`${GHOST}/no-sdp-extension-100.sip.txt`] },
+  {
+    title: 'nothing forged, audio-only redial every 1-2 s',
+    kind: 'ghost',
+    files: [`${GHOST}/plain-audio-redial.sip.txt`],
+  },
+  {
+    title: 'IPv6, a new address in one /64 per call',
+    kind: 'ghost',
+    files: [`${GHOST}/ipv6-rotating-address.sip.txt`],
   },
 ];

@@ -19,6 +19,15 @@ type MemoryRule = keyof typeof MEMORY_RULES;
 export const REFUSALS_BAN_RULE = 'memory.refusals';
 
 const MAX_COUNTED_SUSPECTS = 3;
+
+/** What explain shows of a remembered source. */
+export interface RememberedSource {
+  /** Refused and "maybe" attempts in the current run. */
+  suspects: number;
+  refusals: number;
+  /** The rules that weighed in the last remembered attempt. */
+  lastRules: string[];
+}
 const CALL_METHODS: ReadonlySet<string> = new Set(['INVITE', 'SETUP']);
 
 const hashOf = (s: string | undefined, lower = false): number =>
@@ -106,15 +115,18 @@ export class MemoryRules {
     score: number,
     refused: boolean,
     existing: SuspectRecord | undefined,
+    reasons: readonly Reason[],
   ): boolean {
     if (!refused && (score < this.m.suspectScore || !CALL_METHODS.has(method))) return false;
-    const remembered = { refused, target: hashOf(target, true), callId: hashOf(callId) };
+    const rules: string[] = [];
+    for (const r of reasons) if (r.weight > 0 && rules.length < 8) rules.push(r.rule);
+    const remembered = { refused, target: hashOf(target, true), callId: hashOf(callId), rules };
     const r = this.store.remember(source, now, remembered, existing);
     return refused && r.refusals >= this.m.refusalsToBan;
   }
 
-  describe(source: number | string, now: number): { suspects: number; refusals: number } | undefined {
+  describe(source: number | string, now: number): RememberedSource | undefined {
     const r = this.store.peek(source, now);
-    return r === undefined ? undefined : { suspects: r.suspects, refusals: r.refusals };
+    return r === undefined ? undefined : { suspects: r.suspects, refusals: r.refusals, lastRules: [...r.lastRules] };
   }
 }

@@ -17,12 +17,15 @@ export class SuspectRecord {
   lastTarget = 0;
   lastCallId = 0;
   lastTargetAt = 0;
+  /** Rule ids that weighed in the last remembered attempt (for explain), at most 8. */
+  lastRules: readonly string[] = [];
 }
 
 export interface RememberedAttempt {
   refused: boolean;
   target: number;
   callId: number;
+  rules: readonly string[];
 }
 
 /**
@@ -98,6 +101,7 @@ export class SuspectMemory {
     r.lastTarget = a.target;
     r.lastCallId = a.callId;
     r.lastTargetAt = t;
+    r.lastRules = a.rules;
     return r;
   }
 
