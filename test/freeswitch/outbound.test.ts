@@ -32,7 +32,10 @@ const legitCall = (over: Partial<Extract<CallInfo, { protocol: 'sip' }>> = {}): 
   callId: 'c1a9e3f0-4b1d-11ef-9f2b-0800200c9a66',
   via: 'SIP/2.0/TCP 192.0.2.21:5060;branch=z9hG4bK1b54fa8973381f412a0a4f9fa423350b.1;rport',
   userAgent: 'Cisco/CE (RoomKit Pro) RoomOS 11.14.1.5 0b9ecb0b51e',
-  sdp: 'v=0\r\no=tandberg 0 1 IN IP4 192.0.2.21\r\ns=-\r\nc=IN IP4 192.0.2.21\r\nt=0 0\r\nm=audio 2326 RTP/AVP 8 0\r\n',
+  // What a room system offers: audio and H.264 video (a phone's audio-only offer to a video room is a signal).
+  sdp:
+    'v=0\r\no=tandberg 0 1 IN IP4 192.0.2.21\r\ns=-\r\nc=IN IP4 192.0.2.21\r\nt=0 0\r\nm=audio 2326 RTP/AVP 8 0\r\n' +
+    'm=video 2328 RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\n',
   ...over,
 });
 
