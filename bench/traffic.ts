@@ -96,6 +96,14 @@ export class SourceGen {
   }
 }
 
+const ROOM_OFFER = {
+  offered: true,
+  kinds: ['audio', 'video', 'application'],
+  codecs: ['opus', 'g722', 'pcmu', 'h264', 'telephone-event'],
+  bfcp: true,
+  connectionAddresses: ['10.20.30.40'],
+};
+
 /** Legitimate INVITEs from room systems and softphones to known rooms on a served domain. */
 export function legitTemplates(): SipAttempt[] {
   const t = (ua: string, user: string, host: string, callerUser: string, callerHost: string, sdp: string) =>
@@ -104,11 +112,16 @@ export function legitTemplates(): SipAttempt[] {
       target: { user, host, display: undefined },
       caller: { user: callerUser, host: callerHost, display: callerUser },
       callId: `${callerUser}-7f3a9c2e1b@${callerHost}`,
+      // What a room behind a NAT writes (private addresses: read and parsed by the identity rules, no signal)
+      // and offers (audio, H.264 video, BFCP: read by the media rules, no signal).
+      media: ROOM_OFFER,
       sip: {
         requestUri: `sip:${user}@${host}`,
         fromUri: `sip:${callerUser}@${callerHost}`,
         toUri: `sip:${user}@${host}`,
         viaBranch: 'z9hG4bK.4c1e9a7f2d',
+        viaSentBy: '10.20.30.40:5060',
+        contact: `<sip:${callerUser}@10.20.30.40:5060;transport=tcp>`,
         fromTag: '8fa1c3e5b7',
         sdpSessionName: sdp,
       },
@@ -118,6 +131,7 @@ export function legitTemplates(): SipAttempt[] {
     t('Poly/RealPresence 6.4.2', 'vmr-1234', 'video.example.com', 'bob.smith', 'corp.example.org', 'Polycom IP Phone'),
     t('Pexip Infinity/33.1', 'boardroom', 'example.com', 'meet.123456', 'pexip.example.net', 'Pexip Infinity'),
     t('Zoom Rooms SIP/5.17', '4021', 'sip.example.com', 'zr-lobby', 'zoomcrc.example.com', '-'),
+    t('Cisco Meeting Server/3.8', 'room-huddle', 'video.example.com', 'allhands', 'video.example.com', '-'),
   ];
 }
 

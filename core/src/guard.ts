@@ -6,7 +6,7 @@ import { type ConfigInput, type GhostguardConfig, parseConfig } from './config.j
 import { type FeedInfo, FeedLists, type FeedUpdate } from './feeds/feed-lists.js';
 import { createLogger, type Logger, LogThrottle } from './log.js';
 import { CidrSet } from './net/cidr-set.js';
-import { maskV6Key, type ParsedIp, parseIp } from './net/ip.js';
+import { type ParsedIp, parseIp } from './net/ip.js';
 import { type Outcome, OutcomeSchema } from './outcome.js';
 import { Policy } from './policy.js';
 import { createGuardRooms, type GuardRooms } from './rooms/guard-rooms.js';
@@ -202,6 +202,11 @@ function sumWeights(reasons: readonly Reason[], skipKnownBad: boolean): number {
   let s = 0;
   for (const r of reasons) if (!(skipKnownBad && KNOWN_BAD_RULES.has(r.rule))) s += r.weight;
   return Math.max(s, 0);
+}
+
+function hasRule(reasons: readonly Reason[], rule: string): boolean {
+  for (let i = 0; i < reasons.length; i++) if (reasons[i]!.rule === rule) return true;
+  return false;
 }
 
 /**
@@ -464,17 +469,14 @@ class GhostGuard implements Guard {
     }
 
     // Layer 6 first (its record decides whether neighbours' signals count), then layer 5: behaviour.
-    const memoryKey = ip.family === 4 ? ip.v4 | 0 : maskV6Key(ip.v6, 64);
-    const record = outsider
-      ? this.memory.evaluate(memoryKey, attempt.method, user, attempt.callId, now, reasons)
-      : undefined;
+    const record = outsider ? this.memory.evaluate(ip, attempt.method, user, attempt.callId, now, reasons) : undefined;
     const muteNeighbours = videoToKnownRoom && record === undefined && !this.banList.offenseOf(ip.text);
     // Rooms behind one NAT address registering are not a REGISTER sweep.
     const observedKnown = roomSource && attempt.method === 'REGISTER' ? true : known;
     this.behaviour.evaluate(ip, now, { user, known: observedKnown }, reasons, muteNeighbours);
 
     if (outsider && known === true && attempt.media !== undefined) {
-      const unknownCaller = !listedCaller && !reasons.some((r) => r.rule === EARNED_TRUST_RULE);
+      const unknownCaller = !listedCaller && !hasRule(reasons, EARNED_TRUST_RULE);
       this.media.evaluate(
         attempt,
         { known: true, kind: room?.kind ?? this.config.rooms.defaultKind },
@@ -491,7 +493,7 @@ class GhostGuard implements Guard {
       // A refusal by a room's caller policy alone is not remembered: it would ban the caller from every room.
       const refused = this.policy.decide(ownScore, attempt.method) !== 'allow';
       const banNow = this.memory.record(
-        memoryKey,
+        ip,
         attempt.method,
         user,
         attempt.callId,
@@ -502,7 +504,7 @@ class GhostGuard implements Guard {
         reasons,
       );
       if (banNow && newBan === undefined && !this.banList.get(ip.text, now)) {
-        const r = this.memory.describe(memoryKey, now);
+        const r = this.memory.describe(ip, now);
         newBan = this.banList.add(
           ip.text,
           `${REFUSALS_BAN_RULE}: refused ${r?.refusals ?? 0} times within ${Math.round(this.config.memory.window / 1000)} s (${banReason(reasons, ownScore)})`,
@@ -796,7 +798,7 @@ class GhostGuard implements Guard {
         if (ban) out.ban = ban;
         const activity = this.behaviour.describe(ip, now);
         if (activity) out.activity = activity;
-        const remembered = this.memory.describe(ip.family === 4 ? ip.v4 | 0 : maskV6Key(ip.v6, 64), now);
+        const remembered = this.memory.describe(ip, now);
         if (remembered) out.memory = remembered;
         if (this.knowledge.isRoomAddress(ip)) out.roomAddress = true;
         return out;

@@ -224,23 +224,26 @@ export function prefixKey(ip: ParsedIp, v4Len: number, v6Len: number): string {
  * 198.51.100/24, 203.0.113/24, 2001:db8::/32) count as public: they stand for public addresses in examples.
  */
 export function isPrivateUse(ip: ParsedIp): boolean {
-  if (ip.family === 4) {
-    const a = ip.v4 >>> 24;
-    const b = (ip.v4 >>> 16) & 0xff;
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      a >= 224 ||
-      (a === 100 && b >= 64 && b < 128) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b < 32) ||
-      (a === 192 && b === 168)
-    );
-  }
+  if (ip.family === 4) return isPrivateV4(ip.v4);
   const g0 = ip.v6[0]!;
   if ((g0 & 0xfe00) === 0xfc00 || (g0 & 0xffc0) === 0xfe80 || (g0 & 0xff00) === 0xff00) return true;
   // :: and ::1
   for (let i = 0; i < 7; i++) if (ip.v6[i] !== 0) return false;
   return ip.v6[7]! <= 1;
+}
+
+/** isPrivateUse for an IPv4 address as a number (parseIpv4). */
+export function isPrivateV4(v4: number): boolean {
+  const a = v4 >>> 24;
+  const b = (v4 >>> 16) & 0xff;
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    a >= 224 ||
+    (a === 100 && b >= 64 && b < 128) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b < 32) ||
+    (a === 192 && b === 168)
+  );
 }

@@ -1,6 +1,5 @@
 import type { CallAttempt } from '../attempt.js';
-import { isPrivateUse, type ParsedIp, parseIp } from '../net/ip.js';
-import { parseSipUri } from '../sip/uri.js';
+import { isPrivateUse, isPrivateV4, type ParsedIp, parseIp, parseIpv4 } from '../net/ip.js';
 import type { Reason } from '../verdict.js';
 import type { TargetKnowledge } from './target-knowledge.js';
 import { type RuleWeights, resolveWeights } from './weights.js';
@@ -24,9 +23,6 @@ type IdentityRule = keyof typeof IDENTITY_RULES;
 
 const SHORT_NUMBER = /^\d{2,5}$/;
 const VIDEO_NOTE = ' (offers video to a known room: not counted)';
-
-/** Whether `host` (a URI host: domain, IPv4, `[IPv6]`) is one of ours. */
-type OwnHostTest = (host: string) => boolean;
 
 /**
  * Caller identity that does not add up, for INVITEs from sources that are not trusted, not a registered
@@ -54,12 +50,10 @@ export class IdentityRules {
     if (a.method !== 'INVITE' || a.protocol !== 'sip') return false;
     // This server itself (a local address) forwarding a call is not an outsider.
     if (this.knowledge.isLocalAddress(source)) return false;
+    // No closures on this path: judge() runs it for every INVITE.
     const localIp = a.local?.ip !== undefined ? parseIp(a.local.ip) : undefined;
-    const isOwnHost: OwnHostTest = (host) => this.isOwnHost(host, localIp, source);
-    let forged = false;
-    const claimed = this.claimedOwnHost(a, isOwnHost);
+    const claimed = this.claimedOwnHost(a, localIp, source);
     if (claimed !== undefined) {
-      forged = true;
       const note = videoToKnownRoom ? VIDEO_NOTE : '';
       if (this.w.ownDomainCaller !== undefined) {
         out.push({
@@ -78,21 +72,21 @@ export class IdentityRules {
       }
     }
     this.addressChecks(a, source, localIp, out);
-    return forged;
+    return claimed !== undefined;
   }
 
   /** The first of From / P-Asserted-Identity / Remote-Party-ID whose host is ours, as `header host`. */
-  private claimedOwnHost(a: CallAttempt & { protocol: 'sip' }, isOwnHost: OwnHostTest): string | undefined {
+  private claimedOwnHost(
+    a: CallAttempt & { protocol: 'sip' },
+    localIp: ParsedIp | undefined,
+    source: ParsedIp,
+  ): string | undefined {
     const from = a.caller.host;
-    if (from !== undefined && isOwnHost(from)) return `From host ${from}`;
-    for (const [name, uri] of [
-      ['P-Asserted-Identity', a.sip.assertedIdentity],
-      ['Remote-Party-ID', a.sip.remotePartyId],
-    ] as const) {
-      if (uri === undefined) continue;
-      const host = parseSipUri(uri)?.host;
-      if (host !== undefined && isOwnHost(host)) return `${name} host ${host}`;
-    }
+    if (from !== undefined && this.isOwnHost(from, localIp, source)) return `From host ${from}`;
+    const pai = a.sip.assertedIdentity === undefined ? undefined : uriHost(a.sip.assertedIdentity);
+    if (pai !== undefined && this.isOwnHost(pai, localIp, source)) return `P-Asserted-Identity host ${pai}`;
+    const rpid = a.sip.remotePartyId === undefined ? undefined : uriHost(a.sip.remotePartyId);
+    if (rpid !== undefined && this.isOwnHost(rpid, localIp, source)) return `Remote-Party-ID host ${rpid}`;
     return undefined;
   }
 
@@ -104,9 +98,16 @@ export class IdentityRules {
    */
   private isOwnHost(host: string, localIp: ParsedIp | undefined, source: ParsedIp): boolean {
     if (host === '') return false;
+    // A name (not a digit, no colon) is a domain: no address parse for the usual From host.
+    const c = host.charCodeAt(0);
+    if (!(c >= 0x30 && c <= 0x39) && c !== 0x5b && host.indexOf(':') < 0) return this.knowledge.isServedDomain(host);
     const ip = parseIp(unbracket(host));
     if (ip === undefined) return this.knowledge.isServedDomain(host);
     if (ip.text === source.text) return false;
+    return this.isOurAddress(ip, localIp);
+  }
+
+  private isOurAddress(ip: ParsedIp, localIp: ParsedIp | undefined): boolean {
     return this.knowledge.isLocalAddress(ip) || (localIp !== undefined && localIp.text === ip.text);
   }
 
@@ -116,26 +117,16 @@ export class IdentityRules {
     localIp: ParsedIp | undefined,
     out: Reason[],
   ): void {
-    let namesUs: string | undefined;
-    const check = (label: string, host: string | undefined, rule: 'foreignVia' | 'foreignContact' | 'foreignMedia') => {
-      if (host === undefined) return;
-      const ip = parseIp(unbracket(host));
-      if (ip === undefined || ip.text === source.text || isPrivateUse(ip)) return;
-      if (this.knowledge.isLocalAddress(ip) || (localIp !== undefined && localIp.text === ip.text)) {
-        namesUs ??= `${label} ${ip.text}`;
-        return;
+    const via = hostOfSentBy(a.sip.viaSentBy);
+    let namesUs = this.checkAddress('Via sent-by', via, 'foreignVia', source, localIp, out);
+    const contact = a.sip.contact === undefined ? undefined : uriHost(a.sip.contact);
+    namesUs = this.checkAddress('Contact', contact, 'foreignContact', source, localIp, out) ?? namesUs;
+    const media = a.media?.connectionAddresses;
+    if (media !== undefined) {
+      for (let i = 0; i < media.length; i++) {
+        namesUs = this.checkAddress('SDP c=', media[i], 'foreignMedia', source, localIp, out) ?? namesUs;
       }
-      const weight = this.w[rule];
-      if (weight === undefined || out.some((r) => r.rule === IDENTITY_RULES[rule].id)) return;
-      out.push({
-        rule: IDENTITY_RULES[rule].id,
-        detail: `${label} ${ip.text} is a public address other than the source ${source.text}`,
-        weight,
-      });
-    };
-    check('Via sent-by', hostOfSentBy(a.sip.viaSentBy), 'foreignVia');
-    check('Contact', a.sip.contact === undefined ? undefined : contactHostOf(a.sip.contact), 'foreignContact');
-    for (const addr of a.media?.connectionAddresses ?? []) check('SDP c=', addr, 'foreignMedia');
+    }
     if (namesUs !== undefined && this.w.namesThisServer !== undefined) {
       out.push({
         rule: IDENTITY_RULES.namesThisServer.id,
@@ -143,6 +134,37 @@ export class IdentityRules {
         weight: this.w.namesThisServer,
       });
     }
+  }
+
+  /**
+   * Adds the foreign-address reason for one address (once per rule); returns `label ip` when the address is
+   * this server's own (reported once, as identity.names-this-server).
+   */
+  private checkAddress(
+    label: string,
+    host: string | undefined,
+    rule: 'foreignVia' | 'foreignContact' | 'foreignMedia',
+    source: ParsedIp,
+    localIp: ParsedIp | undefined,
+    out: Reason[],
+  ): string | undefined {
+    if (host === undefined || host === source.text) return undefined;
+    // The common cases without building an address object: the source itself, a private IPv4 address.
+    const v4 = parseIpv4(host);
+    if (v4 !== undefined && ((source.family === 4 && v4 === source.v4) || isPrivateV4(v4))) return undefined;
+    const ip = parseIp(unbracket(host));
+    if (ip === undefined || ip.text === source.text || isPrivateUse(ip)) return undefined;
+    if (this.isOurAddress(ip, localIp)) return `${label} ${ip.text}`;
+    const weight = this.w[rule];
+    const id = IDENTITY_RULES[rule].id;
+    if (weight === undefined) return undefined;
+    for (let i = 0; i < out.length; i++) if (out[i]!.rule === id) return undefined;
+    out.push({
+      rule: id,
+      detail: `${label} ${ip.text} is a public address other than the source ${source.text}`,
+      weight,
+    });
+    return undefined;
   }
 }
 
@@ -163,10 +185,29 @@ function hostOfSentBy(sentBy: string | undefined): string | undefined {
   return colon >= 0 && s.indexOf(':', colon + 1) < 0 ? s.slice(0, colon) : s;
 }
 
-/** The host of the first Contact value (`"x" <sip:u@h:p;…>;expires=…`, `*`). */
-function contactHostOf(contact: string): string | undefined {
-  const lt = contact.indexOf('<');
-  const uri =
-    lt >= 0 ? contact.slice(lt + 1, contact.indexOf('>', lt) >= 0 ? contact.indexOf('>', lt) : undefined) : contact;
-  return parseSipUri(uri.trim())?.host;
+/**
+ * The host of a SIP URI or of the first name-addr in a header value (`"x" <sip:u@h:p;…>;expires=…`,
+ * `sip:u@[v6]:p`), as written (not lower-cased), read by a scan: no URI object, no parameter map (judge()
+ * reads Contact on every INVITE). undefined when there is none.
+ */
+export function uriHost(value: string): string | undefined {
+  const lt = value.indexOf('<');
+  let i = lt >= 0 ? lt + 1 : 0;
+  const gt = lt >= 0 ? value.indexOf('>', i) : -1;
+  const stop = gt < 0 ? value.length : gt;
+  const colon = value.indexOf(':', i);
+  if (colon < 0 || colon >= stop) return undefined;
+  i = colon + 1;
+  const at = value.indexOf('@', i);
+  if (at >= 0 && at < stop) i = at + 1;
+  if (value.charCodeAt(i) === 0x5b /* [ */) {
+    const close = value.indexOf(']', i);
+    return close > i && close < stop ? value.slice(i + 1, close) : undefined;
+  }
+  let j = i;
+  while (j < stop && !HOST_END.has(value.charCodeAt(j))) j++;
+  return j > i ? value.slice(i, j) : undefined;
 }
+
+/** `:` port, `;` parameters, `?` headers, `>` end of name-addr, blank or `,` end of value. */
+const HOST_END: ReadonlySet<number> = new Set([0x3a, 0x3b, 0x3f, 0x3e, 0x20, 0x09, 0x2c]);

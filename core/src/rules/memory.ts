@@ -1,4 +1,5 @@
 import type { GhostguardConfig } from '../config.js';
+import { maskV6Key, type ParsedIp } from '../net/ip.js';
 import { hashString } from '../state/activity.js';
 import type { SuspectMemory, SuspectRecord } from '../state/suspect-memory.js';
 import type { Reason } from '../verdict.js';
@@ -30,6 +31,14 @@ export interface RememberedSource {
 }
 const CALL_METHODS: ReadonlySet<string> = new Set(['INVITE', 'SETUP']);
 
+/**
+ * Whose record an attempt reads: an IPv4 address (as a small integer), or an IPv6 /64 (one host usually
+ * owns a /64, and a caller rotating addresses inside it is still one caller).
+ */
+function memoryKeyOf(ip: ParsedIp): number | string {
+  return ip.family === 4 ? ip.v4 | 0 : maskV6Key(ip.v6, 64);
+}
+
 const hashOf = (s: string | undefined, lower = false): number =>
   s === undefined || s === '' ? 0 : hashString(lower ? s.toLowerCase() : s);
 
@@ -54,14 +63,15 @@ export class MemoryRules {
 
   /** Adds the reasons the source's record carries; returns the record (undefined: nothing remembered). */
   evaluate(
-    source: number | string,
+    source: ParsedIp,
     method: string,
     target: string | undefined,
     callId: string | undefined,
     now: number,
     out: Reason[],
   ): SuspectRecord | undefined {
-    const r = this.store.recall(source, now);
+    if (this.store.size === 0) return undefined;
+    const r = this.store.recall(memoryKeyOf(source), now);
     if (r === undefined) return undefined;
     const t = this.store.rel(now);
     if (r.lastRefusedAt >= 0 && this.w.refused !== undefined) {
@@ -107,7 +117,7 @@ export class MemoryRules {
    * source has now been refused refusalsToBan times in this run (the caller bans it).
    */
   record(
-    source: number | string,
+    source: ParsedIp,
     method: string,
     target: string | undefined,
     callId: string | undefined,
@@ -121,12 +131,12 @@ export class MemoryRules {
     const rules: string[] = [];
     for (const r of reasons) if (r.weight > 0 && rules.length < 8) rules.push(r.rule);
     const remembered = { refused, target: hashOf(target, true), callId: hashOf(callId), rules };
-    const r = this.store.remember(source, now, remembered, existing);
+    const r = this.store.remember(memoryKeyOf(source), now, remembered, existing);
     return refused && r.refusals >= this.m.refusalsToBan;
   }
 
-  describe(source: number | string, now: number): RememberedSource | undefined {
-    const r = this.store.peek(source, now);
+  describe(source: ParsedIp, now: number): RememberedSource | undefined {
+    const r = this.store.peek(memoryKeyOf(source), now);
     return r === undefined ? undefined : { suspects: r.suspects, refusals: r.refusals, lastRules: [...r.lastRules] };
   }
 }

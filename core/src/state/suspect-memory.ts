@@ -60,6 +60,8 @@ export class SuspectMemory {
 
   /** The source's record, or undefined when none or its last attempt is older than the window. */
   recall(key: number | string, now: number): SuspectRecord | undefined {
+    // Most of the time nobody is remembered: no lookups at all.
+    if (this.probation.size === 0 && this.kept.size === 0) return undefined;
     const t = this.rel(now);
     const r = this.kept.get(key) ?? this.probation.get(key);
     if (r === undefined) return undefined;
