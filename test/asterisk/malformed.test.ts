@@ -105,4 +105,25 @@ describe('Asterisk adapter: malformed input', () => {
       snapshot.channel,
     );
   });
+
+  it('an unbalanced ( in a caller-set value does not hide the fields after it (UserEvent merges them)', async () => {
+    peer = await startAmiPeer();
+    r = rig(peer);
+    await r.attachment.ready;
+    const outcome = await peer.placeCall({
+      tech: 'PJSIP',
+      source: { ip: '203.0.113.66', port: 5060 },
+      exten: '100',
+      callerNum: '100',
+      callerName: 'sipvicious (',
+      userAgent: 'friendly-scanner',
+      via: 'SIP/2.0/UDP 203.0.113.66:5060;branch=z9hG4bK-2151235;rport',
+      from: '"sipvicious ("<sip:100@1.1.1.1>;tag=6331323334',
+      to: '"sipvicious"<sip:100@1.1.1.1>',
+      requestUri: 'sip:100@198.51.100.1',
+    }).outcome;
+    expect(outcome.kind).not.toBe('allowed');
+    expect(r.logs.events('asterisk-call')[0]).toMatchObject({ userAgent: 'friendly-scanner' });
+    expect(r.logs.events('asterisk-call')[0]!.rules).toContain('fp.ua.friendly-scanner');
+  });
 });

@@ -12,6 +12,7 @@ import {
 import { parseNameAddr, parseSipUri, parseVia } from '@ghostguard/core/sip';
 import type { SourceAddress } from './address.js';
 import type { CheckRequest } from './check-event.js';
+import { checkMedia } from './media.js';
 
 export const ADAPTER = 'asterisk';
 const TRANSPORTS: ReadonlySet<string> = new Set(TransportSchema.options);
@@ -39,7 +40,9 @@ function party(user: string | undefined, host: string | undefined, display: stri
 
 /**
  * A SIP call (PJSIP or chan_sip) as the check routine saw it: the INVITE's Via, From, To, Call-ID, Contact,
- * User-Agent and Request-URI as the dialplan read them. AMI never carries the body, so SDP fields are absent.
+ * User-Agent and Request-URI as the dialplan read them. AMI never carries the body, so the SDP fields of the
+ * SIP section are absent; `media` is what Asterisk's negotiation kept of the offer, when that says something
+ * (see checkMedia in media.ts: the offer intersected with the endpoint's `allow`).
  */
 export function sipCheckAttempt(req: CheckRequest, source: SourceAddress, time: number): SipAttempt {
   const via = req.via === undefined ? undefined : parseVia(req.via);
@@ -74,6 +77,7 @@ export function sipCheckAttempt(req: CheckRequest, source: SourceAddress, time: 
   };
   put(attempt, 'userAgent', opt(req.userAgent));
   put(attempt, 'callId', opt(req.callId));
+  put(attempt, 'media', checkMedia(req.tech, req.media));
   return attempt;
 }
 

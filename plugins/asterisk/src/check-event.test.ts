@@ -88,6 +88,24 @@ describe('reading the GhostguardCheck event', () => {
     });
   });
 
+  it('cuts fields out again that an unbalanced ( merged into one value (UserEvent does not split inside parentheses)', () => {
+    const { useragent, via, from, to, ...rest } = svwarEvent;
+    // what Asterisk sends for CallerName "101 (": the rest of the UserEvent's arguments in its value
+    const callername = `101%20(,UserAgent: ${useragent},Via: ${via},From: ${from},To: ${to}`;
+    const r = readCheckEvent({ ...rest, callername });
+    if (!r.ok) throw new Error(r.problem);
+    expect(r.request).toMatchObject({
+      callerName: '101 (',
+      userAgent: 'friendly-scanner',
+      via: 'SIP/2.0/UDP 127.0.0.2:5061;branch=z9hG4bK-1652711399;rport',
+      from: '"101"<sip:101@127.0.0.1>;tag=3130310131363533313033383238',
+      to: '"101"<sip:101@127.0.0.1>',
+    });
+    // a comma not followed by `Key: ` is no merge: the value stays as it came
+    const plain = readCheckEvent({ ...svwarEvent, callername: 'a,b' });
+    expect(plain.ok && plain.request.callerName).toBe('a,b');
+  });
+
   it('derives the channel driver from the channel name when Tech is missing', () => {
     const { tech, ...noTech } = svwarEvent;
     expect(tech).toBe('PJSIP');
@@ -123,6 +141,67 @@ describe('reading the GhostguardCheck event', () => {
         calledNumber: '5551234',
         callingNumber: '2000',
       },
+    });
+  });
+
+  describe('the media fields (what Asterisk kept of the offer)', () => {
+    /** The svwar event as the current dialplan raises it for an audio-only PCMU offer on the example endpoint. */
+    const withMedia = {
+      ...svwarEvent,
+      audioformats: '(ulaw)',
+      videoformats: '(nothing)',
+      endpointallow: '(opus%7Cg722%7Culaw%7Ch264)',
+      contentlength: '245',
+      contenttype: 'application%2Fsdp',
+    };
+
+    it('decodes them and builds attempt.media', () => {
+      const r = readCheckEvent(withMedia);
+      if (!r.ok) throw new Error(r.problem);
+      expect(r.request.media).toEqual({
+        audioFormats: '(ulaw)',
+        videoFormats: '(nothing)',
+        endpointAllow: '(opus|g722|ulaw|h264)',
+        contentLength: '245',
+        contentType: 'application/sdp',
+      });
+      expect(checkAttempt(r.request, { ip: '127.0.0.2', port: 5061 }, 1).media).toEqual({
+        offered: true,
+        kinds: ['audio'],
+        codecs: ['pcmu'],
+        bfcp: false,
+        connectionAddresses: [],
+      });
+    });
+
+    it('an event of an older dialplan (no ContentType field) builds no media', () => {
+      const r = readCheckEvent(svwarEvent);
+      if (!r.ok) throw new Error(r.problem);
+      expect(r.request.media).toBeUndefined();
+      expect(checkAttempt(r.request, { ip: '127.0.0.2', port: 5061 }, 1)).not.toHaveProperty('media');
+      // the other media fields without ContentType are ignored too
+      const partial = readCheckEvent({ ...svwarEvent, audioformats: '(ulaw)', videoformats: '(h264)' });
+      expect(partial.ok && partial.request.media).toBeUndefined();
+    });
+
+    it('an empty ContentType is an INVITE without SDP', () => {
+      const r = readCheckEvent({ ...withMedia, contenttype: '', contentlength: '0' });
+      if (!r.ok) throw new Error(r.problem);
+      expect(checkAttempt(r.request, { ip: '127.0.0.2', port: 5061 }, 1).media).toMatchObject({ offered: false });
+    });
+
+    it('hostile values take the malformed path like every other field', () => {
+      const huge = readCheckEvent({ ...withMedia, contenttype: 'a'.repeat(MAX_ENCODED_FIELD + 1) });
+      expect(huge).toMatchObject({ ok: false, channel: 'PJSIP/anonymous-00000007', tech: 'PJSIP' });
+      expect(readCheckEvent({ ...withMedia, audioformats: '(ulaw%7' })).toMatchObject({
+        ok: false,
+        problem: 'audioformats: not URI-encoded text',
+      });
+      expect(readCheckEvent({ ...withMedia, endpointallow: '%C0%AF' })).toMatchObject({ ok: false });
+      // well encoded but not what Asterisk prints: read, and no media from it
+      const odd = readCheckEvent({ ...withMedia, audioformats: 'ulaw%2Calaw', videoformats: '%3Cscript%3E' });
+      if (!odd.ok) throw new Error(odd.problem);
+      expect(checkAttempt(odd.request, { ip: '127.0.0.2' }, 1)).not.toHaveProperty('media');
     });
   });
 });

@@ -1,5 +1,6 @@
 import type { AmiObject } from 'asterisk-manager';
 import { textField } from './fields.js';
+import type { CheckMediaFields } from './media.js';
 import { CHANNEL_TECHS, type ChannelTech } from './options.js';
 
 /**
@@ -24,6 +25,8 @@ export interface CheckRequest {
   contact?: string;
   h323Id?: string;
   h323Digits?: string;
+  /** What the dialplan read about the offer; absent when the event has no ContentType field (older dialplans). */
+  media?: CheckMediaFields;
 }
 
 /** Longest encoded value read from an event (a SIP header is rarely over 1 kB; this is 4× that, encoded). */
@@ -44,6 +47,43 @@ const BODY_FIELDS = {
   h323Id: 'h323id',
   h323Digits: 'h323digits',
 } as const satisfies Record<string, string>;
+
+/** Wire names (lower-cased keys) of every field of the check event. */
+const WIRE_KEYS: ReadonlySet<string> = new Set([
+  'tech',
+  ...Object.values(BODY_FIELDS),
+  'audioformats',
+  'videoformats',
+  'endpointallow',
+  'contentlength',
+  'contenttype',
+]);
+
+const MERGED_FIELD = /,(?=[A-Za-z0-9]+: )/;
+
+/**
+ * UserEvent splits its arguments with __ast_app_separate_args (main/app.c, from apps/app_userevent.c
+ * userevent_exec), which does not split inside parentheses, and URIENCODE leaves `(` and `)` alone (RFC 2396
+ * marks, main/utils.c ast_uri_encode): an unbalanced `(` in a caller's value (a display name, an extension)
+ * makes every later `Key: value` part of that value. A URIENCODE()d value never holds a raw comma, so the
+ * fields are cut out again here instead of being lost (a caller could otherwise hide its User-Agent or Via).
+ */
+function unmerge(evt: AmiObject): AmiObject {
+  let out: AmiObject | undefined;
+  for (const key of WIRE_KEYS) {
+    const value = textField(evt, key);
+    if (value === undefined || !MERGED_FIELD.test(value)) continue;
+    out ??= { ...evt };
+    const [own, ...merged] = value.split(MERGED_FIELD);
+    out[key] = own!;
+    for (const part of merged) {
+      const colon = part.indexOf(': ');
+      const k = part.slice(0, colon).toLowerCase();
+      if (WIRE_KEYS.has(k) && textField(out, k) === undefined) out[k] = part.slice(colon + 2).trim();
+    }
+  }
+  return out ?? evt;
+}
 
 export type CheckEventResult =
   | { ok: true; request: CheckRequest }
@@ -67,7 +107,8 @@ function decode(value: string | undefined, name: string): string | undefined {
 }
 
 /** Reads a GhostguardCheck UserEvent; never throws. */
-export function readCheckEvent(evt: AmiObject): CheckEventResult {
+export function readCheckEvent(raw: AmiObject): CheckEventResult {
+  const evt = unmerge(raw);
   const channel = textField(evt, 'channel');
   const uniqueid = textField(evt, 'uniqueid');
   if (channel === undefined || channel === '') return { ok: false, problem: 'no Channel in the check event' };
@@ -81,6 +122,17 @@ export function readCheckEvent(evt: AmiObject): CheckEventResult {
     for (const [key, wire] of Object.entries(BODY_FIELDS) as Array<[keyof typeof BODY_FIELDS, string]>) {
       const v = decode(textField(evt, wire), wire);
       if (v !== undefined) request[key] = v;
+    }
+    // The media fields come together; ContentType (even empty) says the dialplan sends them.
+    if (textField(evt, 'contenttype') !== undefined) {
+      const field = (wire: string) => decode(textField(evt, wire), wire) ?? '';
+      request.media = {
+        audioFormats: field('audioformats'),
+        videoFormats: field('videoformats'),
+        endpointAllow: field('endpointallow'),
+        contentLength: field('contentlength'),
+        contentType: field('contenttype'),
+      };
     }
     return { ok: true, request };
   } catch (err) {

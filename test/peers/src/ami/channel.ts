@@ -1,5 +1,12 @@
 import { performance } from 'node:perf_hooks';
-import { CHECK_CONTEXT, CHECK_EVENT, checkEventBody, type ScriptedCall, VERDICT_VARIABLE } from './dialplan.js';
+import {
+  CHECK_CONTEXT,
+  CHECK_EVENT,
+  checkEventBody,
+  type ScriptedCall,
+  userEventFields,
+  VERDICT_VARIABLE,
+} from './dialplan.js';
 import {
   type ChannelSnapshot,
   channelUserEvent,
@@ -72,6 +79,8 @@ export class ScriptedChannel {
   private gone = false;
   private checkSentAt = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** The check event's fields, computed up front: an offer Asterisk refuses (488) never gets a channel. */
+  private readonly checkBody: AmiField[];
 
   constructor(
     private readonly host: ChannelHost,
@@ -81,6 +90,7 @@ export class ScriptedChannel {
     uniqueid: string,
     private readonly inboundContext: string,
   ) {
+    this.checkBody = checkEventBody(call);
     this.name = channelName(call, seq);
     this.uniqueid = uniqueid;
     this.outcome = new Promise((r) => {
@@ -127,11 +137,11 @@ export class ScriptedChannel {
     s.priority = 2;
     emit(newexten(s, 'Set', `${VERDICT_VARIABLE}=`));
     s.priority = 3;
-    const body = checkEventBody(call);
+    const body = this.checkBody;
     emit(newexten(s, 'UserEvent', `${CHECK_EVENT},${body.map(([k, v]) => `${k}: ${v}`).join(',')}`));
     this.waiting = true;
     this.checkSentAt = performance.now();
-    emit(channelUserEvent(s, CHECK_EVENT, body));
+    emit(channelUserEvent(s, CHECK_EVENT, userEventFields(body)));
     s.priority = 4;
     this.timer = setTimeout(() => this.noVerdict(), this.timings.checkTimeoutMs);
   }

@@ -8,6 +8,7 @@ export {
   type ScriptedCall,
   TARPIT_CONTEXT,
   uriEncode,
+  userEventFields,
   VERDICT_VARIABLE,
 } from './dialplan.js';
 export {
@@ -27,6 +28,15 @@ export {
 } from './events.js';
 export { type FollowBlock, FollowFileError, parseFollowText, recordedServerStream } from './follow-file.js';
 export { type AmiField, AmiFrameError, AmiFrameReader, type AmiMessage, amiMessage, encodeFrame } from './frame.js';
+export {
+  CHAN_SIP_DEFAULT_ALLOW,
+  EXAMPLE_PJSIP_ALLOW,
+  FORMAT_MEDIA_TYPE,
+  formatNames,
+  type NativeFormats,
+  NotAcceptableHere,
+  nativeFormats,
+} from './media.js';
 export { invitesAsCalls } from './recorded-calls.js';
 export {
   contactListEvent,

@@ -13,7 +13,8 @@ function hostPort(text: string): { ip: string; port: number } {
 /**
  * The INVITEs of a `.sip.txt` recording that would create an Asterisk channel, as scripted calls on `tech`:
  * initial INVITEs (no To tag), the last one per Call-ID (a challenged INVITE creates no channel; its
- * authenticated retry does). The fields are what the check routine reads from such an INVITE.
+ * authenticated retry does). The fields are what the check routine reads from such an INVITE, its body
+ * (Content-Type, Content-Length, the SDP) included.
  */
 export function invitesAsCalls(text: string, tech: ChannelTech): ScriptedCall[] {
   const heads = [...text.matchAll(HEADING)];
@@ -53,6 +54,13 @@ export function invitesAsCalls(text: string, tech: ChannelTech): ScriptedCall[] 
       ['contact', msg.headers.get('contact')],
     ];
     for (const [k, v] of optional) if (v !== undefined) (call as unknown as Record<string, string>)[k] = v;
+    // What the check routine reads about the offer: the body headers and the SDP (see media.ts).
+    const invite: NonNullable<ScriptedCall['invite']> = { body: new TextDecoder().decode(msg.body) };
+    const contentType = msg.headers.get('content-type');
+    const contentLength = msg.headers.get('content-length');
+    if (contentType !== undefined) invite.contentType = contentType;
+    if (contentLength !== undefined) invite.contentLength = contentLength;
+    call.invite = invite;
     byCallId.set(callId, call);
   }
   return [...byCallId.values()];

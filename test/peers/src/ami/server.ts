@@ -101,6 +101,7 @@ export interface AmiPeer {
   /** Connections ever accepted. */
   connectionsAccepted(): number;
   liveChannels(): number;
+  /** Runs a call through the check routine; throws NotAcceptableHere for an offer Asterisk answers with 488. */
   placeCall(call: ScriptedCall): PlacedCall;
   /** Publishes an event to every logged-in session whose event mask takes its category. */
   publish(fields: readonly AmiField[]): void;
