@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { sipAttempt } from '@ghostguard/core/testing';
 import { describe, expect, it } from 'vitest';
 import {
   daemonConfig,
@@ -60,6 +61,18 @@ describe('ghostguard bans', () => {
     expect(r.stdout).toMatch(/ban: until \S+ \(offense 1\): seen scanning/);
     const clean = await bans(['explain', '203.0.113.22', '--admin', url, '--json'], { GHOSTGUARD_ADMIN_TOKEN: TOKEN });
     expect(JSON.parse(clean.stdout)).toEqual({ ip: '203.0.113.22', offenses: 0 });
+  });
+
+  it('explain shows what memory holds of a refused caller and the rules of its last call', async () => {
+    const { daemon, url } = await runningDaemon();
+    const v = daemon.guard.judge(
+      sipAttempt({ source: { ip: '203.0.113.23', port: 5060 }, userAgent: 'friendly-scanner', time: Date.now() }),
+    );
+    expect(v.intended).not.toBe('allow');
+    const r = await bans(['explain', '203.0.113.23', '--admin', url], { GHOSTGUARD_ADMIN_TOKEN: TOKEN });
+    expect(r.stdout).toMatch(
+      /remembered: 1 refused or suspect call\(s\), 1 refused; last one weighed by fp\.ua\.friendly-scanner/,
+    );
   });
 
   it('exit 2 for bad usage, a missing or refused token, an address the daemon rejects', async () => {
