@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CallAttempt, H323Attempt } from '../attempt.js';
 import { createGuard } from '../guard.js';
-import { parseSipRequestAttempt } from '../sip/to-attempt.js';
-
-const VIDEO =
-  'v=0\r\no=- 1 1 IN IP4 {src}\r\ns=-\r\nc=IN IP4 {src}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n' +
-  'm=video 4002 RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\n';
+import { ROOM_VIDEO_SDP, roomCall } from '../test-support/room-call.js';
 
 function invite(src: string, fromHost: string, target = 'room-exec', time = 1_000_000): CallAttempt {
-  const body = VIDEO.replaceAll('{src}', src);
-  const text = [
-    `INVITE sip:${target}@video.example.com SIP/2.0`,
-    `Via: SIP/2.0/TLS ${src}:5061;branch=z9hG4bKPj${time}`,
-    `From: <sip:alice@${fromHost}>;tag=1`,
-    `To: <sip:${target}@video.example.com>`,
-    `Call-ID: c${time}${src}`,
-    'CSeq: 1 INVITE',
-    'Content-Type: application/sdp',
-    `Content-Length: ${body.length}`,
-    '',
-    body,
-  ].join('\r\n');
-  return parseSipRequestAttempt(text, { source: { ip: src }, time });
+  return roomCall({ src, from: `alice@${fromHost}`, target, time, sdp: ROOM_VIDEO_SDP, transport: 'TLS' });
 }
 
 const config = {

@@ -1,53 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { SipAttempt } from '../attempt.js';
 import { createGuard } from '../guard.js';
-import { parseSipRequestAttempt } from '../sip/to-attempt.js';
+import { ROOM_VIDEO_SDP, type RoomCall, roomCall, SITE } from '../test-support/room-call.js';
 
-const SITE = {
-  log: { level: 'silent' as const },
-  dialShape: { domains: ['video.example.com'], localAddresses: ['203.0.113.10'], knownTargets: ['room-*'] },
-};
-
-const AUDIO =
-  'v=0\r\no=- 1 1 IN IP4 {media}\r\ns=-\r\nc=IN IP4 {media}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 8 18 101\r\na=rtpmap:101 telephone-event/8000\r\n';
-const VIDEO =
-  'v=0\r\no=- 1 1 IN IP4 {media}\r\ns=-\r\nc=IN IP4 {media}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 96 0\r\na=rtpmap:96 opus/48000/2\r\n' +
-  'm=video 4002 RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\nm=application 5070 TCP/BFCP *\r\n';
-
-interface Call {
-  src?: string;
-  from?: string;
-  ruriHost?: string;
-  via?: string;
-  contact?: string;
-  sdp?: string | null;
-  media?: string;
-  extra?: string[];
-  callId?: string;
-  target?: string;
-}
-
-function invite(c: Call = {}, time = 1_000_000): SipAttempt {
-  const src = c.src ?? '198.51.100.66';
-  const target = c.target ?? 'room-boardroom';
-  const body = c.sdp === null ? '' : (c.sdp ?? AUDIO).replaceAll('{media}', c.media ?? src);
-  const text = [
-    `INVITE sip:${target}@${c.ruriHost ?? 'video.example.com'} SIP/2.0`,
-    `Via: SIP/2.0/UDP ${c.via ?? src}:5060;branch=z9hG4bKPj${time}`,
-    `From: "Caller" <sip:${c.from ?? `alice@partner.example.net`}>;tag=1`,
-    `To: <sip:${target}@video.example.com>`,
-    `Call-ID: ${c.callId ?? `call-${time}`}`,
-    'CSeq: 1 INVITE',
-    `Contact: <sip:x@${c.contact ?? src}:5060>`,
-    'User-Agent: MicroSIP/3.21.3',
-    ...(c.extra ?? []),
-    ...(body ? ['Content-Type: application/sdp'] : []),
-    `Content-Length: ${body.length}`,
-    '',
-    body,
-  ].join('\r\n');
-  return parseSipRequestAttempt(text, { source: { ip: src, port: 5060 }, local: { ip: '203.0.113.10' }, time });
-}
+const VIDEO = ROOM_VIDEO_SDP;
+const invite = (c: RoomCall = {}, time = 1_000_000): SipAttempt => roomCall({ ...c, time });
 
 const rules = (a: SipAttempt) => {
   const guard = createGuard(SITE);

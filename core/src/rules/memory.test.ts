@@ -1,33 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { SipAttempt } from '../attempt.js';
 import { createGuard } from '../guard.js';
-import { parseSipRequestAttempt } from '../sip/to-attempt.js';
+import { ROOM_VIDEO_SDP, roomCall, SITE } from '../test-support/room-call.js';
 
-const SITE = {
-  log: { level: 'silent' as const },
-  dialShape: { domains: ['video.example.com'], localAddresses: ['203.0.113.10'], knownTargets: ['room-*'] },
-};
-const AUDIO = 'v=0\r\no=- 1 1 IN IP4 {src}\r\ns=-\r\nc=IN IP4 {src}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0 8\r\n';
-const VIDEO =
-  'v=0\r\no=- 1 1 IN IP4 {src}\r\ns=-\r\nc=IN IP4 {src}\r\nt=0 0\r\nm=audio 4000 RTP/AVP 96\r\na=rtpmap:96 opus/48000/2\r\n' +
-  'm=video 4002 RTP/AVP 97\r\na=rtpmap:97 H264/90000\r\n';
+const VIDEO = ROOM_VIDEO_SDP;
 
 function invite(src: string, time: number, opts: { target?: string; callId?: string; sdp?: string } = {}): SipAttempt {
-  const body = (opts.sdp ?? AUDIO).replaceAll('{src}', src);
-  const target = opts.target ?? 'room-boardroom';
-  const text = [
-    `INVITE sip:${target}@video.example.com SIP/2.0`,
-    `Via: SIP/2.0/UDP ${src}:5060;branch=z9hG4bKPj${time}`,
-    `From: "Support" <sip:support@partner.example.net>;tag=${time}`,
-    `To: <sip:${target}@video.example.com>`,
-    `Call-ID: ${opts.callId ?? `c${time}`}`,
-    'CSeq: 1 INVITE',
-    'Content-Type: application/sdp',
-    `Content-Length: ${body.length}`,
-    '',
-    body,
-  ].join('\r\n');
-  return parseSipRequestAttempt(text, { source: { ip: src }, time });
+  return roomCall({ src, time, from: 'support@partner.example.net', ...opts });
 }
 
 describe('memory of refusals and of "maybe" attempts', () => {
