@@ -138,6 +138,11 @@ const attemptBase = {
    * endpoint). Adapters never set it from anything in the request: an Authorization header is not proof.
    */
   authenticated: z.boolean().optional(),
+  /**
+   * What the decoder skipped or could not read in the request (a header past the caps, a NUL byte, a UUIE that
+   * does not decode): each a short text. Scored as `input.undecodable`: padding never buys a pass.
+   */
+  anomalies: z.array(z.string().max(200)).max(8).optional(),
 };
 
 export const SipAttemptSchema = z.object({

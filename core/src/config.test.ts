@@ -15,7 +15,7 @@ describe('config', () => {
   it('has sensible defaults with no config at all', () => {
     const c = parseConfig(undefined);
     expect(c.mode).toBe('enforce');
-    expect(c.policy.failMode).toBe('open');
+    expect(c.policy.onInternalError).toBe('open');
     expect(c.behaviour.window).toBe(10_000);
     expect(c.bans.ttl).toBe(600_000);
     expect(c.policy.tiers[0]).toEqual({ minScore: 80, action: 'drop' });

@@ -199,11 +199,23 @@ export const ConfigSchema = z
         ]),
         /** Per-method tier overrides, e.g. OPTIONS: [{minScore: 50, action: drop}]. */
         methods: z.record(z.string(), TiersSchema).default({}),
-        /** Invalid input or an internal error: allow (open) or refuse (closed). Always logged. */
-        failMode: z.enum(['open', 'closed']).default('open'),
+        /**
+         * ghostguard's own faults (a rule that throws, an attempt object an adapter built wrong): allow (open) or
+         * refuse with failClosedAction (closed). Always logged. Never applies to what a caller sent: a request
+         * that does not decode is scored (`input.undecodable`), not let through.
+         */
+        onInternalError: z.enum(['open', 'closed']).optional(),
+        /** The old name of onInternalError, still read (the guard logs a deprecation line). */
+        failMode: z.enum(['open', 'closed']).optional(),
         failClosedAction: z.enum(['reject', 'drop']).default('drop'),
       })
-      .prefault({}),
+      .prefault({})
+      .transform(({ onInternalError, failMode, ...rest }) => ({
+        ...rest,
+        onInternalError: onInternalError ?? failMode ?? ('open' as const),
+        /** Set when the file still says policy.failMode (for the deprecation line). */
+        ...(failMode !== undefined ? { deprecatedFailMode: failMode } : {}),
+      })),
     rooms: z
       .object({
         /**

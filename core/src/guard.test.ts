@@ -156,15 +156,25 @@ describe('fail modes', () => {
     const g = createGuard({ log: { level: 'silent' } }, { logger });
     for (const b of broken)
       expect(g.judge(b)).toMatchObject({ action: 'allow', reasons: [{ rule: 'guard.invalid-input' }] });
-    expect(lines.some((l) => l.event === 'invalid-attempt' && l.failMode === 'open')).toBe(true);
+    expect(lines.some((l) => l.event === 'invalid-attempt' && l.onInternalError === 'open')).toBe(true);
     expect(g.stats().invalid).toBe(broken.length);
     g.close();
   });
 
   it('fail-closed refuses invalid input with the configured action', () => {
-    withGuard({ log: { level: 'silent' }, policy: { failMode: 'closed', failClosedAction: 'reject' } }, (g) => {
+    withGuard({ log: { level: 'silent' }, policy: { onInternalError: 'closed', failClosedAction: 'reject' } }, (g) => {
       for (const b of broken) expect(g.judge(b).action).toBe('reject');
     });
+  });
+
+  it('still reads the old policy.failMode, and says it is now policy.onInternalError', () => {
+    const { logger, lines } = memoryLogger();
+    const g = createGuard({ log: { level: 'silent' }, policy: { failMode: 'closed' } }, { logger });
+    expect(g.config.policy.onInternalError).toBe('closed');
+    expect(lines.filter((l) => l.event === 'config-deprecated')).toMatchObject([
+      { key: 'policy.failMode', use: 'policy.onInternalError' },
+    ]);
+    g.close();
   });
 
   it('a throwing verdict listener does not break judge', () => {
@@ -363,15 +373,40 @@ describe('guard.judgeMalformed', () => {
     adapter: 'h323-gate',
   });
 
-  it('follows the fail mode for an unknown source, and says why', () => {
-    withGuard({ ...SERVED, policy: { failMode: 'closed' } }, (g) => {
-      const v = g.judgeMalformed(malformed('198.51.100.70'));
-      expect(v).toMatchObject({ action: 'drop', reasons: [{ rule: 'guard.invalid-input' }] });
-      expect(v.reasons[0]?.detail).toContain('needs 4 bytes (fail-closed)');
+  it('refuses an undecodable request from an unknown source whatever onInternalError says, and says why', () => {
+    for (const onInternalError of ['open', 'closed'] as const) {
+      withGuard({ ...SERVED, policy: { onInternalError } }, (g) => {
+        const v = g.judgeMalformed(malformed('198.51.100.70'));
+        expect(v).toMatchObject({ action: 'reject', score: 60, reasons: [{ rule: 'input.undecodable' }] });
+        expect(v.reasons[0]?.detail).toContain('needs 4 bytes');
+      });
+    }
+  });
+
+  it('judges what could be read (partial) by every rule, on top of the undecodable signal', () => {
+    withGuard(SERVED, (g) => {
+      const partial = scanner();
+      const v = g.judgeMalformed({ ...malformed(partial.source.ip), partial });
+      expect(v.reasons.map((r) => r.rule)).toContain('input.undecodable');
+      expect(v.reasons.some((r) => r.rule.startsWith('fp.'))).toBe(true);
+      expect(v.score).toBeGreaterThan(60);
     });
   });
 
-  it('still refuses a banned source under fail-open, and passes an allowlisted one under fail-closed', () => {
+  it('an attempt the decoder read with parts skipped (anomalies) is scored the same way', () => {
+    withGuard(SERVED, (g) => {
+      const v = g.judge(sipAttempt({ anomalies: ['140 header fields past the cap of 128'] }));
+      expect(v).toMatchObject({ action: 'reject', reasons: [{ rule: 'input.undecodable', weight: 60 }] });
+    });
+  });
+
+  it('the undecodable weight is a rule weight like any other', () => {
+    withGuard({ ...SERVED, rules: { weights: { 'input.undecodable': 90 } } }, (g) => {
+      expect(g.judgeMalformed(malformed('198.51.100.72')).score).toBe(90);
+    });
+  });
+
+  it('still refuses a banned source, and passes an allowlisted one whatever it sent', () => {
     withGuard({ ...SERVED, trust: { cidrs: ['192.0.2.0/24'] } }, (g) => {
       g.bans.add('198.51.100.71', { reason: 'earlier scan' });
       expect(g.judgeMalformed(malformed('198.51.100.71'))).toMatchObject({
@@ -380,7 +415,7 @@ describe('guard.judgeMalformed', () => {
       });
       expect(g.judgeMalformed(malformed('::ffff:198.51.100.71'))).toMatchObject({ action: 'drop' });
     });
-    withGuard({ ...SERVED, trust: { cidrs: ['192.0.2.0/24'] }, policy: { failMode: 'closed' } }, (g) => {
+    withGuard({ ...SERVED, trust: { cidrs: ['192.0.2.0/24'] }, policy: { onInternalError: 'closed' } }, (g) => {
       expect(g.judgeMalformed(malformed('192.0.2.9')).action).toBe('allow');
     });
   });

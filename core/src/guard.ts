@@ -33,7 +33,15 @@ export const GUARD_RULES = {
   feed: 'known-bad.feed',
   invalid: 'guard.invalid-input',
   internal: 'guard.internal-error',
+  undecodable: 'input.undecodable',
 } as const;
+
+/**
+ * Weight of a request that does not decode, or decodes only with parts skipped (padded past the parser's caps,
+ * a NUL byte, a UUIE that does not decode): enough for the reject tier on its own. A real SIP stack accepts
+ * such padding, so it must cost the sender, never buy a pass.
+ */
+const UNDECODABLE_WEIGHT = 60;
 
 /** Weight of a ban or deny-list hit: always enough for the top tier of the default policy. */
 const KNOWN_BAD_WEIGHT = 100;
@@ -71,6 +79,11 @@ export interface MalformedRequest {
   /** Why it could not be decoded (the decoder's error message). */
   detail: string;
   adapter?: string;
+  /**
+   * What could be read before decoding stopped (User-Agent, Via branch, From tag, target, SDP; a SETUP's Q.931
+   * part): judged by every rule, with the undecodable signal on top. Its source is the request's.
+   */
+  partial?: CallAttempt;
 }
 
 /** A well-typed stand-in for an undecodable request, for logs and `verdict` listeners. */
@@ -176,8 +189,8 @@ export interface Guard {
   judge(attempt: CallAttempt): Verdict;
   /**
    * A request the adapter could not decode (malformed SIP, a SETUP whose H.225 is broken). The trust and
-   * known-bad layers still apply (an allowlisted source passes, a banned one is refused); otherwise
-   * `policy.failMode` decides, and the log says which.
+   * known-bad layers apply as always; then it is judged like any attempt (on `request.partial`, what could be
+   * read, when given) with `input.undecodable` added: attacker-controlled input never fails open.
    */
   judgeMalformed(request: MalformedRequest): Verdict;
   /**
@@ -257,6 +270,7 @@ class GhostGuard implements Guard {
   private media: MediaRules;
   private callerPolicies: CallerPolicies;
   private memory: MemoryRules;
+  private undecodableWeight: number | undefined;
   private policy: Policy;
   private readonly banList: BanList;
   private readonly registry: RoomRegistry;
@@ -292,6 +306,8 @@ class GhostGuard implements Guard {
     this.media = new MediaRules(weights);
     this.callerPolicies = new CallerPolicies(config.rooms.callers);
     this.memory = new MemoryRules(config, weights, new SuspectMemory(config.memory.maxSources, config.memory.window));
+    this.undecodableWeight = weights.weight(GUARD_RULES.undecodable, UNDECODABLE_WEIGHT);
+    this.warnDeprecated(config);
     this.policy = new Policy(config.policy);
     this.tarpits = new TarpitBudget(config.tarpit.maxConcurrent, config.tarpit.holdFor);
     this.banList = new BanList(config.bans, {
@@ -367,24 +383,28 @@ class GhostGuard implements Guard {
       return this.decide(null as unknown as CallAttempt, undefined);
     }
     const detail = typeof request.detail === 'string' ? request.detail.slice(0, 512) : 'undecodable request';
-    return this.decide(placeholderAttempt(request), detail);
+    const partial = request.partial;
+    const usable =
+      partial !== undefined && checkAttemptEnvelope(partial) === undefined && partial.source?.ip === request.source?.ip;
+    return this.decide(usable ? partial : placeholderAttempt(request), detail, !usable);
   }
 
   /** judge() and judgeMalformed(): evaluation, counters, the log line and the verdict event. */
-  private decide(attempt: CallAttempt, malformed: string | undefined): Verdict {
+  /** `placeholder`: the attempt stands in for a request nothing could be read of (only its source counts). */
+  private decide(attempt: CallAttempt, malformed: string | undefined, placeholder = false): Verdict {
     this.judged++;
     // Timed only when someone listens (metrics): two clock reads are most of a cheap verdict's cost.
     const observed = this.events.listenerCount('verdict') > 0;
     const t0 = observed ? performance.now() : 0;
     let verdict: Verdict;
     try {
-      verdict = this.evaluate(attempt, malformed);
+      verdict = this.evaluate(attempt, malformed, placeholder);
     } catch (err) {
       this.internalErrors++;
       verdict = this.failVerdict(GUARD_RULES.internal, `internal error: ${(err as Error)?.message ?? String(err)}`);
       this.logger.error(
-        { event: 'judge-error', err, failMode: this.config.policy.failMode },
-        `judge failed: fail-${this.config.policy.failMode}`,
+        { event: 'judge-error', err, onInternalError: this.config.policy.onInternalError },
+        `judge failed: fail-${this.config.policy.onInternalError}`,
       );
     }
     this.counters[verdict.action]++;
@@ -395,7 +415,7 @@ class GhostGuard implements Guard {
   }
 
   /** `malformed`: set for a request the adapter could not decode; only the trust and known-bad layers run. */
-  private evaluate(attempt: CallAttempt, malformed?: string): Verdict {
+  private evaluate(attempt: CallAttempt, malformed: string | undefined, placeholder: boolean): Verdict {
     const problem = checkAttemptEnvelope(attempt);
     if (problem === undefined) {
       // Fast path for the source scanners hammer: an address spelled canonically (every IPv4 address)
@@ -424,11 +444,22 @@ class GhostGuard implements Guard {
     // Layer 2: known bad (addresses not spelled canonically reach here: IPv6 in capitals, IPv4-mapped…).
     const ban = this.banList.get(ip.text, now);
     if (ban) return this.finish([this.bannedReason(ban)], KNOWN_BAD_WEIGHT, attempt.method, ban);
-    if (malformed !== undefined) return this.invalidVerdict(malformed);
     const bodyProblem = checkAttemptBody(attempt);
     if (bodyProblem !== undefined) return this.invalidVerdict(bodyProblem);
 
     const reasons: Reason[] = [];
+    // What the caller sent did not decode, or only with parts skipped: a signal of its own, never a pass.
+    const anomalies = attempt.anomalies;
+    if (
+      (malformed !== undefined || (anomalies !== undefined && anomalies.length > 0)) &&
+      this.undecodableWeight !== undefined
+    ) {
+      reasons.push({
+        rule: GUARD_RULES.undecodable,
+        detail: (malformed ?? `skipped: ${anomalies!.slice(0, 3).join('; ')}`).slice(0, 512),
+        weight: this.undecodableWeight,
+      });
+    }
     let knownBad = false;
     const denied = this.deny.match(ip);
     if (denied) {
@@ -445,9 +476,9 @@ class GhostGuard implements Guard {
       });
     }
 
-    // Layers 3–4: fingerprints, dial shape.
-    this.fingerprints.evaluate(attempt, reasons);
-    const known = this.dial.evaluate(attempt, reasons);
+    // Layers 3–4: fingerprints, dial shape (not on a placeholder: its empty fields say nothing of the caller).
+    if (!placeholder) this.fingerprints.evaluate(attempt, reasons);
+    const known = placeholder ? undefined : this.dial.evaluate(attempt, reasons);
     const user = targetUserOf(attempt);
 
     // Who is calling: registered rooms calling each other and callers the platform authenticated are not
@@ -520,8 +551,8 @@ class GhostGuard implements Guard {
     const suppressed = this.invalidLog.take(this.now());
     if (suppressed !== undefined) {
       this.logger.warn(
-        { event: 'invalid-attempt', detail, failMode: this.config.policy.failMode, suppressed },
-        `invalid call attempt: fail-${this.config.policy.failMode}`,
+        { event: 'invalid-attempt', detail, onInternalError: this.config.policy.onInternalError, suppressed },
+        `invalid call attempt (an adapter fault): fail-${this.config.policy.onInternalError}`,
       );
     }
     return this.failVerdict(GUARD_RULES.invalid, detail);
@@ -552,13 +583,13 @@ class GhostGuard implements Guard {
   }
 
   private failVerdict(rule: string, detail: string): Verdict {
-    const open = this.config.policy.failMode === 'open';
+    const open = this.config.policy.onInternalError === 'open';
     const intended: Action = open ? 'allow' : this.config.policy.failClosedAction;
     return {
       action: this.monitor ? 'allow' : intended,
       intended,
       score: 0,
-      reasons: [{ rule, detail: `${detail} (fail-${this.config.policy.failMode})`, weight: 0 }],
+      reasons: [{ rule, detail: `${detail} (fail-${this.config.policy.onInternalError})`, weight: 0 }],
       monitor: this.monitor,
     };
   }
@@ -669,6 +700,8 @@ class GhostGuard implements Guard {
       sameCounters ? 'behaviour counters' : '',
       sameMemory ? 'remembered refusals' : '',
     );
+    this.undecodableWeight = weights.weight(GUARD_RULES.undecodable, UNDECODABLE_WEIGHT);
+    this.warnDeprecated(next);
     this.policy = new Policy(next.policy);
     this.banList.setPolicy(next.bans);
     this.tarpits.resize(next.tarpit.maxConcurrent, next.tarpit.holdFor);
@@ -741,6 +774,14 @@ class GhostGuard implements Guard {
     } catch (err) {
       this.logger.error({ event: 'bans-save-failed', err }, 'could not persist bans');
     }
+  }
+
+  private warnDeprecated(config: GhostguardConfig): void {
+    if (config.policy.deprecatedFailMode === undefined) return;
+    this.logger.warn(
+      { event: 'config-deprecated', key: 'policy.failMode', use: 'policy.onInternalError' },
+      "policy.failMode is now policy.onInternalError (it governs ghostguard's own faults only; undecodable requests are scored)",
+    );
   }
 
   private parseOrThrow(ipText: string): ParsedIp {

@@ -38,23 +38,29 @@ describe('Asterisk adapter: malformed input', () => {
     expect(r.attachment.connected).toBe(true);
   });
 
-  it('a check field that does not decode is judged as malformed (guard fail mode), and a banned source is still refused', async () => {
+  it('a check field that does not decode is judged on the fields that did, plus input.undecodable: refused even fail-open', async () => {
     peer = await startAmiPeer();
-    r = rig(peer, demoConfig({ policy: { failMode: 'closed', failClosedAction: 'reject' } }));
+    r = rig(peer, demoConfig({ policy: { onInternalError: 'open' } }));
+    const rules: string[][] = [];
+    r.guard.on('verdict', (_a, v) => rules.push(v.reasons.map((x) => x.rule)));
     await r.attachment.ready;
     const body = [
       ['Tech', 'PJSIP'],
       ['Source', '203.0.113.90%3A5060'],
-      ['Dialed', '100'],
+      ['Dialed', 'room-boardroom'],
       ['UserAgent', '%E0%A4%A'],
+      ['Via', 'SIP%2F2.0%2FUDP%20203.0.113.90%3A5060%3Bbranch%3Dz9hG4bK-1234567'],
     ] as const;
     peer.publish(channelUserEvent(snapshot, 'GhostguardCheck', body));
     await waitUntil(() => peer!.received.some((a) => a.message.get('Action') === 'Hangup'), 5_000, 'the Hangup');
     const hangup = peer.received.find((a) => a.message.get('Action') === 'Hangup')!.message;
     expect(hangup.get('Channel')).toBe(snapshot.channel);
-    expect(hangup.get('Cause')).toBe('21');
     expect(r.attachment.stats().malformed).toBe(1);
-    expect(r.logs.events('asterisk-check-malformed')[0]).toMatchObject({ source: '203.0.113.90', failMode: 'closed' });
+    const line = r.logs.events('asterisk-check-malformed')[0];
+    expect(line).toMatchObject({ source: '203.0.113.90' });
+    expect(line?.action).not.toBe('allow');
+    // The Via that did decode was judged: SIPVicious' branch shape shows beside the undecodable signal.
+    expect(rules).toEqual([expect.arrayContaining(['input.undecodable', 'fp.shape.sipvicious-branch'])]);
   });
 
   it('a Source that is not an address follows the adapter fail mode (open by default), logged', async () => {

@@ -1,4 +1,4 @@
-import { type Action, type Guard, parseIp, type Verdict } from '@ghostguard/core';
+import { type Action, type Guard, LogThrottle, parseIp, type Verdict } from '@ghostguard/core';
 import type { AmiObject } from 'asterisk-manager';
 import { ooh323Caller, parseHostPort, type SourceAddress } from './address.js';
 import { ADAPTER, checkAttempt } from './attempt.js';
@@ -40,6 +40,7 @@ type Target = Pick<CheckRequest, 'channel' | 'tech' | 'uniqueid'>;
 export function attachAsterisk(options: AsteriskOptions, guard: Guard): AsteriskAttachment {
   const o = resolveAsteriskOptions(options, guard);
   const log = o.logger;
+  const malformedLog = new LogThrottle(1000);
   const stats = emptyStats();
   const slots = new TarpitSlots(o.tarpit.releaseAfter);
   const checkEvent = o.checkEvent.toLowerCase();
@@ -169,6 +170,8 @@ export function attachAsterisk(options: AsteriskOptions, guard: Guard): Asterisk
         return;
       }
       const h323 = target.tech === 'OOH323';
+      // The fields that did decode are judged too (a caller's header cannot hide the rest of the call).
+      const partial = read.partial ? checkAttempt(read.partial, source, time) : undefined;
       const verdict = guard.judgeMalformed({
         protocol: h323 ? 'h323' : 'sip',
         method: h323 ? 'SETUP' : 'INVITE',
@@ -176,18 +179,24 @@ export function attachAsterisk(options: AsteriskOptions, guard: Guard): Asterisk
         time,
         detail: `GhostguardCheck field ${read.problem}`,
         adapter: ADAPTER,
+        ...(partial ? { partial } : {}),
       });
-      log.warn(
-        {
-          event: 'asterisk-check-malformed',
-          code: FIELD_ERROR,
-          channel: target.channel,
-          source: source.ip,
-          detail: read.problem,
-          failMode: guard.config.policy.failMode,
-        },
-        `check event field does not decode: judged as malformed (fail-${guard.config.policy.failMode} unless known)`,
-      );
+      // A caller can make a field undecodable at will (a header past Asterisk's 8191-byte event line): throttled.
+      const suppressed = malformedLog.take(time);
+      if (suppressed !== undefined) {
+        log.warn(
+          {
+            event: 'asterisk-check-malformed',
+            code: FIELD_ERROR,
+            channel: target.channel,
+            source: source.ip,
+            detail: read.problem,
+            action: verdict.action,
+            suppressed,
+          },
+          'check event field does not decode: judged on the fields that did, plus input.undecodable',
+        );
+      }
       enforce(target, verdict.action, verdictFields(verdict, source.ip));
       return;
     }

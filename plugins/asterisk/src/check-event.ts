@@ -87,8 +87,20 @@ function unmerge(evt: AmiObject): AmiObject {
 
 export type CheckEventResult =
   | { ok: true; request: CheckRequest }
-  /** `channel` is set when the event named one: the call can still be decided (fail mode), just not judged on its fields. */
-  | { ok: false; channel?: string; uniqueid?: string; tech?: ChannelTech; source?: string; problem: string };
+  /**
+   * `channel` is set when the event named one: the call can still be decided. `partial` holds the fields that
+   * did decode (a caller's header can make one field undecodable: cut at Asterisk's 8191-byte event line, or
+   * over MAX_ENCODED_FIELD); the adapter judges those together with the undecodable signal.
+   */
+  | {
+      ok: false;
+      channel?: string;
+      uniqueid?: string;
+      tech?: ChannelTech;
+      source?: string;
+      problem: string;
+      partial?: CheckRequest;
+    };
 
 function techOf(text: string | undefined, channel: string): ChannelTech {
   const t = (text || channel.slice(0, Math.max(0, channel.indexOf('/')))).toUpperCase();
@@ -118,24 +130,43 @@ export function readCheckEvent(raw: AmiObject): CheckEventResult {
   try {
     tech = techOf(decode(textField(evt, 'tech'), 'Tech'), channel);
     source = decode(textField(evt, 'source'), 'Source');
-    const request: CheckRequest = { ...base, tech };
-    for (const [key, wire] of Object.entries(BODY_FIELDS) as Array<[keyof typeof BODY_FIELDS, string]>) {
-      const v = decode(textField(evt, wire), wire);
-      if (v !== undefined) request[key] = v;
-    }
-    // The media fields come together; ContentType (even empty) says the dialplan sends them.
-    if (textField(evt, 'contenttype') !== undefined) {
-      const field = (wire: string) => decode(textField(evt, wire), wire) ?? '';
-      request.media = {
-        audioFormats: field('audioformats'),
-        videoFormats: field('videoformats'),
-        endpointAllow: field('endpointallow'),
-        contentLength: field('contentlength'),
-        contentType: field('contenttype'),
-      };
-    }
-    return { ok: true, request };
   } catch (err) {
-    return { ok: false, ...base, tech, ...(source ? { source } : {}), problem: (err as Error).message };
+    return { ok: false, ...base, tech, problem: (err as Error).message };
   }
+  // Every other field is read on its own: one that does not decode costs the caller a signal, not the rest.
+  const problems: string[] = [];
+  const read = (wire: string): string | undefined => {
+    try {
+      return decode(textField(evt, wire), wire);
+    } catch (err) {
+      problems.push((err as Error).message);
+      return undefined;
+    }
+  };
+  const request: CheckRequest = { ...base, tech, ...(source !== undefined ? { source } : {}) };
+  for (const [key, wire] of Object.entries(BODY_FIELDS) as Array<[keyof typeof BODY_FIELDS, string]>) {
+    if (key === 'source') continue;
+    const v = read(wire);
+    if (v !== undefined) request[key] = v;
+  }
+  // The media fields come together; ContentType (even empty) says the dialplan sends them.
+  if (textField(evt, 'contenttype') !== undefined) {
+    const field = (wire: string) => read(wire) ?? '';
+    request.media = {
+      audioFormats: field('audioformats'),
+      videoFormats: field('videoformats'),
+      endpointAllow: field('endpointallow'),
+      contentLength: field('contentlength'),
+      contentType: field('contenttype'),
+    };
+  }
+  if (problems.length === 0) return { ok: true, request };
+  return {
+    ok: false,
+    ...base,
+    tech,
+    ...(source !== undefined ? { source } : {}),
+    problem: problems.slice(0, 3).join('; '),
+    partial: request,
+  };
 }

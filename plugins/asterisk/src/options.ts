@@ -166,7 +166,7 @@ export function resolveAsteriskOptions(input: AsteriskOptions, guard: Guard): Re
     ...o,
     eventMask,
     logger: (logger ?? guard.logger).child({ adapter: 'asterisk' }),
-    failMode: o.failMode ?? guard.config.policy.failMode,
+    failMode: o.failMode ?? guard.config.policy.onInternalError,
     tarpit: { ...o.tarpit, releaseAfter: o.tarpit.releaseAfter ?? guard.tarpits.holdFor + 5_000 },
   };
 }

@@ -169,7 +169,7 @@ export function resolveFreeswitchOptions(input: FreeswitchOptions, guard: Guard)
   const o = parsed.data;
   return {
     ...o,
-    failPolicy: o.failPolicy ?? guard.config.policy.failMode,
+    failPolicy: o.failPolicy ?? guard.config.policy.onInternalError,
     failClosedAction: guard.config.policy.failClosedAction,
     tarpit: { maxHold: o.tarpit.maxHold ?? guard.tarpits.holdFor, hangupCause: o.tarpit.hangupCause },
     server,

@@ -54,13 +54,13 @@ export function enforce(
     score: verdict.score,
     rules: verdict.reasons.map((r) => r.rule),
     monitor: verdict.monitor,
-    ...(failModeApplied ? { failMode: options.guard.config.policy.failMode, detail: verdict.reasons[0]?.detail } : {}),
+    ...(failModeApplied ? { failMode: options.guard.config.policy.onInternalError, detail: verdict.reasons[0]?.detail } : {}),
   };
   const say = (action: Action, fields: Record<string, unknown> = {}, note = ''): void => {
     const line = { ...log, action, ...fields };
     const msg = `${action} H.323 call${note}${verdict.monitor && verdict.intended !== 'allow' ? ` (monitor mode: would ${verdict.intended})` : ''}`;
     if (!failModeApplied) ctx.logger.info(line, attempt ? msg : `${msg}; undecodable SETUP`);
-    else ctx.logger.warn(line, `${msg}; undecodable SETUP, fail-${options.guard.config.policy.failMode}`);
+    else ctx.logger.warn(line, `${msg}; undecodable SETUP, fail-${options.guard.config.policy.onInternalError}`);
   };
   const reply = replyOptionsFor(attempt);
   // A refusal without a call reference to answer (an undecodable SETUP) can only be a silent close.
