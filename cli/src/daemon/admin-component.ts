@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Guard, Logger } from '@ghostguard/core';
+import { type Guard, type Logger, LogThrottle } from '@ghostguard/core';
 import { BearerCheck } from './admin-auth.js';
 import { routeAdmin } from './admin-routes.js';
 import type { Component } from './component.js';
@@ -19,6 +19,8 @@ export interface AdminComponentDeps {
 }
 
 function handler(check: BearerCheck, guard: Guard, control: DaemonControl, logger: Logger) {
+  // Anyone who reaches the port can send wrong tokens at will: one line a second, with how many were not logged.
+  const authFailedLog = new LogThrottle(1000);
   return (req: IncomingMessage, res: ServerResponse): void => {
     const method = req.method ?? 'GET';
     let url: URL;
@@ -33,10 +35,20 @@ function handler(check: BearerCheck, guard: Guard, control: DaemonControl, logge
     const auth = check.check(req.headers.authorization);
     if (auth !== 'ok') {
       // Logged without the header: a wrong token is often a real token for something else.
-      logger.warn(
-        { event: 'admin-auth-failed', remote: req.socket.remoteAddress, method, path: pathname.slice(0, 128), auth },
-        auth === 'missing' ? 'admin request without a token refused' : 'admin request with a wrong token refused',
-      );
+      const suppressed = authFailedLog.take();
+      if (suppressed !== undefined) {
+        logger.warn(
+          {
+            event: 'admin-auth-failed',
+            remote: req.socket.remoteAddress,
+            method,
+            path: pathname.slice(0, 128),
+            auth,
+            suppressed,
+          },
+          auth === 'missing' ? 'admin request without a token refused' : 'admin request with a wrong token refused',
+        );
+      }
       const err =
         auth === 'missing'
           ? new DaemonError('GG_ADMIN_UNAUTHORIZED', 'send Authorization: Bearer <token>')
