@@ -28,7 +28,40 @@ describe('ghostguard analyze', () => {
     expect(r.stdout).toMatch(/^source\s+attempts\s+allow\s+reject\s+drop\s+tarpit/m);
     expect(r.stdout).toMatch(/127\.0\.0\.2\s+101\s+0\s+0\s+101\s+0/);
     expect(r.stdout).toContain('attempts judged: 101');
+    expect(r.stdout).toContain('undecodable: 0');
     expect(r.stdout).toContain('not judged: 101 response');
+  });
+
+  it('judges a request that does not decode as the live guard does, and counts it apart (issue 13)', async () => {
+    const head = (line: string, branch: string) =>
+      `${line}\r\nVia: SIP/2.0/UDP 203.0.113.50:5060;branch=z9hG4bK${branch}\r\nFrom: <sip:a@203.0.113.50>;tag=1\r\nTo: <sip:room-a@198.51.100.1>\r\nCall-ID: ${branch}\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n`;
+    const block = (t: string, from: string, message: string) =>
+      `===== request t=${t} ${from} -> 198.51.100.1:5060 =====\n${message}\n\n`;
+    const file = tmp(
+      'undecodable.sip.txt',
+      block('0.000000', '203.0.113.50:5060', head('INVITE 100 SIP/2.0', 'a')) +
+        block('0.100000', '203.0.113.50:5060', head('INVITE sip:room-a@198.51.100.1 SIP/2.0', 'b')) +
+        block('0.200000', '203.0.113.51:5060', 'not SIP at all\r\n\r\n'),
+    );
+    const json = await run('analyze', '--json', file);
+    expect(json.code).toBe(0);
+    const lines = json.stdout.split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      source: '203.0.113.50:5060',
+      method: 'INVITE',
+      action: 'reject',
+      undecodable: 'invalid Request-URI',
+      reasons: [{ rule: 'input.undecodable', weight: 60, detail: 'invalid Request-URI' }],
+    });
+    expect(lines[1]).not.toHaveProperty('undecodable');
+
+    const text = await run('analyze', file);
+    expect(text.stdout).toContain('attempts judged: 2');
+    expect(text.stdout).toMatch(
+      /^undecodable: 1 \(judged as the live guard judges them: allow 0, reject 1, drop 0, tarpit 0\)$/m,
+    );
+    expect(text.stdout).toContain('not judged: 1 malformed-sip');
   });
 
   it('--json prints one line per attempt with the documented fields', async () => {

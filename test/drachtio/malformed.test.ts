@@ -1,3 +1,4 @@
+import type { Verdict } from '@ghostguard/core';
 import { buildRequest, SipUdpAgent, waitUntil } from '@ghostguard/drachtio/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,8 +17,13 @@ async function setup(over = {}): Promise<{ h: RoomProxyHarness; ua: SipUdpAgent 
   return { h, ua };
 }
 
-/** A clean OPTIONS keepalive still gets the app's 200: the app and its connection survived. */
-async function stillServes(h: RoomProxyHarness, ua: SipUdpAgent): Promise<void> {
+/**
+ * A clean OPTIONS keepalive still gets the app's 200: the app and its connection survived. Sent from another
+ * address than the hostile traffic: since issue 13 that traffic is refused, and its source may be banned.
+ */
+async function stillServes(h: RoomProxyHarness, _hostile: SipUdpAgent): Promise<void> {
+  const ua = await SipUdpAgent.open('127.0.0.6');
+  closers.push(() => ua.close());
   const callId = `alive-${Date.now()}-${Math.random()}`;
   ua.send(
     buildRequest({
@@ -31,6 +37,10 @@ async function stillServes(h: RoomProxyHarness, ua: SipUdpAgent): Promise<void> 
   await waitUntil(() => ua.responsesFor(callId).some((r) => r.status === 200), 10_000, 'the 200 to OPTIONS');
   expect(h.app.errors).toEqual([]);
 }
+
+/** An INVITE to room-a from `ua` (so the answers come back to it), with `extra` after CSeq. */
+const invite = (ua: SipUdpAgent, callId: string, extra: string, uri = 'sip:room-a@video.example.com') =>
+  `INVITE ${uri} SIP/2.0\r\nVia: SIP/2.0/UDP ${ua.address}:${ua.port};branch=z9hG4bK${callId}\r\nMax-Forwards: 70\r\nFrom: <sip:x@example.net>;tag=1\r\nTo: <sip:room-a@video.example.com>\r\nCall-ID: ${callId}\r\nCSeq: 1 INVITE\r\n${extra}`;
 
 const HEAD = (extra: string) =>
   `INVITE sip:room-a@video.example.com SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.5:5099;branch=z9hG4bKbad${Math.random()}\r\nMax-Forwards: 70\r\nFrom: <sip:x@example.net>;tag=1\r\nTo: <sip:room-a@video.example.com>\r\nCall-ID: bad-${Math.random()}\r\nCSeq: 1 INVITE\r\n${extra}`;
@@ -70,20 +80,62 @@ describe('malformed SIP from the socket', () => {
     expect(h.proxy.attachment.stats().errors).toBe(0);
   }, 30_000);
 
-  it('a request the core cannot decode (too many header fields) goes to judgeMalformed and policy.failMode', async () => {
-    const many = HEAD(
-      `${Array.from({ length: 200 }, (_, i) => `X-H${i}: ${i}`).join('\r\n')}\r\nContent-Length: 0\r\n\r\n`,
-    );
-    const open = await setup();
-    open.ua.send(many, open.h.peer.sipPort);
-    await waitUntil(() => open.h.proxy.attachment.stats().malformed === 1, 10_000, 'the malformed verdict');
-    expect(open.h.proxy.attachment.stats()).toMatchObject({ malformed: 1, allowed: 1 });
+  it('a request padded past the core parser caps is read leniently and refused: the anomaly and its own markers (issue 13)', async () => {
+    const { h, ua } = await setup();
+    const verdicts: Verdict[] = [];
+    h.guard.on('verdict', (_a, v) => verdicts.push(v));
+    const pad = Array.from({ length: 200 }, (_, i) => `X-H${i}: ${i}`).join('\r\n');
 
-    const closed = await setup({ policy: { failMode: 'closed', failClosedAction: 'drop' } });
-    closed.ua.send(many, closed.h.peer.sipPort);
-    await waitUntil(() => closed.h.proxy.attachment.stats().malformed === 1, 10_000, 'the malformed verdict');
-    expect(closed.h.proxy.attachment.stats()).toMatchObject({ malformed: 1, allowed: 0, dropped: 1 });
-    await stillServes(closed.h, closed.ua);
+    // Nothing but padding: 200 header fields (the stand-in, like sofia-sip, takes up to 2048), no scanner marker.
+    const plain = `pad-${Math.random()}`;
+    ua.send(invite(ua, plain, `${pad}\r\nContent-Length: 0\r\n\r\n`), h.peer.sipPort);
+    await waitUntil(() => ua.responsesFor(plain).some((r) => r.status === 403), 10_000, 'the 403');
+    expect(verdicts.at(-1)).toMatchObject({ action: 'reject', score: 70 });
+    expect(verdicts.at(-1)?.reasons).toEqual([
+      { rule: 'input.undecodable', detail: 'skipped: 207 header fields past the cap of 128: 78 skipped', weight: 60 },
+      expect.objectContaining({ rule: 'media.no-offer', weight: 10 }),
+    ]);
+
+    // The recorded SIPVicious markers behind the padding and a NUL byte: the anomaly adds to them.
+    const scanner = `scan-${Math.random()}`;
+    ua.send(
+      invite(ua, scanner, `${pad}\r\nX-Nul: a\0b\r\nUser-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n`),
+      h.peer.sipPort,
+    );
+    await waitUntil(() => ua.responsesFor(scanner).some((r) => r.status === 180), 10_000, 'the tarpit 180');
+    const rules = verdicts.at(-1)?.reasons.map((r) => r.rule);
+    expect(rules).toEqual(expect.arrayContaining(['input.undecodable', 'fp.ua.friendly-scanner']));
+    expect(verdicts.at(-1)?.action).toBe('tarpit');
+
+    for (const id of [plain, scanner]) expect(ua.responsesFor(id).some((r) => r.status === 200)).toBe(false);
+    expect(h.proxy.attachment.stats()).toMatchObject({
+      judged: 2,
+      malformed: 0,
+      allowed: 0,
+      rejected: 1,
+      tarpitted: 1,
+    });
+    await stillServes(h, ua);
+  }, 30_000);
+
+  it('a request the core cannot decode at all is refused as input.undecodable, judged on what drachtio-srf read', async () => {
+    const { h, ua } = await setup();
+    const verdicts: Verdict[] = [];
+    h.guard.on('verdict', (_a, v) => verdicts.push(v));
+    // A Request-URI of 20 KB: the stand-in (sofia-sip's limits) forwards it, the core's start-line cap is 8 KiB.
+    const id = `long-${Math.random()}`;
+    const uri = `sip:room-a@video.example.com;x=${'a'.repeat(20_000)}`;
+    ua.send(invite(ua, id, 'User-Agent: friendly-scanner\r\nContent-Length: 0\r\n\r\n', uri), h.peer.sipPort);
+    await waitUntil(() => h.proxy.attachment.stats().malformed === 1, 10_000, 'the malformed verdict');
+    const v = verdicts.at(-1)!;
+    expect(v.reasons[0]).toMatchObject({ rule: 'input.undecodable', weight: 60 });
+    expect(v.reasons[0]?.detail).toContain('start line longer than 8192 bytes');
+    // drachtio-srf's header map is judged too: the User-Agent it read is a scanner marker.
+    expect(v.reasons.map((r) => r.rule)).toContain('fp.ua.friendly-scanner');
+    expect(v.action).not.toBe('allow');
+    expect(h.proxy.attachment.stats()).toMatchObject({ judged: 1, malformed: 1, allowed: 0 });
+    expect(ua.responsesFor(id).some((r) => r.status === 200)).toBe(false);
+    await stillServes(h, ua);
   }, 30_000);
 
   it('random bytes never take the app down', async () => {

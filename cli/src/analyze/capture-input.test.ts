@@ -93,6 +93,72 @@ describe('captureRecords', () => {
       ),
     ];
     const records = [...captureRecords(capture(frames))];
-    expect(records.map((r) => (r.kind === 'attempt' ? 'attempt' : r.reason))).toEqual(['non-sip-stream', 'attempt']);
+    expect(records.map((r) => (r.kind === 'not-judged' ? r.reason : r.kind))).toEqual(['non-sip-stream', 'attempt']);
+  });
+});
+
+describe('captureRecords: requests that do not decode (issue 13)', () => {
+  const udp = (src: string, payload: Uint8Array) =>
+    ethernetFrame(ipv4Packet({ src, dst: '203.0.113.10', protocol: UDP, payload: udpDatagram(5060, 5060, payload) }));
+  const udpInvite = INVITE.replace('SIP/2.0/TCP', 'SIP/2.0/UDP');
+
+  it('judges a request whose start line the core cannot read, as the live guard does; bytes that are not SIP stay not judged', () => {
+    const badLine = ascii(
+      udpInvite.replace('INVITE sip:room-boardroom@video.example.com SIP/2.0', 'INVITE 100 SIP/2.0'),
+    );
+    const records = [
+      ...captureRecords(
+        capture([
+          udp('198.51.100.30', badLine),
+          udp('198.51.100.30', badLine), // a retransmission: judged once
+          udp('198.51.100.31', Uint8Array.from([0x12, 0x34, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00])), // DNS, not SIP
+          udp('198.51.100.32', ascii('GET / HTTP/1.1\r\nHost: x\r\n\r\n')),
+          udp(
+            '198.51.100.33',
+            ascii(udpInvite.replace('INVITE sip:room', 'ACK sip:room').replace(/sip:room\S*/, '100')),
+          ),
+        ]),
+      ),
+    ];
+    expect(records.map((r) => (r.kind === 'not-judged' ? r.reason : r.kind))).toEqual([
+      'undecodable',
+      'retransmission',
+      'malformed-sip',
+      'malformed-sip',
+      'in-dialog',
+    ]);
+    const r = records[0]!;
+    if (r.kind !== 'undecodable') throw new Error('expected an undecodable request');
+    expect(r.malformed).toEqual({
+      protocol: 'sip',
+      method: 'INVITE',
+      source: { ip: '198.51.100.30', port: 5060, transport: 'udp' },
+      local: { ip: '203.0.113.10', port: 5060 },
+      time: 1_700_000_000_000,
+      detail: 'invalid Request-URI',
+      adapter: 'analyze',
+    });
+    expect(r.attempt).toMatchObject({ method: 'INVITE', source: r.malformed.source, time: r.malformed.time });
+  });
+
+  it('reads a padded request leniently: an attempt with its anomalies, not a malformed one', () => {
+    const pad = Array.from({ length: 200 }, (_, i) => `X-H${i}: ${i}`).join('\r\n');
+    const padded = ascii(udpInvite.replace('\r\nUser-Agent:', `\r\n${pad}\r\nX-Nul: a\0b\r\nUser-Agent:`));
+    const [r] = [...captureRecords(capture([udp('198.51.100.34', padded)]))];
+    if (r?.kind !== 'attempt') throw new Error('expected an attempt');
+    expect(r.attempt.userAgent).toBe('sipvicious');
+    expect(r.attempt.anomalies).toHaveLength(2);
+  });
+
+  it('keeps a TCP stream whose first request does not decode as SIP', () => {
+    const bad = ascii(INVITE.replace('INVITE sip:room-boardroom@video.example.com SIP/2.0', 'INVITE 100 SIP/2.0'));
+    const good = ascii(INVITE.replace('z9hG4bK776asdhds', 'z9hG4bK776second'));
+    const frames = [
+      tcp('198.51.100.35', '203.0.113.10', 40001, 5060, 99, TcpFlag.SYN),
+      tcp('198.51.100.35', '203.0.113.10', 40001, 5060, 100, TcpFlag.ACK | TcpFlag.PSH, bad),
+      tcp('198.51.100.35', '203.0.113.10', 40001, 5060, 100 + bad.length, TcpFlag.ACK | TcpFlag.PSH, good),
+    ];
+    const records = [...captureRecords(capture(frames))];
+    expect(records.map((r) => (r.kind === 'not-judged' ? r.reason : r.kind))).toEqual(['undecodable', 'attempt']);
   });
 });

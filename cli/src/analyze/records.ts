@@ -1,4 +1,4 @@
-import type { CallAttempt } from '@ghostguard/core';
+import type { CallAttempt, MalformedRequest } from '@ghostguard/core';
 
 /** Why an input item was read but not judged. */
 export type NotJudgedReason =
@@ -8,12 +8,23 @@ export type NotJudgedReason =
   | 'in-dialog'
   /** The same request again (UDP retransmission): judged once. */
   | 'retransmission'
-  /** Bytes on a SIP port that do not parse as SIP. */
+  /**
+   * Bytes that are not a SIP request at all (no `METHOD URI SIP/x.y` start line): what no SIP stack would hand
+   * to the guard. A request whose start line says SIP but does not decode is judged instead (`undecodable`).
+   */
   | 'malformed-sip'
   /** TCP connections that do not carry SIP (ESL, AMI, H.245…). */
   | 'non-sip-stream';
 
-export type InputRecord = { kind: 'attempt'; attempt: CallAttempt } | { kind: 'not-judged'; reason: NotJudgedReason };
+export type InputRecord =
+  | { kind: 'attempt'; attempt: CallAttempt }
+  /**
+   * A SIP request the core's parser cannot read (its start line): judged as the live guard judges it
+   * (`guard.judgeMalformed(malformed)`, the MalformedRequest the drachtio plugin builds); `attempt` stands in
+   * for it in reports (method, source, time; nothing else could be read).
+   */
+  | { kind: 'undecodable'; malformed: MalformedRequest; attempt: CallAttempt }
+  | { kind: 'not-judged'; reason: NotJudgedReason };
 
 export const NOT_JUDGED_REASONS: readonly NotJudgedReason[] = [
   'response',

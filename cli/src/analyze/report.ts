@@ -3,7 +3,7 @@ import type { NotJudgedReason } from './records.js';
 import { summarizeBySource, totals } from './summary.js';
 import { renderTable } from './text-table.js';
 
-/** `--json`: one line per judged attempt. */
+/** `--json`: one line per judged attempt; an undecodable request's line says why (`undecodable`). */
 export function jsonLine(j: JudgedAttempt): string {
   const a = j.attempt;
   return JSON.stringify({
@@ -16,6 +16,7 @@ export function jsonLine(j: JudgedAttempt): string {
     ...(j.verdict.monitor ? { enforced: j.verdict.action } : {}),
     score: j.verdict.score,
     reasons: j.verdict.reasons.map((r) => ({ rule: r.rule, weight: r.weight, detail: r.detail })),
+    ...(j.undecodable !== undefined ? { undecodable: j.undecodable } : {}),
     file: j.file,
   });
 }
@@ -44,6 +45,8 @@ export function textReport(
   banCount: number,
 ): string {
   const t = totals(judged);
+  const undecodable = judged.filter((j) => j.undecodable !== undefined);
+  const u = totals(undecodable);
   const skipped = Object.entries(notJudged)
     .filter(([, n]) => n > 0)
     .map(([r, n]) => `${n} ${r}`)
@@ -52,6 +55,7 @@ export function textReport(
     sourceTable(judged),
     '',
     `files: ${files.length}   attempts judged: ${judged.length}   allow ${t.allow}, reject ${t.reject}, drop ${t.drop}, tarpit ${t.tarpit}   bans set: ${banCount}`,
+    `undecodable: ${undecodable.length}${undecodable.length > 0 ? ` (judged as the live guard judges them: allow ${u.allow}, reject ${u.reject}, drop ${u.drop}, tarpit ${u.tarpit})` : ''}`,
     `not judged: ${skipped || 'nothing'}`,
   ].join('\n');
 }

@@ -72,4 +72,18 @@ describe('SipHeaders', () => {
     expect([...headers].map(([name]) => name)).toEqual(['Via', 'User-Agent', 'v', 'Contact']);
     expect(headers.names()).toEqual(['Via', 'User-Agent', 'v', 'Contact']);
   });
+
+  it('counts the lines of a name and tells whether any of some names repeats', () => {
+    expect(headers.count('VIA')).toBe(2);
+    expect(headers.count('user-agent')).toBe(1);
+    expect(headers.count('from')).toBe(0);
+    expect(headers.hasRepeated(['user-agent', 'contact'])).toBe(false);
+    expect(headers.hasRepeated(['user-agent', 'via'])).toBe(true);
+    const twice = new SipHeaders();
+    twice.append('User-Agent', 'a');
+    twice.append('Call-ID', 'x');
+    twice.append('user-agent', 'b');
+    expect(twice.hasRepeated(['from', 'user-agent'])).toBe(true);
+    expect(twice.hasRepeated(['from', 'call-id'])).toBe(false);
+  });
 });

@@ -60,6 +60,37 @@ export class SipHeaders implements Iterable<[name: string, value: string]> {
     return this.#keys.includes(canonicalHeaderName(name));
   }
 
+  /**
+   * True when one of `keys` (canonical names, at most 31) names more than one line: one pass over the fields, no
+   * allocation, a length check before each string comparison.
+   */
+  hasRepeated(keys: readonly string[]): boolean {
+    let seen = 0;
+    const all = this.#keys;
+    for (let i = 0; i < all.length; i++) {
+      const key = all[i]!;
+      const length = key.length;
+      for (let j = 0; j < keys.length; j++) {
+        const candidate = keys[j]!;
+        if (candidate.length !== length || candidate !== key) continue;
+        const bit = 1 << j;
+        if ((seen & bit) !== 0) return true;
+        seen |= bit;
+        break;
+      }
+    }
+    return false;
+  }
+
+  /** Number of header lines with this name (a list header's comma-joined elements count once). */
+  count(name: string): number {
+    const key = canonicalHeaderName(name);
+    const keys = this.#keys;
+    let n = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) n++;
+    return n;
+  }
+
   /** Number of header fields (lines after unfolding). */
   get size(): number {
     return this.#keys.length;

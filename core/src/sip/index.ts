@@ -9,9 +9,11 @@ export { SipHeaders, splitHeaderList } from './headers.js';
 export { parseMaxForwards } from './max-forwards.js';
 export {
   parseSipMessage,
+  SIP_MAX_ANOMALIES,
   SIP_MAX_HEADER_LINE_BYTES,
   SIP_MAX_HEADERS,
   SIP_MAX_MESSAGE_BYTES,
+  SIP_RULES_READ_HEADERS,
   type SipMessage,
   type SipParseOptions,
   type SipRequest,

@@ -9,7 +9,13 @@ import { parseCredentials } from './credentials.js';
 import { parseCSeq } from './cseq.js';
 import { splitHeaderList } from './headers.js';
 import { parseMaxForwards } from './max-forwards.js';
-import { parseSipMessage, SIP_MAX_MESSAGE_BYTES, type SipMessage } from './message.js';
+import {
+  parseSipMessage,
+  SIP_MAX_ANOMALIES,
+  SIP_MAX_HEADER_LINE_BYTES,
+  SIP_MAX_MESSAGE_BYTES,
+  type SipMessage,
+} from './message.js';
 import { parseNameAddr } from './name-addr.js';
 import { sdpSessionName } from './sdp.js';
 import { type SipAttemptContext, sipRequestToAttempt } from './to-attempt.js';
@@ -34,7 +40,10 @@ function expectWellBehaved(input: Uint8Array | string): SipMessage | undefined {
     expect(Number.isInteger(offset) && (offset ?? -1) >= 0 && (offset ?? 0) <= SIP_MAX_MESSAGE_BYTES * 3).toBe(true);
     return undefined;
   }
-  expect(msg.body.length).toBeLessThanOrEqual(input.length * 3);
+  expect(msg.body.length).toBeLessThanOrEqual(Math.min(input.length * 3, SIP_MAX_MESSAGE_BYTES));
+  // What was skipped is noted within the schema's limits, however much was skipped.
+  expect(msg.anomalies.length).toBeLessThanOrEqual(SIP_MAX_ANOMALIES);
+  for (const a of msg.anomalies) expect(a.length > 0 && a.length <= 200).toBe(true);
   if (msg.kind === 'request') {
     const result = SipAttemptSchema.safeParse(sipRequestToAttempt(msg, ctx));
     expect(result.success, result.error?.message).toBe(true);
@@ -126,6 +135,48 @@ describe('parseSipMessage under fuzzing', () => {
       { numRuns: 2000 },
     );
     expect(parsed).toBeGreaterThan(500);
+  });
+});
+
+describe('parseSipMessage after a valid start line (issue 13: only the start line can make it throw)', () => {
+  const startLine = fc.constantFrom(
+    'INVITE sip:100@192.0.2.1 SIP/2.0\r\n',
+    'OPTIONS sip:100@192.0.2.1 SIP/2.0\n',
+    'SIP/2.0 200 OK\r\n',
+  );
+  const enc = (s: string) => new TextEncoder().encode(s);
+
+  it('reads any bytes after it, noting what it skipped, within the caps', () => {
+    // Header-ish lines, junk and control bytes; some inputs run past the message cap.
+    const piece = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      interesting,
+      fc.constantFrom(...['X-Pad: 1\r\n', 'User-Agent: x\r\n', ' folded\r\n', 'no colon\r\n', '\r\n\r\n'].map(enc)),
+      fc.integer({ min: 1, max: 12 }).map((k) => enc(`X-Long: ${'a'.repeat(k * 1000)}\r\n`)),
+      fc.integer({ min: 1, max: 40 }).map((k) => enc('X-Many: 1\r\n'.repeat(k * 10))),
+    );
+    let noted = 0;
+    fc.assert(
+      fc.property(startLine, fc.array(piece, { maxLength: 40 }), (start, pieces) => {
+        const head = enc(start);
+        const total = pieces.reduce((n, p) => n + p.length, head.length);
+        const bytes = new Uint8Array(total);
+        bytes.set(head);
+        let at = head.length;
+        for (const p of pieces) {
+          bytes.set(p, at);
+          at += p.length;
+        }
+        const msg = expectWellBehaved(bytes);
+        expect(msg).toBeDefined();
+        if (msg === undefined) return;
+        if (msg.anomalies.length > 0) noted++;
+        for (const [, value] of msg.headers) expect(value.length).toBeLessThanOrEqual(SIP_MAX_HEADER_LINE_BYTES);
+        if (total > SIP_MAX_MESSAGE_BYTES) expect(msg.anomalies[0]).toMatch(/^message of \d+ bytes: read the first/);
+      }),
+      { numRuns: 500 },
+    );
+    expect(noted).toBeGreaterThan(100);
   });
 });
 

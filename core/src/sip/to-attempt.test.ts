@@ -255,3 +255,51 @@ describe('sipRequestToAttempt on other requests', () => {
     }
   });
 });
+
+describe('sipRequestToAttempt: what the parser skipped (issue 13)', () => {
+  const svmap = () => fixture('svmap-invite.sip').toString('latin1');
+
+  it('sets no anomalies for a clean request', () => {
+    for (const name of ['svwar-register.sip', 'svmap-invite.sip', 'room-invite-sdp.sip', 'sipsak-options.sip']) {
+      expect(attemptOf(fixture(name))).not.toHaveProperty('anomalies');
+    }
+  });
+
+  it("copies the parser's anomalies", () => {
+    const padded = svmap().replace('\r\nUser-Agent:', `\r\nX-Pad: a\0b\r\nX-Long: ${'p'.repeat(9000)}\r\nUser-Agent:`);
+    const attempt = attemptOf(padded);
+    expect(attempt.anomalies).toEqual(['NUL in header line 6 skipped', 'header line of 9008 bytes skipped (X-Long)']);
+    expect(attempt.userAgent).toBe('friendly-scanner');
+  });
+
+  it('joins every User-Agent, so a benign one put first cannot hide the scanner, and notes it', () => {
+    const before = attemptOf(svmap().replace('\r\nUser-Agent:', '\r\nUser-Agent: Cisco/CE9\r\nUser-Agent:'));
+    expect(before.userAgent).toBe('Cisco/CE9 | friendly-scanner');
+    expect(before.anomalies).toEqual(['2 User-Agent header fields']);
+    const after = attemptOf(svmap().replace('\r\nCall-ID:', '\r\nuser-agent: Cisco/CE9\r\nCall-ID:'));
+    expect(after.userAgent).toBe('friendly-scanner | Cisco/CE9');
+    const many = attemptOf(
+      svmap().replace('\r\nCall-ID:', `${`\r\nUser-Agent: ${'u'.repeat(300)}`.repeat(5)}\r\nCall-ID:`),
+    );
+    expect(many.userAgent).toHaveLength(MAX_FIELD_LENGTH);
+    expect(many.userAgent?.startsWith('friendly-scanner | uuu')).toBe(true);
+    expect(many.anomalies).toEqual(['6 User-Agent header fields']);
+  });
+
+  it('notes a repeated single-valued field the rules read (the rules read the first)', () => {
+    const attempt = attemptOf(svmap().replace('\r\nFrom:', '\r\nf: "Room" <sip:room@example.com>;tag=1\r\nFrom:'));
+    expect(attempt.caller.display).toBe('Room');
+    expect(attempt.anomalies).toEqual(['2 From header fields']);
+  });
+
+  it('keeps the anomaly list within the schema (8 texts of at most 200 characters), for a hand-built message too', () => {
+    const msg = parseSipMessage(svmap());
+    const hostile = { ...msg, anomalies: [...Array.from({ length: 20 }, (_, i) => `${i}${'x'.repeat(500)}`), '', 7] };
+    const attempt = sipRequestToAttempt(hostile as never, ctx);
+    expect(attempt.anomalies).toHaveLength(8);
+    for (const a of attempt.anomalies ?? []) expect(a.length).toBeLessThanOrEqual(200);
+    expect(SipAttemptSchema.safeParse(attempt).success).toBe(true);
+    const bare = { ...msg, anomalies: undefined };
+    expect(sipRequestToAttempt(bare as never, ctx)).not.toHaveProperty('anomalies');
+  });
+});

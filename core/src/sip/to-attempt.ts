@@ -30,14 +30,35 @@ export interface SipAttemptContext {
   adapter?: string;
 }
 
-// Limits of the CallAttempt schema for the short fields.
+// Limits of the CallAttempt schema for the short fields and the anomaly list.
 const MAX_METHOD_LENGTH = 32;
+const MAX_ANOMALIES = 8;
+const MAX_ANOMALY_LENGTH = 200;
+/** Joins the User-Agent values of a request that sends more than one. */
+const USER_AGENT_SEPARATOR = ' | ';
+/**
+ * Single-valued fields the rules read (RFC 3261 §7.3.1: not comma lists, so never legitimately repeated): a
+ * second one is an anomaly, since the rules read the first and a stack may read another. Several User-Agent
+ * values are all kept (joined); of the others the rules read the first.
+ */
+const SINGLE_FIELDS: ReadonlyArray<readonly [key: string, name: string]> = [
+  ['user-agent', 'User-Agent'],
+  ['from', 'From'],
+  ['to', 'To'],
+  ['call-id', 'Call-ID'],
+  ['cseq', 'CSeq'],
+  ['max-forwards', 'Max-Forwards'],
+  ['content-type', 'Content-Type'],
+];
+const SINGLE_FIELD_KEYS: readonly string[] = SINGLE_FIELDS.map(([key]) => key);
 const TRANSPORTS: ReadonlySet<string> = new Set(TransportSchema.options);
 
 /**
  * Maps a parsed SIP request to the core's CallAttempt. Every string is cut to the schema's
  * limits, so the result is valid for any request the parser accepts (given a valid ctx).
- * A response throws GG_SIP_PARSE.
+ * What the parser skipped (`msg.anomalies`) becomes `attempt.anomalies`, with a repeated User-Agent or
+ * single-valued field added; several User-Agent values are all kept, joined with ` | `, so a benign one put
+ * before the sender's own cannot hide it. A response throws GG_SIP_PARSE.
  */
 export function sipRequestToAttempt(msg: SipMessage, ctx: SipAttemptContext): SipAttempt {
   if (msg.kind !== 'request') throw new GhostguardError('GG_SIP_PARSE', 'not a request');
@@ -90,11 +111,46 @@ export function sipRequestToAttempt(msg: SipMessage, ctx: SipAttemptContext): Si
     sip,
   };
   put(attempt, 'local', ctx.local);
-  put(attempt, 'userAgent', clipOptional(headers.get('user-agent')));
+  // One pass tells whether any single-valued field repeats (rare): only then are they counted and joined.
+  const repeated = headers.hasRepeated(SINGLE_FIELD_KEYS);
+  put(
+    attempt,
+    'userAgent',
+    repeated
+      ? clipOptional(headers.getLines('user-agent').join(USER_AGENT_SEPARATOR) || undefined)
+      : clipOptional(headers.get('user-agent')),
+  );
   put(attempt, 'callId', clipOptional(headers.get('call-id')));
   put(attempt, 'media', mediaOf(msg, contentTypeValue));
   if (ctx.adapter !== undefined) attempt.adapter = clip(ctx.adapter, 32);
+  const anomalies = anomaliesOf(msg, repeated);
+  if (anomalies !== undefined) attempt.anomalies = anomalies;
   return attempt;
+}
+
+/** The parser's anomalies and the mapping's own, within the schema's limits; undefined when there are none. */
+function anomaliesOf(msg: SipRequest, repeated: boolean): string[] | undefined {
+  let own: string[] | undefined;
+  if (repeated) {
+    for (const [key, name] of SINGLE_FIELDS) {
+      const n = msg.headers.count(key);
+      if (n > 1) {
+        own ??= [];
+        own.push(`${n} ${name} header fields`);
+      }
+    }
+  }
+  // Read defensively: a SipRequest built by hand (an adapter's header map) may lack the parser's list.
+  const parsed = msg.anomalies;
+  if (own === undefined && (!Array.isArray(parsed) || parsed.length === 0)) return undefined;
+  const out: string[] = [];
+  for (const list of [Array.isArray(parsed) ? (parsed as readonly unknown[]) : [], own ?? []]) {
+    for (let i = 0; i < list.length && out.length < MAX_ANOMALIES; i++) {
+      const a = list[i];
+      if (typeof a === 'string' && a.length > 0) out.push(clip(a, MAX_ANOMALY_LENGTH));
+    }
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 /** Parses bytes (or text) and maps the request in one step; a response throws GG_SIP_PARSE. */

@@ -105,6 +105,76 @@ describe('toAttempt', () => {
     }
   });
 
+  it('reads a padded request leniently: what was skipped is in attempt.anomalies (issue 13)', () => {
+    const pad = Array.from({ length: 200 }, (_, i) => `X-H${i}: ${i}`).join('\r\n');
+    const raw = SVMAP_INVITE.replace('\r\nUser-Agent:', `\r\n${pad}\r\nX-Nul: a\0b\r\nUser-Agent:`);
+    const r = toAttempt(srfRequestPair(raw, { address: '203.0.113.9', port: 5060 }).req);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.attempt.userAgent).toBe('friendly-scanner');
+    expect(r.attempt.anomalies).toEqual([
+      'NUL in header line 206 skipped',
+      '210 header fields past the cap of 128: 77 skipped',
+    ]);
+  });
+
+  it('judges what drachtio-srf read of a request whose start line the core cannot read (the partial)', () => {
+    // drachtio-srf's request-line regex takes a Request-URI without a scheme and words after the version.
+    for (const startLine of ['INVITE 100 SIP/2.0', 'INVITE sip:100@127.0.0.1 SIP/2.0 trailing']) {
+      const raw = SVMAP_INVITE.replace('INVITE sip:100@127.0.0.1 SIP/2.0', startLine);
+      const { req } = srfRequestPair(raw, { address: '203.0.113.9', port: 5060, receivedOn: '127.0.0.1:5080' });
+      const r = toAttempt(req, 7);
+      expect(r.ok).toBe(false);
+      if (r.ok) continue;
+      expect(r.malformed).toMatchObject({
+        protocol: 'sip',
+        method: 'INVITE',
+        source: { ip: '203.0.113.9', port: 5060, transport: 'udp' },
+        local: { ip: '127.0.0.1', port: 5080 },
+        time: 7,
+        adapter: 'drachtio',
+      });
+      expect(r.malformed.partial).toMatchObject({
+        protocol: 'sip',
+        method: 'INVITE',
+        source: { ip: '203.0.113.9', port: 5060, transport: 'udp' },
+        userAgent: 'friendly-scanner',
+        caller: { display: 'sipvicious' },
+        sip: { viaBranch: 'z9hG4bK-1213340533' },
+        time: 7,
+      });
+    }
+  });
+
+  it('gives no partial when drachtio-srf has no request line either, or a hostile header map', () => {
+    const r = toAttempt({
+      method: 'INVITE',
+      raw: 'INVITE\r\n\r\n',
+      uri: 'sip:a@b',
+      headers: 5,
+      source_address: '203.0.113.9',
+    });
+    expect(r.ok === false && r.malformed.partial?.method).toBe('INVITE');
+    const hostile = {
+      method: 'INVITE',
+      raw: 'INVITE\r\n\r\n',
+      uri: 'sip:a@b',
+      source_address: '203.0.113.9',
+      get headers() {
+        throw new Error('no headers');
+      },
+    };
+    const h = toAttempt(hostile);
+    expect(h.ok === false && h.malformed.partial).toBeUndefined();
+    const other = toAttempt({
+      method: 'OPTIONS',
+      raw: 'INVITE\r\n\r\n',
+      uri: 'sip:a@b',
+      source_address: '203.0.113.9',
+    });
+    expect(other.ok === false && other.malformed.partial?.method).toBe('OPTIONS');
+  });
+
   it('parses IPv6 receivedOn, bracketed or not', () => {
     const base = {
       method: 'OPTIONS',

@@ -36,19 +36,20 @@ const MAX_METHOD_LENGTH = 32;
 /**
  * A drachtio-srf request → CallAttempt, or the MalformedRequest to hand to `guard.judgeMalformed` when it does
  * not decode. The raw message drachtio-server forwarded is parsed by the core's SIP parser (the same mapping as
- * `ghostguard analyze`); a request object without it is mapped from drachtio-srf's header map. Never throws.
+ * `ghostguard analyze`); it reads padding leniently (what it skips goes into `attempt.anomalies`) and throws only
+ * for a start line it cannot read. Then what drachtio-srf's own parser made of the request (its header map) is
+ * the MalformedRequest's `partial`, judged by every rule. A request object without raw text is mapped from that
+ * header map directly. Never throws.
  */
 export function toAttempt(req: DrachtioRequestLike, time: number = Date.now()): AttemptResult {
   const source = sourceOf(req);
   const ctx: SipAttemptContext = { source, time, adapter: ADAPTER_NAME };
   const local = localOf(req.receivedOn);
   if (local !== undefined) ctx.local = local;
+  const raw = req.raw;
+  const fromRaw = typeof raw === 'string' && raw.length > 0;
   try {
-    const raw = req.raw;
-    const attempt =
-      typeof raw === 'string' && raw.length > 0
-        ? parseSipRequestAttempt(raw, ctx)
-        : sipRequestToAttempt(fromFields(req), ctx);
+    const attempt = fromRaw ? parseSipRequestAttempt(raw, ctx) : sipRequestToAttempt(fromFields(req), ctx);
     if (attempt.method !== methodOf(req))
       throw new Error(`method ${attempt.method} differs from drachtio's ${methodOf(req)}`);
     return { ok: true, attempt };
@@ -62,7 +63,20 @@ export function toAttempt(req: DrachtioRequestLike, time: number = Date.now()): 
       adapter: ADAPTER_NAME,
     };
     if (local !== undefined) malformed.local = local;
+    // What drachtio-srf could read of it (the raw text did not decode): judged too, never a pass.
+    const partial = fromRaw ? partialOf(req, ctx) : undefined;
+    if (partial !== undefined) malformed.partial = partial;
     return { ok: false, malformed };
+  }
+}
+
+/** The request as drachtio-srf's header map tells it, when that maps to an attempt of drachtio's method. */
+function partialOf(req: DrachtioRequestLike, ctx: SipAttemptContext): SipAttempt | undefined {
+  try {
+    const attempt = sipRequestToAttempt(fromFields(req), ctx);
+    return attempt.method === methodOf(req) ? attempt : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -125,6 +139,7 @@ function fromFields(req: DrachtioRequestLike): SipRequest {
     headers,
     body,
     truncated: contentLength !== undefined && contentLength > body.length,
+    anomalies: [],
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Guard } from '@ghostguard/core';
+import type { Guard, Verdict } from '@ghostguard/core';
 import Srf from 'drachtio-srf';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attachGuard, type GuardAttachment } from './attach.js';
@@ -170,9 +170,11 @@ describe('attachGuard middleware', () => {
     expect(r.sent).toEqual([]);
   });
 
-  it('an undecodable request goes to judgeMalformed: a banned source is still refused', () => {
+  it('an undecodable request goes to judgeMalformed: scored input.undecodable, a banned source still refused', () => {
     const guard = guardThat('reject');
     guard.bans.add('203.0.113.66', { reason: 'test' });
+    const verdicts: Verdict[] = [];
+    guard.on('verdict', (_a, v) => verdicts.push(v));
     let nexts = 0;
     let layer: Handler | undefined;
     const att = attachGuard({ use: (_m: string, fn: unknown) => (layer = fn as Handler) }, guard, {
@@ -184,10 +186,41 @@ describe('attachGuard middleware', () => {
     layer!(req as never, res as never, () => nexts++);
     expect(nexts).toBe(0);
     expect(sent).toEqual([403]);
-    // From a clean source, policy.failMode decides: open (the default) lets it through.
+    // From a clean source it is scored, never failed open: input.undecodable weighs 60, under this guard's only
+    // tier (100), so it passes here; the default tiers refuse from 50 (test/drachtio/malformed.test.ts).
     layer!({ ...req, source_address: CLEAN_IP } as never, res as never, () => nexts++);
+    expect(verdicts.at(-1)?.reasons).toEqual([expect.objectContaining({ rule: 'input.undecodable', weight: 60 })]);
     expect(nexts).toBe(1);
     expect(att.stats()).toMatchObject({ judged: 2, malformed: 2, rejected: 1, allowed: 1 });
+    // Denied source: the undecodable signal adds to the denylist's 100.
+    layer!({ ...req, source_address: DENIED_IP } as never, res as never, () => nexts++);
+    expect(verdicts.at(-1)?.score).toBe(160);
+    guard.close();
+  });
+
+  it('a request drachtio matched to a dialog passes even when only drachtio-srf could read it', () => {
+    let layer: Handler | undefined;
+    const guard = guardThat('reject');
+    const att = attachGuard({ use: (_m: string, fn: unknown) => (layer = fn as Handler) }, guard, {
+      methods: ['invite'],
+    });
+    // The core rejects a Request-URI without a scheme; drachtio-srf reads it, To tag included.
+    const reInvite = SVMAP_INVITE.replace('INVITE sip:100@127.0.0.1 SIP/2.0', 'INVITE 100 SIP/2.0').replace(
+      'To: "sipvicious"<sip:100@1.1.1.1>',
+      'To: <sip:100@1.1.1.1>;tag=abc',
+    );
+    const inDialog = srfRequestPair(reInvite, { address: DENIED_IP, port: 5060 });
+    inDialog.req.stackDialogId = 'x;from-tag=y';
+    let nexts = 0;
+    layer!(inDialog.req, inDialog.res, () => nexts++);
+    expect(nexts).toBe(1);
+    expect(att.stats()).toMatchObject({ judged: 0, inDialog: 1 });
+    // The same request matching no dialog is judged on what drachtio-srf read, and refused.
+    const forged = srfRequestPair(reInvite, { address: DENIED_IP, port: 5060 });
+    layer!(forged.req, forged.res, () => nexts++);
+    expect(nexts).toBe(1);
+    expect(forged.sent.map((s) => s.status)).toEqual([403]);
+    expect(att.stats()).toMatchObject({ judged: 1, malformed: 1, inDialog: 1 });
     guard.close();
   });
 

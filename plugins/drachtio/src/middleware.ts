@@ -77,7 +77,9 @@ export function createGuardMiddleware(
     let verdict: Verdict | undefined;
     try {
       const result = toAttempt(req);
-      if (result.ok && result.attempt.sip.toTag !== undefined && isKnownDialog(req.stackDialogId)) {
+      // What drachtio-srf read of a request whose raw text did not decode counts for the in-dialog test as well.
+      const read = result.ok ? result.attempt : result.malformed.partial;
+      if (read?.protocol === 'sip' && read.sip.toTag !== undefined && isKnownDialog(req.stackDialogId)) {
         // In-dialog: drachtio-server matched it to a dialog (its dialog id is set), so it belongs to a call the
         // guard already let in. A To-tag alone proves nothing: a scanner can send one.
         stats.inDialog++;
