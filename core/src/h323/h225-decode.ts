@@ -78,7 +78,8 @@ const reader = new PerReader();
 
 /**
  * `forAttempt`: the caller only maps the result to a CallAttempt (decodeSetupAttempt), so fields no
- * attempt carries are checked and skipped, not converted: the Setup-UUIE's conferenceId is left ''.
+ * attempt carries are checked and skipped, not converted: the Setup-UUIE's conferenceId is left ''. And
+ * where decoding stops, a PerDecodeStop is thrown instead of a GhostguardError (no stack trace taken).
  */
 export function decodeUserInformationAt(
   buf: Uint8Array,
@@ -88,10 +89,12 @@ export function decodeUserInformationAt(
 ): H225UserInformation {
   const r: PerReader = reader.reset(buf, start, end);
   skipUnread = forAttempt;
+  r.quiet = forAttempt;
   try {
     return decodeWith(r);
   } finally {
     skipUnread = false;
+    r.quiet = false;
     r.release();
   }
 }
@@ -101,7 +104,7 @@ let skipUnread = false;
 
 function decodeWith(r: PerReader): H225UserInformation {
   r.enter('H323-UserInformation');
-  r.bit(); // extension bit of H323-UserInformation: nothing after h323-uu-pdu is read
+  const outerExt = r.bit(); // extension bit of H323-UserInformation: nothing after h323-uu-pdu is read
   const hasUserData = r.bool();
   r.enter('h323-uu-pdu');
   const pduExt = r.bit();
@@ -124,6 +127,7 @@ function decodeWith(r: PerReader): H225UserInformation {
     maintainConnection: undefined,
     h245Tunnelling: undefined,
     hasUserData,
+    unreadOctets: 0,
   };
   if (r.bit()) {
     const alt = r.smallNumber();
@@ -159,6 +163,8 @@ function decodeWith(r: PerReader): H225UserInformation {
       }
     }
   }
+  // Nothing announced after h323-uu-pdu: what is left past the last octet's padding was not read.
+  if (outerExt === 0 && !hasUserData) info.unreadOctets = (r.end - r.pos) >>> 3;
   return info;
 }
 

@@ -198,4 +198,10 @@ export interface H225UserInformation {
   h245Tunnelling?: boolean;
   /** Whether the optional user-data part was present. */
   hasUserData: boolean;
+  /**
+   * Whole octets left after the H323-UserInformation when it announced nothing more (no user-data, no
+   * extension): bytes the decoder did not read (a zeroed or padded tail that still parses). 0 otherwise;
+   * the padding of the last octet is not counted.
+   */
+  unreadOctets: number;
 }

@@ -8,7 +8,7 @@ import { writeProtocolIdentifier } from './h225-encode.js';
 import { H225_MAX_ALIASES, H225_MAX_FASTSTART_TEXT, type H225UserInformation } from './h225-types.js';
 import { encodeAlerting, encodeCallProceeding, encodeReleaseComplete, encodeSetup } from './messages.js';
 import { PerWriter } from './per-writer.js';
-import { decodeQ931, Q931_MAX_LISTED_IES } from './q931.js';
+import { decodeQ931, Q931_MAX_ANOMALIES, Q931_MAX_LISTED_IES, type Q931Message } from './q931.js';
 import { recordedOoh323Messages } from './test-support/ooh323-call.js';
 import { ALL_KINDS_SETUP } from './test-support/setup-specs.js';
 import { decodeSetupAttempt, type H323AttemptContext } from './to-attempt.js';
@@ -18,6 +18,8 @@ import { encodeTpkt, TpktFramer } from './tpkt.js';
  * Bounded fuzzing (a few seconds): random bytes, mutated real and encoded messages, truncated TPKT
  * streams, hostile lengths and extension bitmaps. Every input must decode or fail with a typed error at
  * an offset inside the input; what decodes stays within the output bounds; an attempt always passes the schema.
+ * The attempt decoder reads what it can: whatever has a Q.931 SETUP header gives an attempt, and the attempt
+ * notes anomalies exactly when the strict decoders could not read the whole SETUP.
  */
 
 const ctx: H323AttemptContext = { source: { ip: '192.0.2.7', port: 1720 }, time: 0, adapter: 'fuzz' };
@@ -50,14 +52,26 @@ function expectBounded(u: H225UserInformation): void {
     if (fs) expect(fs.text.length).toBeLessThanOrEqual(H225_MAX_FASTSTART_TEXT);
 }
 
-/** Decodes a TPKT payload every way the gate or a capture would; returns whether a SETUP attempt came out. */
-function expectWellBehaved(payload: Uint8Array): boolean {
+/** How decodeSetupAttempt() came out: no attempt, an attempt read whole, or one with anomalies noted. */
+type Outcome = 'error' | 'whole' | 'partial';
+
+/** Decodes a TPKT payload every way the gate or a capture would; returns what decodeSetupAttempt() made of it. */
+function expectWellBehaved(payload: Uint8Array): Outcome {
+  // Whether the strict decoders read a whole SETUP: Q.931, an H.225.0 User-User IE, a Setup-UUIE up to its end.
+  let strictWhole = false;
   try {
     const q = decodeQ931(payload);
     expect(q.informationElements.length).toBeLessThanOrEqual(Q931_MAX_LISTED_IES);
+    expect(q.anomalies).toBeUndefined();
     if (q.userUser) {
       try {
-        expectBounded(decodeH323UserInformation(q.userUser.data));
+        const u = decodeH323UserInformation(q.userUser.data);
+        expectBounded(u);
+        strictWhole =
+          q.messageType === 0x05 &&
+          q.userUser.protocolDiscriminator === 5 &&
+          u.body === 'setup' &&
+          u.unreadOctets === 0;
       } catch (err) {
         expectTypedError(err, q.userUser.data.length);
       }
@@ -65,14 +79,26 @@ function expectWellBehaved(payload: Uint8Array): boolean {
   } catch (err) {
     expectTypedError(err, payload.length);
   }
+  let lenient: Q931Message | undefined;
+  try {
+    lenient = decodeQ931(payload, { lenient: true });
+    expect(lenient.anomalies?.length ?? 0).toBeLessThanOrEqual(Q931_MAX_ANOMALIES);
+  } catch (err) {
+    expectTypedError(err, payload.length);
+  }
   try {
     const a = decodeSetupAttempt(payload, ctx);
     const checked = H323AttemptSchema.safeParse(a);
     expect(checked.success, checked.error?.message).toBe(true);
-    return true;
+    // Anomalies are noted exactly when the strict decoders could not read the whole SETUP.
+    expect(a.anomalies === undefined).toBe(strictWhole);
+    if (a.anomalies !== undefined) expect(a.anomalies.length).toBeGreaterThan(0);
+    return strictWhole ? 'whole' : 'partial';
   } catch (err) {
     expectTypedError(err, payload.length);
-    return false;
+    // Only what is not a Q.931 SETUP at all is still an error.
+    expect(lenient === undefined || lenient.messageType !== 0x05).toBe(true);
+    return 'error';
   }
 }
 
@@ -120,24 +146,27 @@ describe('H.323 decoders under fuzzing', () => {
   });
 
   it('decode or throw a typed error for mutated real and encoded messages', () => {
-    let attempts = 0;
+    const seen: Record<Outcome, number> = { error: 0, whole: 0, partial: 0 };
     fc.assert(
       // SETUPs weigh three times: only they can become attempts.
       fc.property(
         fc.constantFrom(...payloads, ...setups, ...setups),
         fc.array(mutation, { minLength: 1, maxLength: 5 }),
         (p, ms) => {
-          if (expectWellBehaved(mutateBytes(p, ms))) attempts++;
+          seen[expectWellBehaved(mutateBytes(p, ms))]++;
         },
       ),
       { numRuns: 4000 },
     );
-    // Enough mutants must still decode, or the attempt mapping would go unfuzzed.
-    expect(attempts).toBeGreaterThan(250); // about 430 in practice
+    // Enough mutants must still decode whole, or the attempt mapping would go unfuzzed; most mutated SETUPs
+    // keep their header and come out as partial attempts.
+    expect(seen.whole).toBeGreaterThan(250); // about 430 in practice
+    expect(seen.partial).toBeGreaterThan(1500); // about 1930 in practice
   });
 
   it('decode or throw a typed error when only the H.225 PER part of a SETUP is mutated', () => {
     let decoded = 0;
+    let partial = 0;
     fc.assert(
       fc.property(fc.constantFrom(...setups), fc.array(mutation, { minLength: 1, maxLength: 4 }), (p, ms) => {
         const uuStart = decodeQ931(p).userUser!.offset;
@@ -147,11 +176,17 @@ describe('H.323 decoders under fuzzing', () => {
           ms.filter((x) => x.kind === 'flip' || x.kind === 'set'),
           uuStart,
         );
-        if (expectWellBehaved(m)) decoded++;
+        const outcome = expectWellBehaved(m);
+        // The Q.931 part is intact: always an attempt, never an error.
+        expect(outcome).not.toBe('error');
+        if (outcome === 'whole') decoded++;
+        else partial++;
       }),
       { numRuns: 4000 },
     );
     expect(decoded).toBeGreaterThan(400);
+    // About 3430 and 570 in practice: most flips inside the PER part change a value, not the structure.
+    expect(partial).toBeGreaterThan(300);
   });
 
   it('frames TPKT streams cut anywhere, holding at most one frame', () => {

@@ -41,11 +41,13 @@ export { PER_MAX_DEPTH } from './per-reader.js';
 export {
   decodeQ931,
   Q931_IE,
+  Q931_MAX_ANOMALIES,
   Q931_MAX_LISTED_IES,
   Q931_MESSAGE_TYPES,
   Q931_PROTOCOL_DISCRIMINATOR,
   type Q931BearerCapability,
   type Q931Cause,
+  type Q931DecodeOptions,
   type Q931Message,
   type Q931MessageName,
   type Q931PartyNumber,

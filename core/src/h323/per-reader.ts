@@ -16,6 +16,18 @@ export const PER_MAX_DEPTH = 32;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * What a quiet reader throws where another throws GhostguardError('GG_H323_DECODE'): the same message and
+ * offset, without the stack trace an Error captures (which costs more than decoding a whole SETUP). Only the
+ * attempt decoder reads quietly, and it turns the stop into an anomaly of the attempt.
+ */
+export class PerDecodeStop {
+  constructor(
+    readonly message: string,
+    readonly offset: number,
+  ) {}
+}
+
 export class PerReader {
   buf: Uint8Array;
   /** Absolute bit position in `buf`. */
@@ -25,6 +37,8 @@ export class PerReader {
   /** Field names of the path, valid up to `depth` (a fixed array: no push/pop on the hot path). */
   private readonly names: string[] = new Array<string>(PER_MAX_DEPTH).fill('');
   private depth = 0;
+  /** Fail with PerDecodeStop instead of GhostguardError (set by the decoder for one decode). */
+  quiet = false;
 
   constructor(buf: Uint8Array = EMPTY, startByte = 0, endByte = buf.length) {
     this.buf = buf;
@@ -75,9 +89,9 @@ export class PerReader {
 
   fail(message: string): never {
     const where = this.depth > 0 ? this.fieldPath() : '(top)';
-    throw new GhostguardError('GG_H323_DECODE', `H.225 ${where}: ${message} (at bit ${this.pos})`, {
-      offset: this.pos >>> 3,
-    });
+    const text = `H.225 ${where}: ${message} (at bit ${this.pos})`;
+    if (this.quiet) throw new PerDecodeStop(text, this.pos >>> 3);
+    throw new GhostguardError('GG_H323_DECODE', text, { offset: this.pos >>> 3 });
   }
 
   private need(bits: number): void {

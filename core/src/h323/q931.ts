@@ -187,9 +187,25 @@ export interface Q931Message {
   userUser?: Q931UserUser;
   /** Identifiers of the IEs in order (codeset-shifted ones included), at most Q931_MAX_LISTED_IES. */
   informationElements: number[];
+  /**
+   * Lenient decoding only (`decodeQ931(bytes, { lenient: true })`): what was clipped or skipped (an IE whose
+   * length runs past the message, an IE too short to read), at most Q931_MAX_ANOMALIES texts; undefined when none.
+   */
+  anomalies?: string[];
 }
 
 export const Q931_MAX_LISTED_IES = 64;
+/** Most anomalies one lenient decode records (the attempt schema allows 8, and the caller may add its own). */
+export const Q931_MAX_ANOMALIES = 6;
+
+export interface Q931DecodeOptions {
+  /**
+   * Clip an IE whose length runs past the end of the message to the bytes there are, skip an IE too short
+   * to read, and note each in `anomalies`, instead of throwing. The header (discriminator, call reference,
+   * message type) must still be whole.
+   */
+  lenient?: boolean;
+}
 
 function fail(message: string, offset: number): never {
   throw new GhostguardError('GG_H323_DECODE', `Q.931 ${message} (at byte ${offset})`, { offset });
@@ -197,9 +213,10 @@ function fail(message: string, offset: number): never {
 
 /**
  * Decodes a Q.931 message (one TPKT payload). Throws GhostguardError('GG_H323_DECODE') with the byte
- * offset of the element that does not fit. The first of a repeated IE wins.
+ * offset of the element that does not fit (lenient: only when the header does not decode). The first of a
+ * repeated IE wins.
  */
-export function decodeQ931(bytes: Uint8Array): Q931Message {
+export function decodeQ931(bytes: Uint8Array, opts?: Q931DecodeOptions): Q931Message {
   if (bytes.length < 3) fail(`message of ${bytes.length} bytes is shorter than its header`, 0);
   const pd = bytes[0]!;
   if (pd !== Q931_PROTOCOL_DISCRIMINATOR) fail(`protocol discriminator 0x${pd.toString(16)} is not 0x08`, 0);
@@ -233,15 +250,27 @@ export function decodeQ931(bytes: Uint8Array): Q931Message {
     cause: undefined,
     userUser: undefined,
     informationElements: [],
+    anomalies: undefined,
   };
-  readInformationElements(bytes, at, msg);
+  readInformationElements(bytes, at, msg, opts?.lenient === true);
   return msg;
+}
+
+/** Whether another anomaly would be kept (so a message of thousands of bad IEs formats only a few texts). */
+function hasRoom(msg: Q931Message): boolean {
+  return msg.anomalies === undefined || msg.anomalies.length < Q931_MAX_ANOMALIES;
+}
+
+/** Notes what a lenient decode clipped or skipped (bounded). */
+function note(msg: Q931Message, text: string): void {
+  if (msg.anomalies === undefined) msg.anomalies = [text];
+  else if (msg.anomalies.length < Q931_MAX_ANOMALIES) msg.anomalies.push(text);
 }
 
 /** IE identifiers of the message being read, copied out at their count (an array grown from [] reserves 17 slots). */
 const IE_IDS: number[] = new Array<number>(Q931_MAX_LISTED_IES).fill(0);
 
-function readInformationElements(bytes: Uint8Array, start: number, msg: Q931Message): void {
+function readInformationElements(bytes: Uint8Array, start: number, msg: Q931Message, lenient: boolean): void {
   let listed = 0;
   let at = start;
   let lockedCodeset = 0;
@@ -264,42 +293,68 @@ function readInformationElements(bytes: Uint8Array, start: number, msg: Q931Mess
     // H.225.0 §7.2.2.x: the User-User IE has a two-octet length; every other IE one octet.
     const wide = id === Q931_IE.UserUser && codeset === 0;
     const header = wide ? 3 : 2;
-    if (at + header > bytes.length) fail(`IE 0x${id.toString(16)} ends inside its length`, at);
+    if (at + header > bytes.length) {
+      if (!lenient) fail(`IE 0x${id.toString(16)} ends inside its length`, at);
+      note(msg, `Q.931 IE 0x${hex2(id)} at byte ${at} ends inside its length: skipped`);
+      break;
+    }
     const length = wide ? (bytes[at + 1]! << 8) | bytes[at + 2]! : bytes[at + 1]!;
     const valueStart = at + header;
-    const valueEnd = valueStart + length;
+    let valueEnd = valueStart + length;
     if (valueEnd > bytes.length) {
-      fail(`IE 0x${id.toString(16)} says ${length} bytes, ${bytes.length - valueStart} left`, at);
+      if (!lenient) fail(`IE 0x${id.toString(16)} says ${length} bytes, ${bytes.length - valueStart} left`, at);
+      note(
+        msg,
+        `Q.931 IE 0x${hex2(id)} at byte ${at} says ${length} bytes, ${bytes.length - valueStart} left: clipped`,
+      );
+      valueEnd = bytes.length;
     }
-    if (codeset === 0) readIe(bytes, id, valueStart, valueEnd, msg);
+    if (codeset === 0) {
+      const problem = readIe(bytes, id, valueStart, valueEnd, msg);
+      if (problem !== undefined) {
+        if (!lenient) fail(problem, valueStart);
+        if (hasRoom(msg)) note(msg, `Q.931 ${problem} (at byte ${valueStart}): skipped`);
+      }
+    }
     at = valueEnd;
   }
   msg.informationElements = IE_IDS.slice(0, listed);
 }
 
-function readIe(bytes: Uint8Array, id: number, start: number, end: number, msg: Q931Message): void {
+function hex2(n: number): string {
+  return n.toString(16).padStart(2, '0');
+}
+
+/** Reads a codeset-0 IE into `msg`; returns what is wrong with it when it cannot be read (nothing thrown). */
+function readIe(bytes: Uint8Array, id: number, start: number, end: number, msg: Q931Message): string | undefined {
   switch (id) {
     case Q931_IE.BearerCapability:
       if (msg.bearerCapability === undefined && end > start) msg.bearerCapability = bearerCapability(bytes, start, end);
-      return;
+      return undefined;
     case Q931_IE.Cause:
-      if (msg.cause === undefined) msg.cause = cause(bytes, start, end);
-      return;
+      if (msg.cause === undefined) {
+        const c = cause(bytes, start, end);
+        if (typeof c === 'string') return c;
+        msg.cause = c;
+      }
+      return undefined;
     case Q931_IE.Display:
       if (msg.display === undefined) msg.display = latin1Text(bytes, start, end);
-      return;
+      return undefined;
     case Q931_IE.CallingPartyNumber:
       if (msg.callingPartyNumber === undefined) msg.callingPartyNumber = partyNumber(bytes, start, end, true);
-      return;
+      return undefined;
     case Q931_IE.CalledPartyNumber:
       if (msg.calledPartyNumber === undefined) msg.calledPartyNumber = partyNumber(bytes, start, end, false);
-      return;
+      return undefined;
     case Q931_IE.UserUser:
       if (msg.userUser === undefined) {
-        if (end === start) fail('User-User IE without a protocol discriminator', start);
+        if (end === start) return 'User-User IE without a protocol discriminator';
         msg.userUser = new UserUserIe(bytes[start]!, bytes, start + 1, end - start - 1);
       }
-      return;
+      return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -322,12 +377,12 @@ function bearerCapability(bytes: Uint8Array, start: number, end: number): Q931Be
   return bc;
 }
 
-/** Q.931 §4.5.12: octet 3 (coding standard, location), optional 3a (recommendation), 4 (cause value). */
-function cause(bytes: Uint8Array, start: number, end: number): Q931Cause {
-  if (end - start < 2) fail('Cause IE shorter than 2 bytes', start);
+/** Q.931 §4.5.12: octet 3 (coding standard, location), optional 3a (recommendation), 4 (cause value); or what is wrong. */
+function cause(bytes: Uint8Array, start: number, end: number): Q931Cause | string {
+  if (end - start < 2) return 'Cause IE shorter than 2 bytes';
   const o3 = bytes[start]!;
   const at = o3 & 0x80 ? start + 1 : start + 2;
-  if (at >= end) fail('Cause IE ends before its cause value', start);
+  if (at >= end) return 'Cause IE ends before its cause value';
   return { codingStandard: (o3 >> 5) & 3, location: o3 & 0x0f, value: bytes[at]! & 0x7f };
 }
 

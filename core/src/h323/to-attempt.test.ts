@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { H323AttemptSchema } from '../attempt.js';
+import { type H323Attempt, H323AttemptSchema } from '../attempt.js';
 import { GhostguardError } from '../errors.js';
 import { typedError } from '../test-support/typed-error.js';
 import { decodeH323UserInformation, decodeUserInformationAt } from './h225-decode.js';
@@ -153,6 +153,7 @@ describe('decodeSetupAttempt', () => {
   it('builds an attempt from the Q.931 IEs of a SETUP without an H.225 User-User IE', () => {
     const payload = Uint8Array.from(Buffer.from('08020001052804526f6f6d70058134303031', 'hex'));
     const a = decodeSetupAttempt(payload, ctx);
+    expect(a.anomalies).toEqual(['SETUP without an H.225.0 User-User IE']);
     expect(a.target).toEqual({ user: '4001' });
     expect(a.caller).toEqual({ display: 'Room' });
     expect(a.h323).toMatchObject({ callReference: 1, sourceAliases: [], destinationAliases: [], fastStartCount: 0 });
@@ -172,17 +173,110 @@ describe('decodeSetupAttempt', () => {
     );
   });
 
-  it('gives H.225 error offsets in the TPKT payload', () => {
+  it('reads the Q.931 part of a SETUP whose UUIE does not decode, naming where the UUIE stopped', () => {
     const payload = recordedSetup();
     const uuStart = decodeQ931(payload).userUser!.offset;
-    const err = typedError(() => decodeSetupAttempt(payload.subarray(0, uuStart + 57), ctx));
-    // The User-User IE length now overruns: Q.931 refuses first, at the IE.
-    expect(err.message).toMatch(/Q\.931 IE 0x7e/);
-    // With the IE length fixed up, the H.225 decoder reports where productId starts, in payload offsets.
     const cut = payload.slice(0, uuStart + 57);
+    // The User-User IE length now overruns: clipped, noted, and the UUIE read as far as it goes.
+    const clipped = decodeSetupAttempt(cut, ctx);
+    expect(clipped.anomalies).toEqual([
+      expect.stringMatching(/^Q\.931 IE 0x7e at byte \d+ says \d+ bytes, 58 left: clipped$/),
+      expect.stringMatching(/^UUIE did not decode: H\.225 .*productId: needs/),
+    ]);
+    // With the IE length fixed up, only the UUIE is noted, with the bit where it stopped (in the payload).
     cut[uuStart - 3] = 0;
     cut[uuStart - 2] = 58;
-    expect(typedError(() => decodeSetupAttempt(cut, ctx)).offset).toBe(uuStart + 55);
+    const a = decodeSetupAttempt(cut, ctx);
+    expect(a.anomalies).toHaveLength(1);
+    const bit = Number(/at bit (\d+)\)$/.exec(a.anomalies![0]!)?.[1]);
+    expect(bit >>> 3).toBe(uuStart + 55);
+    // What the Q.931 part says is all there: call reference, Display, Bearer Capability, Called Party Number.
+    expect(a).toMatchObject({
+      target: { user: '5551234', host: undefined },
+      caller: { display: 'caller-b' },
+      userAgent: undefined,
+      callId: undefined,
+      h323: {
+        callReference: 0x2b,
+        display: 'caller-b',
+        calledNumber: '5551234',
+        bearerCapability: '8090a3',
+        sourceAliases: [],
+        destinationAliases: [],
+        fastStartCount: 0,
+        vendor: undefined,
+        protocolVersion: undefined,
+      },
+    });
+    expect(H323AttemptSchema.safeParse(a).success).toBe(true);
+  });
+
+  it('notes a SETUP without a User-User IE, with another protocol in it, or with another UUIE', () => {
+    const noUu = Uint8Array.from(Buffer.from('08020001052804526f6f6d', 'hex'));
+    expect(decodeSetupAttempt(noUu, ctx).anomalies).toEqual(['SETUP without an H.225.0 User-User IE']);
+    const otherProtocol = Uint8Array.from(Buffer.from('080200010528024142' + '7e000304aabb', 'hex'));
+    const other = decodeSetupAttempt(otherProtocol, ctx);
+    expect(other.anomalies).toEqual([expect.stringMatching(/protocol discriminator 4 is not H\.225\.0's/)]);
+    expect(other.caller.display).toBe('AB');
+    // A SETUP carrying an Alerting UUIE: the Q.931 SETUP is read, the UUIE is not.
+    const alertingUu = decodeQ931(encodeAlerting(5).subarray(4)).userUser!.data;
+    const bytes = Uint8Array.from([
+      0x08,
+      0x02,
+      0x00,
+      0x05,
+      0x05,
+      0x7e,
+      0x00,
+      alertingUu.length + 1,
+      0x05,
+      ...alertingUu,
+    ]);
+    expect(decodeSetupAttempt(bytes, ctx).anomalies).toEqual(['UUIE is alerting, not a Setup-UUIE: not read']);
+  });
+
+  it('notes a UUIE whose zeroed tail still parses: the bytes after where it ends were not read', () => {
+    const frame = encodeSetup(setupShapeSpec({ shape: 'cisco-openh323' }));
+    const uu = decodeQ931(frame.subarray(4)).userUser!;
+    const zeroed = frame.slice();
+    zeroed.fill(0, zeroed.length - 140); // all but the discriminator and the first 4 bytes of the UUIE
+    const a = decodeSetupAttempt(zeroed.subarray(4), ctx);
+    // Zeros read as short fields (no vendor, an address 0.0.0.0:0) and the UUIE's end: the rest is skipped.
+    expect(a.h323.vendor).toBeUndefined();
+    expect(a.h323.destCallSignalAddress).toBe('0.0.0.0:0');
+    expect(a.anomalies).toEqual([expect.stringMatching(/^UUIE ends \d+ bytes before its User-User IE does/)]);
+    const u = decodeH323UserInformation(zeroed.subarray(4 + uu.offset, 4 + uu.offset + uu.length));
+    expect(u.unreadOctets).toBeGreaterThan(100);
+    // An intact SETUP is read to its last octet.
+    expect(decodeH323UserInformation(uu.data).unreadOctets).toBe(0);
+  });
+
+  it('clips an IE whose length runs past the message, and skips one too short to read', () => {
+    // Display "Room", then a Called Party Number that says 9 bytes and has 5, then a Cause of 1 byte.
+    const lying = Uint8Array.from(Buffer.from('08020001052804526f6f6d70098134303031', 'hex'));
+    const a = decodeSetupAttempt(lying, ctx);
+    expect(a.anomalies).toEqual([
+      'Q.931 IE 0x70 at byte 11 says 9 bytes, 5 left: clipped',
+      'SETUP without an H.225.0 User-User IE',
+    ]);
+    expect(a.target.user).toBe('4001');
+    const shortCause = Uint8Array.from(Buffer.from('0802000105080180' + '2802414270', 'hex'));
+    expect(decodeSetupAttempt(shortCause, ctx).anomalies).toEqual([
+      'Q.931 Cause IE shorter than 2 bytes (at byte 7): skipped',
+      'Q.931 IE 0x70 at byte 12 ends inside its length: skipped',
+      'SETUP without an H.225.0 User-User IE',
+    ]);
+    expect(decodeSetupAttempt(shortCause, ctx).caller.display).toBe('AB');
+    // decodeQ931 itself stays strict unless asked.
+    expect(typedError(() => decodeQ931(lying)).message).toMatch(/IE 0x70 says 9 bytes, 5 left/);
+  });
+
+  it('stays an error for what is not a Q.931 SETUP at all', () => {
+    for (const hex of ['', '0802', '09020001052804526f6f6d', '0803000001050000', '08020001851234']) {
+      expect(typedError(() => decodeSetupAttempt(Uint8Array.from(Buffer.from(hex, 'hex')), ctx)).code).toBe(
+        'GG_H323_DECODE',
+      );
+    }
   });
 });
 
@@ -213,7 +307,7 @@ describe('decodeSetupAttempt (decodes for the attempt only) against the full dec
     expect(decodeSetupAttempt(payload, ctx)).toStrictEqual(full);
   });
 
-  it('decodes or fails like the full decoders for every single-byte change of those SETUPs', () => {
+  it('for every single-byte change of those SETUPs: the full decoders’ attempt, else what Q.931 says with anomalies', () => {
     const outcome = (run: () => unknown): unknown => {
       try {
         return run();
@@ -229,13 +323,31 @@ describe('decodeSetupAttempt (decodes for the attempt only) against the full dec
           const full = outcome(() => {
             const q931 = decodeQ931(p);
             const uu = q931.userUser;
-            const uuie =
-              uu?.protocolDiscriminator === 5
-                ? decodeUserInformationAt(p, uu.offset, uu.offset + uu.data.length)
-                : undefined;
+            if (uu?.protocolDiscriminator !== 5) return 'no H.225.0 UUIE';
+            const uuie = decodeUserInformationAt(p, uu.offset, uu.offset + uu.data.length);
+            // The UUIE parsed but ended before its IE did: the attempt decoder notes the rest as not read.
+            if (uuie.unreadOctets > 0) return `${uuie.unreadOctets} octets unread`;
             return setupToAttempt(q931, uuie, ctx);
           });
-          expect(outcome(() => decodeSetupAttempt(p, ctx))).toStrictEqual(full);
+          const lenient = outcome(() => decodeSetupAttempt(p, ctx));
+          if (typeof full === 'object') {
+            // Whatever the full decoders read whole, the attempt decoder reads the same, with nothing noted.
+            expect(lenient).toStrictEqual(full);
+            continue;
+          }
+          if (typeof lenient === 'string') {
+            // Only a header that does not decode, or another message type, is still an error.
+            expect(lenient).toMatch(/GG_H323_DECODE Q\.931 (message|protocol|call reference|message type)/);
+            expect(full).toEqual(expect.any(String));
+            continue;
+          }
+          const a = lenient as H323Attempt;
+          expect(a.anomalies?.length, `${at} ^ ${x}`).toBeGreaterThan(0);
+          expect(H323AttemptSchema.safeParse(a).success).toBe(true);
+          // Everything else comes from the Q.931 part (and the UUIE, when it did decode).
+          const q931 = decodeQ931(p, { lenient: true });
+          expect(a.h323.callReference).toBe(q931.callReference);
+          expect(a.h323.calledNumber).toBe(q931.calledPartyNumber?.digits);
         }
       }
     }

@@ -7,10 +7,11 @@ import {
   MAX_FIELD_LENGTH,
   type Party,
 } from '../attempt.js';
-import { GhostguardError } from '../errors.js';
+import { GhostguardError, isGhostguardError } from '../errors.js';
 import { transportText } from './h225-common.js';
 import { decodeUserInformationAt } from './h225-decode.js';
 import { H225_MAX_FASTSTART_TEXT, type H225UserInformation, type H225Vendor } from './h225-types.js';
+import { PerDecodeStop } from './per-reader.js';
 import { decodeQ931, Q931_MESSAGE_TYPES, type Q931Message } from './q931.js';
 import { clip } from './text.js';
 
@@ -27,21 +28,61 @@ export interface H323AttemptContext {
 /** X.208/X.209 coded user information: H.225.0's User-User protocol discriminator. */
 const H225_USER_USER = 5;
 const MAX_BEARER_OCTETS = 32;
+/** The attempt schema's bounds on anomalies. */
+const MAX_ANOMALIES = 8;
+const MAX_ANOMALY_LENGTH = 200;
+/** Room left in an anomaly for the decoder's reason, after the text in front of it. */
+const MAX_REASON_LENGTH = 160;
 
 /**
- * Decodes one TPKT payload that must be a Q.931 SETUP into a CallAttempt. Throws GG_H323_DECODE for
- * anything else, or when the SETUP's Q.931 or H.225.0 part does not decode (offsets are offsets in
- * `tpktPayload`). A SETUP without an H.225 User-User IE still yields an attempt, from its Q.931 IEs.
+ * Decodes one TPKT payload that must be a Q.931 SETUP into a CallAttempt, reading what can be read. When the
+ * Q.931 header decodes and says SETUP, an attempt comes out, with `anomalies` naming what was clipped or not
+ * read: an IE whose length runs past the message (clipped), an IE too short to read, a User-User IE missing
+ * or not H.225.0, an H.225.0 UUIE that does not decode, is not a Setup-UUIE, or ends before its IE does (a
+ * zeroed tail that still parses). An unread UUIE leaves the h323 section's UUIE fields empty (no aliases, no
+ * vendor, fastStartCount 0) and the target to the Called Party Number. Throws GG_H323_DECODE only for what
+ * is not a Q.931 SETUP at all: a header that does not decode (offsets are offsets in `tpktPayload`), another
+ * message type. An intact SETUP costs what it did: the lenient paths run only where something is wrong.
  */
 export function decodeSetupAttempt(tpktPayload: Uint8Array, ctx: H323AttemptContext): H323Attempt {
-  const q931 = decodeQ931(tpktPayload);
+  const q931 = decodeQ931(tpktPayload, LENIENT);
   if (q931.messageType !== Q931_MESSAGE_TYPES.Setup) notSetup(q931);
+  let anomalies = q931.anomalies;
   const uu = q931.userUser;
-  const uuie =
-    uu !== undefined && uu.protocolDiscriminator === H225_USER_USER
-      ? decodeUserInformationAt(tpktPayload, uu.offset, uu.offset + uu.length, true)
-      : undefined;
-  return setupToAttempt(q931, uuie, ctx);
+  let uuie: H225UserInformation | undefined;
+  if (uu === undefined) {
+    anomalies = noted(anomalies, 'SETUP without an H.225.0 User-User IE');
+  } else if (uu.protocolDiscriminator !== H225_USER_USER) {
+    anomalies = noted(
+      anomalies,
+      `User-User IE protocol discriminator ${uu.protocolDiscriminator} is not H.225.0's (5): UUIE not read`,
+    );
+  } else {
+    try {
+      uuie = decodeUserInformationAt(tpktPayload, uu.offset, uu.offset + uu.length, true);
+    } catch (err) {
+      // Anything but where decoding stopped (a decoder fault) is a bug: let it show.
+      if (!(err instanceof PerDecodeStop) && !(isGhostguardError(err) && err.code === 'GG_H323_DECODE')) throw err;
+      anomalies = noted(anomalies, `UUIE did not decode: ${err.message.slice(0, MAX_REASON_LENGTH)}`);
+    }
+    if (uuie !== undefined && uuie.body !== 'setup') {
+      anomalies = noted(anomalies, `UUIE is ${uuie.body}, not a Setup-UUIE: not read`);
+      uuie = undefined;
+    } else if (uuie !== undefined && uuie.unreadOctets > 0) {
+      // A zeroed or padded tail can parse as short fields: what follows them was skipped.
+      anomalies = noted(anomalies, `UUIE ends ${uuie.unreadOctets} bytes before its User-User IE does: those not read`);
+    }
+  }
+  return setupToAttempt(q931, uuie, ctx, anomalies);
+}
+
+const LENIENT = Object.freeze({ lenient: true });
+
+/** `list` with `text` added (a new list when there was none), within the schema's bounds. */
+function noted(list: string[] | undefined, text: string): string[] {
+  const out = list ?? [];
+  if (out.length < MAX_ANOMALIES) out.push(clip(text, MAX_ANOMALY_LENGTH));
+  return out;
 }
 
 function notSetup(q931: Q931Message): never {
@@ -62,11 +103,13 @@ function notSetup(q931: Q931Message): never {
  * - caller.user: the Calling Party Number, else the first such source alias; caller.display: the Display
  *   IE, else the first source h323-ID.
  * - userAgent: vendor productId and versionId joined by a space; callId: callIdentifier (hex).
+ * - anomalies: what the decoder clipped or could not read (at most 8 texts of at most 200 chars are kept).
  */
 export function setupToAttempt(
   q931: Q931Message,
   uuie: H225UserInformation | undefined,
   ctx: H323AttemptContext,
+  anomalies?: readonly string[],
 ): H323Attempt {
   if (q931.messageType !== Q931_MESSAGE_TYPES.Setup) notSetup(q931);
   if (uuie !== undefined && uuie.body !== 'setup') {
@@ -132,8 +175,15 @@ export function setupToAttempt(
     callId: setup?.callIdentifier,
     time: ctx.time,
     adapter: ctx.adapter === undefined ? undefined : clip(ctx.adapter, 32),
+    anomalies: anomalies === undefined || anomalies.length === 0 ? undefined : boundedAnomalies(anomalies),
     h323,
   };
+}
+
+/** The list as is when it fits the schema; a cut copy otherwise (a caller's own list). */
+function boundedAnomalies(list: readonly string[]): string[] {
+  if (list.length <= MAX_ANOMALIES && list.every((a) => a.length <= MAX_ANOMALY_LENGTH)) return list as string[];
+  return list.slice(0, MAX_ANOMALIES).map((a) => clip(a, MAX_ANOMALY_LENGTH));
 }
 
 function clipText(s: string): string {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { Logger } from '@ghostguard/core';
+import { type Logger, LogThrottle } from '@ghostguard/core';
 import type { ResolvedGateOptions } from './options.js';
 import type { SourceLimiter } from './source-limiter.js';
 import type { H323GateStats } from './stats.js';
@@ -12,6 +12,26 @@ export interface GateContext {
   readonly limiter: SourceLimiter;
   /** Every open socket (callers and upstreams), destroyed by close(). */
   readonly sockets: Set<Socket>;
+  /** One per kind of line about connections closed without a verdict: a flood writes a line a second each. */
+  readonly throttles: GateLogThrottles;
+}
+
+/** Least time between two lines of one kind about connections closed without a verdict. */
+export const CLOSE_LOG_INTERVAL_MS = 1_000;
+
+export interface GateLogThrottles {
+  /** First bytes that are not a SETUP, timeouts, oversized or unfinished first frames. */
+  readonly notSetup: LogThrottle;
+  readonly sourceLimit: LogThrottle;
+  readonly connectionLimit: LogThrottle;
+}
+
+export function gateLogThrottles(): GateLogThrottles {
+  return {
+    notSetup: new LogThrottle(CLOSE_LOG_INTERVAL_MS),
+    sourceLimit: new LogThrottle(CLOSE_LOG_INTERVAL_MS),
+    connectionLimit: new LogThrottle(CLOSE_LOG_INTERVAL_MS),
+  };
 }
 
 /** One caller's connection, with its canonical source address. */

@@ -41,8 +41,11 @@ export function enforce(
   raw: Buffer,
 ): void {
   const { stats, options } = ctx;
-  // An undecodable SETUP from a source the guard knew nothing about: the fail mode decided (not a ban or the allowlist).
-  const failModeApplied = attempt === undefined && verdict.reasons[0]?.rule === GUARD_RULES.invalid;
+  // A verdict ghostguard could not reach on its own account (a rule that threw, an adapter fault):
+  // policy.onInternalError decided. Never the case for what the caller sent, however broken.
+  const firstRule = verdict.reasons[0]?.rule;
+  const fault = firstRule === GUARD_RULES.invalid || firstRule === GUARD_RULES.internal;
+  const anomalies = attempt?.anomalies;
   const log = {
     event: 'h323-call',
     source: call.ip,
@@ -54,16 +57,23 @@ export function enforce(
     score: verdict.score,
     rules: verdict.reasons.map((r) => r.rule),
     monitor: verdict.monitor,
-    ...(failModeApplied ? { failMode: options.guard.config.policy.onInternalError, detail: verdict.reasons[0]?.detail } : {}),
+    ...(anomalies !== undefined ? { anomalies } : {}),
+    ...(fault
+      ? { onInternalError: options.guard.config.policy.onInternalError, detail: verdict.reasons[0]?.detail }
+      : {}),
   };
+  // What the gate could read of the SETUP: all of it, part of it (anomalies), or nothing past "SETUP".
+  const read =
+    attempt === undefined ? '; undecodable SETUP' : anomalies !== undefined ? '; SETUP partly undecodable' : '';
   const say = (action: Action, fields: Record<string, unknown> = {}, note = ''): void => {
     const line = { ...log, action, ...fields };
-    const msg = `${action} H.323 call${note}${verdict.monitor && verdict.intended !== 'allow' ? ` (monitor mode: would ${verdict.intended})` : ''}`;
-    if (!failModeApplied) ctx.logger.info(line, attempt ? msg : `${msg}; undecodable SETUP`);
-    else ctx.logger.warn(line, `${msg}; undecodable SETUP, fail-${options.guard.config.policy.onInternalError}`);
+    const msg = `${action} H.323 call${note}${verdict.monitor && verdict.intended !== 'allow' ? ` (monitor mode: would ${verdict.intended})` : ''}${read}`;
+    if (!fault) ctx.logger.info(line, msg);
+    else
+      ctx.logger.warn(line, `${msg}; ghostguard fault, onInternalError ${options.guard.config.policy.onInternalError}`);
   };
   const reply = replyOptionsFor(attempt);
-  // A refusal without a call reference to answer (an undecodable SETUP) can only be a silent close.
+  // A refusal without a call reference to answer (a SETUP whose header did not decode) can only be a silent close.
   const action: Action = verdict.action !== 'allow' && callReference === undefined ? 'drop' : verdict.action;
 
   switch (action) {

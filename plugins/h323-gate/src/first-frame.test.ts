@@ -92,6 +92,31 @@ describe('first bytes that are not a SETUP', () => {
     expect(t.room.calls[0]!.bytes().equals(bytes)).toBe(true);
   });
 
+  for (const [name, after] of [
+    ['an HTTP request', Buffer.from('GET / HTTP/1.0\r\n\r\n')],
+    ['two stray bytes (fewer than a TPKT header)', Buffer.from([0x0d, 0x0a])],
+    ['a header that is not TPKT', Buffer.from([0x03, 0x01, 0x00, 0x08])],
+  ] as const) {
+    it(`judges a SETUP followed in the same segment by ${name}, the bytes an anomaly`, async () => {
+      const t = await startGate(everySetup('drop'));
+      const caller = await t.call(Buffer.concat([call.setup, after]));
+      expect((await caller.closed).bytes).toBe(0);
+      expect(t.gate.stats()).toMatchObject({ notSetup: 0, undecodableSetups: 1, dropped: 1, closedWithoutVerdict: 0 });
+      const anomalies = t.log.find('h323-call')[0]!.anomalies as string[];
+      expect(anomalies).toEqual([
+        expect.stringMatching(new RegExp(`^${after.length} bytes after the SETUP are not TPKT: TPKT`)),
+      ]);
+    });
+  }
+
+  it('takes a SETUP followed by the start of the next TPKT frame in the same segment as it is', async () => {
+    const t = await startGate(everySetup('allow'));
+    const bytes = Buffer.concat([call.setup, call.callerStream.subarray(call.setup.length, call.setup.length + 6)]);
+    await t.call(bytes);
+    await waitUntil(() => t.room.calls[0]?.bytes().length === bytes.length);
+    expect(t.log.find('h323-call')[0]).not.toHaveProperty('anomalies');
+  });
+
   it('closes at once on a first frame that announces more than maxFirstBytes', async () => {
     const t = await startGate(everySetup('allow'), { maxFirstBytes: 1024, firstSetupTimeout: 5_000 });
     const t0 = performance.now();

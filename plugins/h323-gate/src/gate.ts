@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { handleConnection } from './connection.js';
-import type { GateContext } from './context.js';
+import { type GateContext, gateLogThrottles } from './context.js';
 import { type H323GateOptions, resolveGateOptions } from './options.js';
 import { SourceLimiter } from './source-limiter.js';
 import { emptyStats, type H323GateStats } from './stats.js';
@@ -39,6 +39,7 @@ export function createH323Gate(options: H323GateOptions): H323Gate {
     stats: emptyStats(),
     limiter: new SourceLimiter(resolved.maxConnectionsPerSource),
     sockets: new Set(),
+    throttles: gateLogThrottles(),
   };
   // The upstreams by alias are room systems that never register: the guard's dial-shape layer must know
   // them, so a call to one of them is not a call to an unknown target.
@@ -57,6 +58,7 @@ export function createH323Gate(options: H323GateOptions): H323Gate {
       handleConnection(ctx, socket);
     } catch (err) {
       // Never let one connection take the gate down.
+      ctx.stats.closedWithoutVerdict++;
       logger.error({ event: 'h323-gate-error', err }, 'connection handling failed; connection closed');
       socket.destroy();
     }

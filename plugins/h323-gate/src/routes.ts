@@ -15,7 +15,8 @@ export interface Route {
 /**
  * The room system a call goes to: the first destination alias (in the SETUP's order), then the Called
  * Party Number, then the attempt's target, that names an upstream; else the default upstream.
- * `attempt` is undefined for a SETUP that did not decode (fail-open): it can only take the default.
+ * `attempt` is undefined for a SETUP whose Q.931 header did not decode (let through only from a trusted
+ * source or in monitor mode): it can only take the default. One read in part routes by what was read.
  */
 export function pickRoute(attempt: H323Attempt | undefined, routes: Routes): Route | undefined {
   if (attempt !== undefined && routes.byAlias.size > 0) {

@@ -12,8 +12,22 @@ export interface H323GateStats {
   oversized: number;
   /** Callers that closed before a first frame was complete. */
   closedBeforeSetup: number;
-  /** SETUPs that did not decode (they follow the guard's fail mode and are counted under their action too). */
+  /**
+   * SETUPs judged with something the gate could not read: an H.225.0 UUIE that does not decode, an IE length
+   * that lies, bytes after the SETUP that are not TPKT (judged on what could be read), or a Q.931 header that
+   * does not decode (`unreadableSetups`). Scored as `input.undecodable`; counted under their action too.
+   */
   undecodableSetups: number;
+  /** Of undecodableSetups: nothing could be read past "this is a SETUP" (judged by guard.judgeMalformed). */
+  unreadableSetups: number;
+  /**
+   * Connections closed without a verdict: first bytes that are not a SETUP, timeouts, oversized or unfinished
+   * first frames, the two connection limits, and connections whose handling failed. Each is also counted
+   * under its own reason.
+   */
+  closedWithoutVerdict: number;
+  /** Log lines about such connections left out by the throttle (at most one line a second per kind). */
+  logLinesSuppressed: number;
   allowed: number;
   rejected: number;
   /** Dropped by verdict, and tarpit verdicts beyond the tarpit cap. */
@@ -47,6 +61,9 @@ export function emptyStats(): H323GateStats {
     oversized: 0,
     closedBeforeSetup: 0,
     undecodableSetups: 0,
+    unreadableSetups: 0,
+    closedWithoutVerdict: 0,
+    logLinesSuppressed: 0,
     allowed: 0,
     rejected: 0,
     dropped: 0,
