@@ -117,8 +117,13 @@ describe('Asterisk adapter: the offer, as far as the dialplan can read it', () =
     expect(peer.liveChannels()).toBe(0);
   });
 
-  it('hostile media fields take the malformed path', async () => {
+  it('hostile media fields take the malformed path: refused, judged on the fields that did decode', async () => {
     const { peer, r, judged } = await setup();
+    const undecodable: string[] = [];
+    r.guard.on('verdict', (_a, v) => {
+      const u = v.reasons.find((x) => x.rule === 'input.undecodable');
+      if (u) undecodable.push(u.detail);
+    });
     const fields = (over: Record<string, string>) =>
       Object.entries({
         Tech: 'PJSIP',
@@ -132,11 +137,19 @@ describe('Asterisk adapter: the offer, as far as the dialplan can read it', () =
         ...over,
       });
     await peer.placeCall({ ...phoneCall, bodyOverride: fields({ ContentType: 'x'.repeat(20_000) }) }).outcome;
-    await peer.placeCall({ ...phoneCall, bodyOverride: fields({ VideoFormats: '%E0%A4%A' }) }).outcome;
+    // From another address: the first caller may be banned by now, and a ban refuses without looking further.
+    await peer.placeCall({
+      ...phoneCall,
+      bodyOverride: fields({ Source: uriEncode('203.0.113.91:5060'), VideoFormats: '%E0%A4%A' }),
+    }).outcome;
     await waitUntil(() => r.attachment.stats().malformed === 2, 5_000, 'both malformed checks');
+    expect(undecodable).toEqual([
+      'GhostguardCheck field contenttype: 20000 bytes (limit 12288)',
+      'GhostguardCheck field videoformats: not URI-encoded text',
+    ]);
+    // The log line a caller can trigger at will is throttled: the second, within a second, is counted, not written.
     expect(r.logs.events('asterisk-check-malformed').map((e) => e.detail)).toEqual([
       'contenttype: 20000 bytes (limit 12288)',
-      'videoformats: not URI-encoded text',
     ]);
     expect(judged()).toEqual([]);
   });
