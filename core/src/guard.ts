@@ -389,8 +389,10 @@ class GhostGuard implements Guard {
     return this.decide(usable ? partial : placeholderAttempt(request), detail, !usable);
   }
 
-  /** judge() and judgeMalformed(): evaluation, counters, the log line and the verdict event. */
-  /** `placeholder`: the attempt stands in for a request nothing could be read of (only its source counts). */
+  /**
+   * judge() and judgeMalformed(): evaluation, counters, the log line and the verdict event. `placeholder`: the
+   * attempt stands in for a request nothing could be read of (only its source counts).
+   */
   private decide(attempt: CallAttempt, malformed: string | undefined, placeholder = false): Verdict {
     this.judged++;
     // Timed only when someone listens (metrics): two clock reads are most of a cheap verdict's cost.
@@ -414,7 +416,11 @@ class GhostGuard implements Guard {
     return verdict;
   }
 
-  /** `malformed`: set for a request the adapter could not decode; only the trust and known-bad layers run. */
+  /**
+   * `malformed`: why the request did not decode (judgeMalformed): after the trust and known-bad layers it adds
+   * `input.undecodable` and every rule still runs on what could be read; on a placeholder only the source's
+   * behaviour and memory count.
+   */
   private evaluate(attempt: CallAttempt, malformed: string | undefined, placeholder: boolean): Verdict {
     const problem = checkAttemptEnvelope(attempt);
     if (problem === undefined) {
