@@ -336,6 +336,31 @@ describe('logging', () => {
     expect(lines.filter((l) => l.event === 'ban')).toHaveLength(1);
   });
 
+  it('a banned source hammering writes one verdict line a second, with how many were left out', () => {
+    const { logger, lines } = memoryLogger();
+    let now = 1_800_000_000_000;
+    const g = createGuard(SERVED, { logger, now: () => now });
+    g.judge(scanner(undefined, now)); // banned here: one verdict line and one ban line
+    for (let i = 1; i <= 1000; i++) g.judge(scanner(undefined, now + i));
+    now += 1500;
+    g.judge(scanner(undefined, now));
+    g.close();
+    const verdicts = lines.filter((l) => l.event === 'verdict');
+    expect(verdicts).toHaveLength(3);
+    expect(verdicts.map((l) => l.suppressed)).toEqual([undefined, undefined, 999]);
+  });
+
+  it('refusals by a room caller policy alone are throttled too (they never ban)', () => {
+    const { logger, lines } = memoryLogger();
+    const g = createGuard(
+      { ...SERVED, rooms: { callers: { others: 'known' } } },
+      { logger, now: () => 1_800_000_000_000 },
+    );
+    for (let i = 0; i < 50; i++) expect(g.judge(sipAttempt({ time: 1_800_000_000_000 + i })).action).toBe('reject');
+    g.close();
+    expect(lines.filter((l) => l.event === 'verdict')).toHaveLength(1);
+  });
+
   it('emits verdict events with how long judge took', () => {
     withGuard(SERVED, (g) => {
       const seen: Array<[Verdict, number]> = [];

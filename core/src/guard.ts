@@ -279,6 +279,14 @@ class GhostGuard implements Guard {
   private readonly banFile: BanFile | undefined;
   private monitor: boolean;
   private readonly invalidLog = new LogThrottle(1000);
+  /**
+   * Verdict lines a peer can repeat at will: attempts refused on a standing ban, deny list or feed (the ban was
+   * logged when it was set), and refusals by a room's caller policy alone (never banned). One line a second
+   * each, with how many were left out. Other refusals need no throttle: memory bans a source after
+   * memory.refusalsToBan of them, and then its lines fall under the first kind.
+   */
+  private readonly knownBadVerdictLog = new LogThrottle(1000);
+  private readonly policyVerdictLog = new LogThrottle(1000);
   private readonly bannedReasons = new WeakMap<BanInfo, Reason>();
   private persistTimer: NodeJS.Timeout | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -411,7 +419,11 @@ class GhostGuard implements Guard {
     }
     this.counters[verdict.action]++;
     // levelVal read rather than isLevelEnabled(): a property read on the hot path, and it follows level changes.
-    if (verdict.intended !== 'allow' && this.logger.levelVal <= INFO_LEVEL) this.logVerdict(attempt, verdict);
+    if (verdict.intended !== 'allow' && this.logger.levelVal <= INFO_LEVEL) {
+      const throttle = this.verdictLogThrottle(verdict, typeof attempt?.method === 'string' ? attempt.method : '');
+      const suppressed = throttle === undefined ? 0 : throttle.take(this.now());
+      if (suppressed !== undefined) this.logVerdict(attempt, verdict, suppressed);
+    }
     if (observed) this.emit('verdict', attempt, verdict, { seconds: (performance.now() - t0) / 1000 });
     return verdict;
   }
@@ -600,7 +612,16 @@ class GhostGuard implements Guard {
     };
   }
 
-  private logVerdict(attempt: CallAttempt, v: Verdict): void {
+  private verdictLogThrottle(v: Verdict, method: string): LogThrottle | undefined {
+    const first = v.reasons[0]?.rule;
+    if (first !== undefined && KNOWN_BAD_RULES.has(first)) return this.knownBadVerdictLog;
+    // Refused though the score alone allows: a room's caller policy did it (or onInternalError: closed, whose
+    // own line is throttled already).
+    return this.policy.decide(v.score, method) === 'allow' ? this.policyVerdictLog : undefined;
+  }
+
+  /** `suppressed`: lines of the same kind left out since the last one (throttled kinds only; 0 otherwise). */
+  private logVerdict(attempt: CallAttempt, v: Verdict, suppressed: number): void {
     const a = (typeof attempt === 'object' && attempt !== null ? attempt : {}) as Partial<CallAttempt>;
     this.logger.info(
       {
@@ -617,6 +638,7 @@ class GhostGuard implements Guard {
         score: v.score,
         rules: v.reasons.map((r) => r.rule),
         monitor: v.monitor,
+        ...(suppressed > 0 ? { suppressed } : {}),
       },
       v.monitor ? `would ${v.intended} call attempt (monitor mode)` : `${v.action} call attempt`,
     );
