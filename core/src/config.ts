@@ -61,6 +61,7 @@ const NamedCidr = z.union([z.string(), z.object({ name: z.string(), address: z.s
 
 /** What a room system is: a video room (the default: what ghostguard guards) or an audio endpoint. */
 export const RoomKindSchema = z.enum(['video', 'audio']);
+export type RoomKind = z.infer<typeof RoomKindSchema>;
 
 /** A network as text (`192.0.2.0/24`, `2001:db8::/32`, a bare address), checked when the file loads. */
 const CidrText = z.string().refine(

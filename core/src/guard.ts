@@ -48,8 +48,6 @@ const KNOWN_BAD_WEIGHT = 100;
 /** Rules whose weight does not count towards a new ban (the source is already known bad). */
 const KNOWN_BAD_RULES = new Set<string>([GUARD_RULES.banned, GUARD_RULES.denylist, GUARD_RULES.feed]);
 const EARNED_TRUST_RULE = 'trust.earned';
-/** Methods a tarpit can hold (as in Policy): anything else a caller policy refuses is dropped instead. */
-const TARPIT_METHODS = new Set(['INVITE', 'SETUP']);
 const PERSIST_DELAY_MS = 1000;
 /** pino's numeric value of `info`. */
 const INFO_LEVEL = 30;
@@ -526,12 +524,7 @@ class GhostGuard implements Guard {
 
     if (outsider && known === true && attempt.media !== undefined) {
       const unknownCaller = !listedCaller && !hasRule(reasons, EARNED_TRUST_RULE);
-      this.media.evaluate(
-        attempt,
-        { known: true, kind: room?.kind ?? this.config.rooms.defaultKind },
-        unknownCaller,
-        reasons,
-      );
+      this.media.evaluate(attempt, room?.kind ?? this.config.rooms.defaultKind, unknownCaller, reasons);
     }
 
     const score = sumWeights(reasons, false);
@@ -593,8 +586,7 @@ class GhostGuard implements Guard {
   /** `forced`: what a room's caller policy demands when the score alone would allow. */
   private finish(reasons: Reason[], score: number, method: string, ban?: BanInfo, forced?: Action): Verdict {
     let intended = this.policy.decide(score, method);
-    if (intended === 'allow' && forced !== undefined)
-      intended = forced === 'tarpit' && !TARPIT_METHODS.has(method) ? 'drop' : forced;
+    if (intended === 'allow' && forced !== undefined) intended = this.policy.enforceable(forced, method);
     const v: Verdict = { action: this.monitor ? 'allow' : intended, intended, score, reasons, monitor: this.monitor };
     if (ban) v.ban = ban;
     return v;

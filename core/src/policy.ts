@@ -24,10 +24,14 @@ export class Policy {
     const tiers = this.byMethod.get(method) ?? this.tiers;
     for (const t of tiers) {
       if (score >= t.minScore) {
-        // A tarpit only makes sense for a call; anything else is dropped silently instead.
-        return t.action === 'tarpit' && !TARPITTABLE.has(method) ? 'drop' : t.action;
+        return this.enforceable(t.action, method);
       }
     }
     return 'allow';
+  }
+
+  /** A tarpit only makes sense for a call; for anything else it is a silent drop instead. */
+  enforceable(action: Action, method: string): Action {
+    return action === 'tarpit' && !TARPITTABLE.has(method) ? 'drop' : action;
   }
 }

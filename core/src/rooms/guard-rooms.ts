@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type RoomKind, RoomKindSchema } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Outcome } from '../outcome.js';
 import type { BanInfo } from '../verdict.js';
@@ -34,7 +35,7 @@ export interface GuardRooms {
     name: string;
     aliases?: readonly string[];
     address?: string;
-    kind?: 'video' | 'audio';
+    kind?: RoomKind;
   }): RoomEntry | undefined;
   unregister(aor: string): boolean;
   list(): RoomEntry[];
@@ -59,13 +60,13 @@ const RegistrationSchema = z.object({
   source: Source.optional(),
   expires: z.number().finite().nonnegative(),
   adapter: z.string().max(32).optional(),
-  kind: z.enum(['video', 'audio']).optional(),
+  kind: RoomKindSchema.optional(),
 });
 const StaticRoomSchema = z.object({
   name: Name,
   aliases: z.array(Name).max(64).default([]),
   address: z.string().max(1024).optional(),
-  kind: z.enum(['video', 'audio']).optional(),
+  kind: RoomKindSchema.optional(),
 });
 const RegisterCheckSchema = z.object({
   aor: Name,

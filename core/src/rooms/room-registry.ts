@@ -1,7 +1,5 @@
-import type { CallerPolicyConfig } from '../config.js';
+import type { CallerPolicyConfig, RoomKind } from '../config.js';
 import { parseIp } from '../net/ip.js';
-
-export type RoomKind = 'video' | 'audio';
 
 /** What an adapter learned about one room system's registration (a REGISTER, a ContactStatus event…). */
 export interface RoomRegistration {

@@ -101,7 +101,7 @@ export class IdentityRules {
     // A name (not a digit, no colon) is a domain: no address parse for the usual From host.
     const c = host.charCodeAt(0);
     if (!(c >= 0x30 && c <= 0x39) && c !== 0x5b && host.indexOf(':') < 0) return this.knowledge.isServedDomain(host);
-    const ip = parseIp(unbracket(host));
+    const ip = parseIp(host);
     if (ip === undefined) return this.knowledge.isServedDomain(host);
     if (ip.text === source.text) return false;
     return this.isOurAddress(ip, localIp);
@@ -152,7 +152,7 @@ export class IdentityRules {
     // The common cases without building an address object: the source itself, a private IPv4 address.
     const v4 = parseIpv4(host);
     if (v4 !== undefined && ((source.family === 4 && v4 === source.v4) || isPrivateV4(v4))) return undefined;
-    const ip = parseIp(unbracket(host));
+    const ip = parseIp(host);
     if (ip === undefined || ip.text === source.text || isPrivateUse(ip)) return undefined;
     if (this.isOurAddress(ip, localIp)) return `${label} ${ip.text}`;
     const weight = this.w[rule];
@@ -166,10 +166,6 @@ export class IdentityRules {
     });
     return undefined;
   }
-}
-
-function unbracket(host: string): string {
-  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
 /** `host:port`, `[v6]:port`, `host` → host. */

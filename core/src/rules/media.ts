@@ -1,4 +1,5 @@
 import type { CallAttempt, MediaOffer } from '../attempt.js';
+import type { RoomKind } from '../config.js';
 import type { Reason } from '../verdict.js';
 import { type RuleWeights, resolveWeights } from './weights.js';
 
@@ -35,13 +36,6 @@ const PHONE_CODECS: ReadonlySet<string> = new Set([
   'cn',
 ]);
 
-/** What the room being called is, as far as the core knows. */
-export interface CalledRoom {
-  /** The target exists (a registered or static room, a known target). */
-  known: boolean;
-  kind: 'video' | 'audio' | undefined;
-}
-
 /**
  * Media shape of an INVITE's offer (the adapter's summary of the SDP). Legitimate bridges and room systems
  * offer video and BFCP, so a video offer never scores; a phone offering G.711/G.729 to a video room is
@@ -54,10 +48,13 @@ export class MediaRules {
     this.w = resolveWeights(MEDIA_RULES, weights);
   }
 
-  /** `unknownCaller`: not a listed caller, no earned trust, not a room, not authenticated. */
-  evaluate(a: CallAttempt, room: CalledRoom, unknownCaller: boolean, out: Reason[]): void {
+  /**
+   * For a call to a target known to exist; `roomKind`: what it is (the room's own kind, else rooms.defaultKind).
+   * `unknownCaller`: not a listed caller, no earned trust, not a room, not authenticated.
+   */
+  evaluate(a: CallAttempt, roomKind: RoomKind, unknownCaller: boolean, out: Reason[]): void {
     const media = a.media;
-    if (media === undefined || a.method !== 'INVITE' || !room.known) return;
+    if (media === undefined || a.method !== 'INVITE') return;
     if (!media.offered) {
       // Delayed offer is normal from call managers and trunks (Cisco CUCM): only an unknown caller counts.
       if (unknownCaller && this.w.noOffer !== undefined) {
@@ -69,7 +66,7 @@ export class MediaRules {
       }
       return;
     }
-    if (room.kind === 'video' && this.w.audioOnlyToVideoRoom !== undefined && isPhoneAudioOnly(media)) {
+    if (roomKind === 'video' && this.w.audioOnlyToVideoRoom !== undefined && isPhoneAudioOnly(media)) {
       out.push({
         rule: MEDIA_RULES.audioOnlyToVideoRoom.id,
         detail: `audio-only offer (${media.codecs.slice(0, 6).join(', ')}) to a video room system`,

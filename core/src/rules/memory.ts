@@ -100,11 +100,11 @@ export class MemoryRules {
       this.w.redial !== undefined &&
       targetHash !== 0 &&
       targetHash === r.lastTarget &&
-      t - r.lastTargetAt <= this.m.redialWithin
+      t - r.lastSeenAt <= this.m.redialWithin
     ) {
       out.push({
         rule: MEMORY_RULES.redial.id,
-        detail: `same target again ${((t - r.lastTargetAt) / 1000).toFixed(1)} s after a suspect attempt`,
+        detail: `same target again ${((t - r.lastSeenAt) / 1000).toFixed(1)} s after a suspect attempt`,
         weight: this.w.redial,
       });
     }

@@ -9,14 +9,13 @@ export class SuspectRecord {
   /** Attempts remembered in this run: refused ones and allowed ones that scored at least suspectScore. */
   suspects = 0;
   refusals = 0;
-  /** ms since the memory's epoch. */
+  /** ms since the memory's epoch: when the last remembered attempt (and its target) was seen. */
   lastSeenAt = 0;
   /** -1 while never refused. */
   lastRefusedAt = -1;
   /** Hash of the last remembered attempt's target user and Call-ID (0: none). */
   lastTarget = 0;
   lastCallId = 0;
-  lastTargetAt = 0;
   /** Rule ids that weighed in the last remembered attempt (for explain), at most 8. */
   lastRules: readonly string[] = [];
 }
@@ -102,7 +101,6 @@ export class SuspectMemory {
     r.lastSeenAt = t;
     r.lastTarget = a.target;
     r.lastCallId = a.callId;
-    r.lastTargetAt = t;
     r.lastRules = a.rules;
     return r;
   }
