@@ -66,4 +66,6 @@ export {
   TPKT_MAX_PAYLOAD_BYTES,
   TpktFramer,
   type TpktFramerOptions,
+  type TpktHeaderProblem,
+  tpktHeaderProblem,
 } from './tpkt.js';

@@ -111,28 +111,43 @@ export class TpktFramer {
 
   /** Validates a just-completed header before any byte of its payload is buffered. */
   #checkHeader(): void {
-    const b = this.#buf;
-    const at = this.#streamOffset;
-    if (b[0] !== TPKT_VERSION) {
-      throw new GhostguardError('GG_H323_DECODE', `TPKT version ${b[0]} is not 3 (not TPKT)`, { offset: at });
-    }
-    if (b[1] !== 0) {
-      throw new GhostguardError('GG_H323_DECODE', `TPKT reserved octet is ${b[1]}, not 0`, { offset: at + 1 });
-    }
-    const total = (b[2]! << 8) | b[3]!;
-    if (total < TPKT_HEADER_BYTES) {
-      throw new GhostguardError('GG_H323_DECODE', `TPKT length ${total} is shorter than its header`, {
-        offset: at + 2,
-      });
-    }
-    if (total - TPKT_HEADER_BYTES > this.#max) {
-      throw new GhostguardError(
-        'GG_H323_TOO_LARGE',
-        `TPKT payload of ${total - TPKT_HEADER_BYTES} bytes exceeds ${this.#max}`,
-        { offset: at + 2 },
-      );
+    const problem = tpktHeaderProblem(this.#buf.subarray(0, TPKT_HEADER_BYTES), 0, this.#max);
+    if (problem !== undefined) {
+      throw new GhostguardError(problem.code, problem.message, { offset: this.#streamOffset + problem.offset });
     }
   }
+}
+
+export interface TpktHeaderProblem {
+  code: 'GG_H323_DECODE' | 'GG_H323_TOO_LARGE';
+  message: string;
+  /** Of the offending octet, from the header's start. */
+  offset: number;
+}
+
+/**
+ * What is wrong with the TPKT header at `bytes[at…]`, as far as its bytes are there (a partial header is
+ * checked octet by octet): a version other than 3, a reserved octet other than 0, a length below the header's
+ * own, a payload over `maxPayload`. undefined when nothing is (yet). TpktFramer throws what this returns.
+ */
+export function tpktHeaderProblem(bytes: Uint8Array, at: number, maxPayload: number): TpktHeaderProblem | undefined {
+  const left = bytes.length - at;
+  if (left >= 1 && bytes[at] !== TPKT_VERSION) {
+    return { code: 'GG_H323_DECODE', message: `TPKT version ${bytes[at]} is not 3 (not TPKT)`, offset: 0 };
+  }
+  if (left >= 2 && bytes[at + 1] !== 0) {
+    return { code: 'GG_H323_DECODE', message: `TPKT reserved octet is ${bytes[at + 1]}, not 0`, offset: 1 };
+  }
+  if (left < TPKT_HEADER_BYTES) return undefined;
+  const total = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+  if (total < TPKT_HEADER_BYTES) {
+    return { code: 'GG_H323_DECODE', message: `TPKT length ${total} is shorter than its header`, offset: 2 };
+  }
+  if (total - TPKT_HEADER_BYTES > maxPayload) {
+    const message = `TPKT payload of ${total - TPKT_HEADER_BYTES} bytes exceeds ${maxPayload}`;
+    return { code: 'GG_H323_TOO_LARGE', message, offset: 2 };
+  }
+  return undefined;
 }
 
 /** Wraps a payload in a TPKT header. */

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { isGhostguardError } from '@ghostguard/core';
-import { TPKT_HEADER_BYTES, TpktFramer } from '@ghostguard/core/h323';
+import { TPKT_HEADER_BYTES, TpktFramer, tpktHeaderProblem } from '@ghostguard/core/h323';
 
 /** How reading a connection's first TPKT frame ended. */
 export type FirstFrame =
@@ -111,15 +111,10 @@ export function afterRead(
 function tailProblem(raw: Uint8Array, at: number, maxBytes: number): string | undefined {
   let i = at;
   while (i < raw.length) {
-    const left = raw.length - i;
-    if (raw[i] !== 3) return `TPKT version ${raw[i]} is not 3 (not TPKT)`;
-    if (left >= 2 && raw[i + 1] !== 0) return `TPKT reserved octet is ${raw[i + 1]}, not 0`;
-    if (left < TPKT_HEADER_BYTES) return undefined;
-    const total = (raw[i + 2]! << 8) | raw[i + 3]!;
-    if (total < TPKT_HEADER_BYTES) return `TPKT length ${total} is shorter than its header`;
-    if (total - TPKT_HEADER_BYTES > maxBytes)
-      return `TPKT payload of ${total - TPKT_HEADER_BYTES} bytes exceeds ${maxBytes}`;
-    i += total;
+    const problem = tpktHeaderProblem(raw, i, maxBytes);
+    if (problem !== undefined) return problem.message;
+    if (raw.length - i < TPKT_HEADER_BYTES) return undefined;
+    i += (raw[i + 2]! << 8) | raw[i + 3]!;
   }
   return undefined;
 }
@@ -131,9 +126,9 @@ function tailProblem(raw: Uint8Array, at: number, maxBytes: number): string | un
 export function leadingFrame(raw: Uint8Array, maxBytes: number): { payload: Uint8Array; end: number } | undefined {
   let at = 0;
   while (at + TPKT_HEADER_BYTES <= raw.length) {
-    if (raw[at] !== 3 || raw[at + 1] !== 0) return undefined;
+    if (tpktHeaderProblem(raw, at, maxBytes) !== undefined) return undefined;
     const total = (raw[at + 2]! << 8) | raw[at + 3]!;
-    if (total < TPKT_HEADER_BYTES || total - TPKT_HEADER_BYTES > maxBytes || at + total > raw.length) return undefined;
+    if (at + total > raw.length) return undefined;
     if (total > TPKT_HEADER_BYTES) return { payload: raw.slice(at + TPKT_HEADER_BYTES, at + total), end: at + total };
     at += total;
   }
