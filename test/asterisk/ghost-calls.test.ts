@@ -1,38 +1,28 @@
 import { join } from 'node:path';
-import { type AsteriskAttachment, attachAsterisk } from '@ghostguard/asterisk';
-import { type CallAttempt, createGuard, type GhostguardConfig, type Verdict } from '@ghostguard/core';
+import type { AsteriskAttachment } from '@ghostguard/asterisk';
+import type { CallAttempt, GhostguardConfig, Verdict } from '@ghostguard/core';
 import { type AmiPeer, type CallOutcome, type ScriptedCall, startAmiPeer } from '@ghostguard/peers/ami';
 import { describe, type ExpectStatic, it } from 'vitest';
 import { GHOST_DIR, GHOST_VARIANTS, ghostSiteConfig, requestTimes } from '../ghost-fixtures.js';
-import { invitesAsCalls, ROOT } from './support.js';
+import { rig as attachedRig, invitesAsCalls, ROOT } from './support.js';
 
 const LEGIT = join(ROOT, 'test/fixtures/legit');
 const RECORDED = join(ROOT, 'test/fixtures/recorded');
-interface Rig {
+interface GhostRig {
   peer: AmiPeer;
   attachment: AsteriskAttachment;
   verdicts: Map<string, { attempt: CallAttempt; verdict: Verdict }>;
   close(): Promise<void>;
 }
 
-async function rig(config: GhostguardConfig): Promise<Rig> {
+async function rig(config: GhostguardConfig): Promise<GhostRig> {
   // The tarpit context's ring (GHOSTGUARD_TARPIT_HOLD) is shortened: the outcome is known at the Redirect.
   const peer = await startAmiPeer({ tarpitHoldMs: 100 });
-  const guard = createGuard(config);
-  const verdicts: Rig['verdicts'] = new Map();
+  const { guard, attachment } = attachedRig(peer, config);
+  const verdicts: GhostRig['verdicts'] = new Map();
   guard.on('verdict', (attempt, verdict) => {
     if (attempt.callId !== undefined) verdicts.set(attempt.callId, { attempt, verdict });
   });
-  const attachment = attachAsterisk(
-    {
-      host: peer.host,
-      port: peer.port,
-      username: 'ghostguard',
-      secret: 'ghostguard-secret',
-      reconnect: { minDelay: 20, maxDelay: 200 },
-    },
-    guard,
-  );
   const close = async () => {
     await attachment.close();
     guard.close();
@@ -50,7 +40,11 @@ async function rig(config: GhostguardConfig): Promise<Rig> {
 const sleep = (ms: number) => new Promise<void>((ok) => setTimeout(ok, ms));
 
 /** Places the calls at `times` (s, recorded) or one after another; resolves with each outcome. */
-async function placeAll(r: Rig, calls: readonly ScriptedCall[], times?: readonly number[]): Promise<CallOutcome[]> {
+async function placeAll(
+  r: GhostRig,
+  calls: readonly ScriptedCall[],
+  times?: readonly number[],
+): Promise<CallOutcome[]> {
   const start = performance.now();
   const t0 = times?.[0] ?? 0;
   const outcomes: Array<Promise<CallOutcome>> = [];

@@ -145,14 +145,5 @@ export function mutateSetupAll(frame: Uint8Array, ms: readonly SetupMutation[]):
     if (m.kind === 'trailing-garbage') tail.push(m.garbage);
     else out = mutateSetup(out, m);
   }
-  if (tail.length === 0) return out;
-  const total = out.length + tail.reduce((n, t) => n + t.length, 0);
-  const joined = new Uint8Array(total);
-  joined.set(out);
-  let at = out.length;
-  for (const t of tail) {
-    joined.set(t, at);
-    at += t.length;
-  }
-  return joined;
+  return tail.length === 0 ? out : Buffer.concat([out, ...tail]);
 }
