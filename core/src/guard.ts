@@ -84,8 +84,11 @@ export interface MalformedRequest {
   partial?: CallAttempt;
 }
 
-/** A well-typed stand-in for an undecodable request, for logs and `verdict` listeners. */
-function placeholderAttempt(r: MalformedRequest): CallAttempt {
+/**
+ * A well-typed stand-in for an undecodable request, for logs, `verdict` listeners and reports (`ghostguard
+ * analyze` shows it beside the verdict): what judgeMalformed judges when no `partial` is given.
+ */
+export function placeholderAttempt(r: MalformedRequest): CallAttempt {
   const base = {
     method: (typeof r.method === 'string' ? r.method.slice(0, 32) : '') || 'UNKNOWN',
     source: r.source,

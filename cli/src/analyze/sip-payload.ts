@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { type Endpoint, isGhostguardError, type MalformedRequest, type SipAttempt } from '@ghostguard/core';
+import { type Endpoint, isGhostguardError, type MalformedRequest, placeholderAttempt } from '@ghostguard/core';
 import { parseSipMessage, SIP_MAX_MESSAGE_BYTES, sipRequestToAttempt } from '@ghostguard/core/sip';
 import type { InputRecord } from './records.js';
 
@@ -71,18 +71,7 @@ export class SipPayloadReader {
       adapter: ADAPTER,
     };
     if (ctx.local !== undefined) malformed.local = ctx.local;
-    const attempt: SipAttempt = {
-      protocol: 'sip',
-      method,
-      source: ctx.source,
-      target: {},
-      caller: {},
-      time: ctx.time,
-      adapter: ADAPTER,
-      sip: { requestUri: '', hasBody: false },
-    };
-    if (ctx.local !== undefined) attempt.local = ctx.local;
-    return { kind: 'undecodable', malformed, attempt };
+    return { kind: 'undecodable', malformed, attempt: placeholderAttempt(malformed) };
   }
 }
 
