@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { CallAttempt, Endpoint } from './attempt.js';
 import { checkAttemptBody, checkAttemptEnvelope } from './attempt-check.js';
 import { type ConfigInput, type GhostguardConfig, parseConfig } from './config.js';
+import { GhostguardError } from './errors.js';
 import { type FeedInfo, FeedLists, type FeedUpdate } from './feeds/feed-lists.js';
 import { createLogger, type Logger, LogThrottle } from './log.js';
 import { CidrSet } from './net/cidr-set.js';
@@ -809,7 +810,7 @@ class GhostGuard implements Guard {
 
   private parseOrThrow(ipText: string): ParsedIp {
     const ip = parseIp(ipText);
-    if (!ip) throw new TypeError(`not an IP address: ${JSON.stringify(ipText)}`);
+    if (!ip) throw new GhostguardError('GG_BAN_INVALID', `not an IP address: ${JSON.stringify(ipText.slice(0, 64))}`);
     return ip;
   }
 
@@ -820,7 +821,10 @@ class GhostGuard implements Guard {
         const ip = this.parseOrThrow(ipText);
         const trusted = this.allow.match(ip);
         if (trusted)
-          throw new TypeError(`${ip.text} is allowlisted (${trusted.label}); remove it from trust.cidrs first`);
+          throw new GhostguardError(
+            'GG_BAN_INVALID',
+            `${ip.text} is allowlisted (${trusted.label}); remove it from trust.cidrs first`,
+          );
         return this.banList.add(ip.text, reason, this.now(), ttl);
       },
       remove: (ipText, options) => {

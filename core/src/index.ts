@@ -1,3 +1,4 @@
+export { type Attachment, type CallStats, countEnforced, emptyCallStats, readiness } from './adapter.js';
 export * from './attempt.js';
 export { checkAttemptShape } from './attempt-check.js';
 export * from './config.js';
