@@ -17,6 +17,7 @@
  * platform action), `link.ts` (connection, reconnect), `rooms.ts` (list and parse registrations; the decision is
  * `guard.rooms.acceptBinding`), `options.ts`, `stats.ts`, `index.ts`. docs/design-notes.md shows the map.
  */
+import type { BindingDecision } from './rooms/accept-binding.js';
 import type { Action } from './verdict.js';
 
 /** Counters every call-handling adapter keeps under these names (plus its own, beside them). */
@@ -89,4 +90,37 @@ export function readiness(): { readonly ready: Promise<void>; settle(err?: Error
       if (p) err ? p.reject(err) : p.resolve();
     },
   };
+}
+
+/** Counters of an adapter that follows its platform's registrar (`stats().rooms`), under the same names everywhere. */
+export interface RoomSyncStats {
+  /** Registrations seen in listings (over all listings). */
+  listed: number;
+  /** Bindings stored in guard.rooms (new, refreshed, moved). */
+  stored: number;
+  /** Rooms removed because the platform dropped them (or a later listing no longer had them). */
+  removed: number;
+  /** Bindings refused as hijacks (the core reported them: the source is banned). */
+  hijacks: number;
+  /** Bindings refused for another reason (no address to check, banned source, registry full, invalid). */
+  refused: number;
+  /** Listings that failed (permission, module not loaded, timeout, connection lost, answer too large). */
+  listFailures: number;
+  /** Listed registrations or registration events that did not decode. */
+  invalid: number;
+}
+
+export function emptyRoomSyncStats(): RoomSyncStats {
+  return { listed: 0, stored: 0, removed: 0, hijacks: 0, refused: 0, listFailures: 0, invalid: 0 };
+}
+
+/** Counts one `guard.rooms.acceptBinding` answer; true when the binding is stored. */
+export function countBinding(
+  stats: RoomSyncStats,
+  decision: BindingDecision,
+): decision is Extract<BindingDecision, { outcome: 'stored' }> {
+  if (decision.outcome === 'stored') stats.stored++;
+  else if (decision.outcome === 'hijack') stats.hijacks++;
+  else if (decision.outcome === 'refused') stats.refused++;
+  return decision.outcome === 'stored';
 }

@@ -381,6 +381,10 @@ class GhostGuard implements Guard {
         const failures = this.behaviour.describe(ip, now)?.failuresInWindow ?? 0;
         return failures >= this.config.behaviour.failures;
       },
+      isBanned: (ipText) => {
+        const ip = parseIp(ipText);
+        return ip !== undefined && this.banList.get(ip.text, this.now()) !== undefined;
+      },
     });
   }
 

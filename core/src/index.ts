@@ -1,4 +1,13 @@
-export { type Attachment, type CallStats, countEnforced, emptyCallStats, readiness } from './adapter.js';
+export {
+  type Attachment,
+  type CallStats,
+  countBinding,
+  countEnforced,
+  emptyCallStats,
+  emptyRoomSyncStats,
+  type RoomSyncStats,
+  readiness,
+} from './adapter.js';
 export * from './attempt.js';
 export { checkAttemptShape } from './attempt-check.js';
 export * from './config.js';
@@ -9,6 +18,7 @@ export { createLogger, type Logger, LogThrottle } from './log.js';
 export { CidrSet } from './net/cidr-set.js';
 export { formatIpv6, isIpLiteral, type ParsedIp, parseIp, prefixKey } from './net/ip.js';
 export * from './outcome.js';
+export type { BindingDecision, PlatformBinding } from './rooms/accept-binding.js';
 export type { GuardRooms, RegisterCheck, RegisterCheckResult } from './rooms/guard-rooms.js';
 export {
   type BindingChange,

@@ -3,6 +3,7 @@ import { type RoomKind, RoomKindSchema } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Outcome } from '../outcome.js';
 import type { BanInfo } from '../verdict.js';
+import { type BindingDecision, BindingPolicy, type PlatformBinding } from './accept-binding.js';
 import type { BindingChange, RoomEntry, RoomRegistration, RoomRegistry } from './room-registry.js';
 
 /** A REGISTER an adapter saw, before its registrar stores it. */
@@ -48,6 +49,14 @@ export interface GuardRooms {
    * they are most likely cracked (svcrack's success ends a run of InvalidPassword).
    */
   checkRegister(check: RegisterCheck): RegisterCheckResult;
+  /**
+   * The registration policy for a binding a platform's registrar holds (listings and registration events):
+   * stored as a room, refused as a hijack (reported: the source is banned), refused for another reason (no
+   * address to check, banned source, registry full), or left alone because it was refused before. The adapter
+   * carries out the answer (counts it, flushes a hijacker's binding where the platform can) and logs nothing
+   * more about the decision.
+   */
+  acceptBinding(binding: PlatformBinding): BindingDecision;
   readonly size: number;
 }
 
@@ -87,10 +96,12 @@ export function createGuardRooms(
      * it are most likely cracked ones (svcrack's success ends a run of InvalidPassword).
      */
     suspicious: (ip: string) => boolean;
+    /** True when the address is banned now. */
+    isBanned: (ip: string) => boolean;
   },
 ): GuardRooms {
   const { now, logger } = deps;
-  return {
+  const rooms: GuardRooms = {
     register(registration) {
       const parsed = RegistrationSchema.safeParse(registration);
       if (!parsed.success) {
@@ -142,8 +153,17 @@ export function createGuardRooms(
       });
       return ban ? { change, accept: false, ban } : { change, accept: false };
     },
+    acceptBinding: (binding) => policy.accept(binding),
     get size() {
       return registry.size;
     },
   };
+  const policy = new BindingPolicy({
+    registry,
+    now,
+    logger,
+    checkRegister: (check) => rooms.checkRegister(check),
+    isBanned: deps.isBanned,
+  });
+  return rooms;
 }

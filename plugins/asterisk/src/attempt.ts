@@ -4,15 +4,17 @@ import {
   type H323Attempt,
   MAX_FIELD_LENGTH,
   type Party,
+  parseIp,
   type SipAttempt,
   type SipSection,
   type Transport,
   TransportSchema,
 } from '@ghostguard/core';
 import { parseNameAddr, parseSipUri, parseVia } from '@ghostguard/core/sip';
-import type { SourceAddress } from './address.js';
+import { ooh323Caller, parseHostPort, type SourceAddress } from './address.js';
 import type { CheckRequest } from './check-event.js';
 import { checkMedia } from './media.js';
+import type { ChannelTech } from './options.js';
 
 export const ADAPTER = 'asterisk';
 const TRANSPORTS: ReadonlySet<string> = new Set(TransportSchema.options);
@@ -112,4 +114,29 @@ export function h323CheckAttempt(req: CheckRequest, source: SourceAddress, time:
 
 export function checkAttempt(req: CheckRequest, source: SourceAddress, time: number): CallAttempt {
   return req.tech === 'OOH323' ? h323CheckAttempt(req, source, time) : sipCheckAttempt(req, source, time);
+}
+
+/**
+ * Where a checked call came from, per channel driver; a problem text when it cannot be told. chan_ooh323 puts
+ * the caller's address in no AMI field: its channel name carries an IP, or a configured name that `h323Peers`
+ * maps to one.
+ */
+export function sourceOf(
+  tech: ChannelTech,
+  channel: string,
+  text: string | undefined,
+  h323Peers: Readonly<Record<string, string>>,
+): SourceAddress | string {
+  if (tech === 'OOH323') {
+    const caller = ooh323Caller(channel);
+    if (caller === undefined) return `chan_ooh323 channel name ${JSON.stringify(channel.slice(0, 80))} names no caller`;
+    if ('ip' in caller) return { ip: caller.ip, transport: 'tcp' };
+    const mapped = h323Peers[caller.name];
+    const ip = mapped === undefined ? undefined : parseIp(mapped);
+    return ip
+      ? { ip: ip.text, transport: 'tcp' }
+      : `configured chan_ooh323 caller ${JSON.stringify(caller.name)} has no address (add it to h323Peers)`;
+  }
+  if (text === undefined) return 'the check event has no Source';
+  return parseHostPort(text) ?? `Source ${JSON.stringify(text.slice(0, 80))} is not an address`;
 }

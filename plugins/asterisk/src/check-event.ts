@@ -1,4 +1,5 @@
 import type { AmiObject } from 'asterisk-manager';
+import { AsteriskError } from './errors.js';
 import { textField } from './fields.js';
 import type { CheckMediaFields } from './media.js';
 import { CHANNEL_TECHS, type ChannelTech } from './options.js';
@@ -107,14 +108,16 @@ function techOf(text: string | undefined, channel: string): ChannelTech {
   return (CHANNEL_TECHS as readonly string[]).includes(t) && t !== 'OTHER' ? (t as ChannelTech) : 'other';
 }
 
-/** Decodes one URIENCODE()d value; empty → undefined. Throws a message on bad encoding or size. */
+/** Decodes one URIENCODE()d value; empty → undefined. Throws GG_ASTERISK_FIELD on bad encoding or size. */
 function decode(value: string | undefined, name: string): string | undefined {
   if (value === undefined || value === '') return undefined;
-  if (value.length > MAX_ENCODED_FIELD) throw new Error(`${name}: ${value.length} bytes (limit ${MAX_ENCODED_FIELD})`);
+  if (value.length > MAX_ENCODED_FIELD) {
+    throw new AsteriskError('GG_ASTERISK_FIELD', `${name}: ${value.length} bytes (limit ${MAX_ENCODED_FIELD})`);
+  }
   try {
     return decodeURIComponent(value);
   } catch {
-    throw new Error(`${name}: not URI-encoded text`);
+    throw new AsteriskError('GG_ASTERISK_FIELD', `${name}: not URI-encoded text`);
   }
 }
 

@@ -1,6 +1,10 @@
-import type { Action } from '@ghostguard/core';
+import { type Action, countEnforced, type Guard } from '@ghostguard/core';
 import type { CheckRequest } from './check-event.js';
+import type { CheckTarget } from './judge-check.js';
+import type { AmiLink } from './link.js';
 import type { ResolvedAsteriskOptions } from './options.js';
+import type { AsteriskStats } from './stats.js';
+import { TarpitSlots } from './tarpit-slots.js';
 
 /** The AMI action that carries out `action` on the checked channel. */
 export function actionFor(
@@ -29,4 +33,108 @@ export function actionFor(
 /** Asterisk's two answers for a channel that is gone: Setvar/Hangup say one, Redirect the other (recorded). */
 export function isChannelGone(message: string): boolean {
   return message === 'No such channel' || message.startsWith('Channel does not exist');
+}
+
+/**
+ * Carries verdicts out on channels: the AMI action per verdict, a tarpit slot per redirected channel (released on
+ * its Hangup, a failed redirect, or `tarpit.releaseAfter`), counts under the shared names, one log line per call.
+ */
+export class Enforcer {
+  private readonly slots: TarpitSlots;
+
+  constructor(
+    private readonly guard: Guard,
+    private readonly link: Pick<AmiLink, 'send'>,
+    private readonly o: ResolvedAsteriskOptions,
+    private readonly stats: AsteriskStats,
+  ) {
+    this.slots = new TarpitSlots(o.tarpit.releaseAfter);
+  }
+
+  get held(): number {
+    return this.slots.size;
+  }
+
+  /** A channel hung up: its tarpit slot, if any, is free again. */
+  hungUp(uniqueid: string | undefined, channel: string | undefined): void {
+    if (
+      (uniqueid !== undefined && this.slots.release(uniqueid)) ||
+      (channel !== undefined && this.slots.release(channel))
+    ) {
+      this.stats.tarpitsHeld = this.slots.size;
+    }
+  }
+
+  /** A call the guard cannot judge (no usable source address): the adapter's fail mode decides. */
+  unjudgeable(target: CheckTarget, detail: string): void {
+    const o = this.o;
+    this.stats.unjudgeable++;
+    const action: Action = o.failMode === 'open' ? 'allow' : this.guard.config.policy.failClosedAction;
+    o.logger.warn(
+      {
+        event: 'asterisk-check-unjudgeable',
+        channel: target.channel,
+        tech: target.tech,
+        detail,
+        failMode: o.failMode,
+        action,
+      },
+      `cannot judge call: fail-${o.failMode}`,
+    );
+    this.enforce(target, action, { failMode: o.failMode });
+  }
+
+  enforce(target: CheckTarget, verdictAction: Action, fields: Record<string, unknown>): void {
+    const { stats, slots } = this;
+    const log = this.o.logger;
+    let action = verdictAction;
+    const slot = action === 'tarpit' ? this.guard.tarpits.tryAcquire() : undefined;
+    if (action === 'tarpit' && slot === undefined) {
+      stats.tarpitNoSlot++;
+      action = 'drop';
+    }
+    const request = actionFor(action, target, this.o);
+    const key = target.uniqueid ?? target.channel;
+    if (slot) {
+      slots.hold(key, slot);
+      stats.tarpitsHeld = slots.size;
+    }
+    countEnforced(stats, action);
+    const line = { event: 'asterisk-call', channel: target.channel, tech: target.tech, action, ...fields };
+    const note = action !== verdictAction ? ' (tarpit cap reached)' : '';
+    if (action === 'allow') log.debug(line, 'allow call');
+    else log.info(line, `${action} call${note}`);
+    const sent = this.link.send(request, (r) => {
+      if (r.ok) return;
+      if (slot && slots.release(key)) stats.tarpitsHeld = slots.size;
+      if (isChannelGone(r.message)) {
+        // The caller hung up while the guard decided: normal, not an error.
+        stats.channelGone++;
+        log.debug(
+          { event: 'asterisk-channel-gone', channel: target.channel, action },
+          'channel gone before the verdict',
+        );
+        return;
+      }
+      stats.errors++;
+      log.warn(
+        { event: 'asterisk-action-failed', channel: target.channel, action: request.action, detail: r.message },
+        `${request.action} failed: the dialplan's fail policy applies to this call`,
+      );
+    });
+    if (!sent) {
+      stats.notSent++;
+      if (slot && slots.release(key)) stats.tarpitsHeld = slots.size;
+      log.warn(
+        { event: 'asterisk-not-connected', channel: target.channel, action },
+        "verdict not sent (AMI down): the dialplan's fail policy applies to this call",
+      );
+    }
+  }
+
+  /** Frees every tarpit slot (close): the channels themselves end in the dialplan's tarpit routine. */
+  close(): void {
+    this.slots.releaseAll();
+    this.stats.tarpitsHeld = 0;
+  }
 }

@@ -1,18 +1,27 @@
+import { type CodedError, defineErrors, type ErrorCodeDoc } from '@ghostguard/core';
+
+/** The Asterisk adapter's codes: what each means and what the operator does about it (docs/errors.md). */
+const ASTERISK_CODES = {
+  GG_ASTERISK_AUTH: {
+    means:
+      'Asterisk refused the manager (AMI) login: wrong username or secret, or the user is not permitted from this address.',
+    action:
+      'Check the [user] section of manager.conf (secret, permit/deny) against adapters.asterisk.username/secret, then `manager reload`; the adapter keeps retrying with backoff.',
+  },
+  GG_ASTERISK_FIELD: {
+    means:
+      'A GhostguardCheck event carried a field that is not URI-encoded or is past the size limit, or named no channel (the `code` of those log lines).',
+    action:
+      'Check that the dialplan sends every field through URIENCODE() as in examples/asterisk; a field from a hostile caller is judged as undecodable input and needs nothing.',
+  },
+  GG_ASTERISK_CLOSED: {
+    means: 'attachAsterisk() was closed before its AMI connection was ready (the `ready` promise rejects with it).',
+    action: 'None when shutting down; otherwise wait for `ready` before closing the attachment.',
+  },
+} as const satisfies Record<string, ErrorCodeDoc>;
+
+export type AsteriskErrorCode = keyof typeof ASTERISK_CODES;
+
 /** Typed errors of the Asterisk adapter (codes in the style of @ghostguard/core's GhostguardError). */
-export type AsteriskErrorCode =
-  /** Asterisk refused the manager login (wrong username or secret, or the user is not allowed from here). */
-  | 'GG_ASTERISK_AUTH'
-  /** A GhostguardCheck event carried a field that does not decode, or no channel (the `code` of those log lines). */
-  | 'GG_ASTERISK_FIELD'
-  /** attachAsterisk() was closed before the connection was ready. */
-  | 'GG_ASTERISK_CLOSED';
-
-export class AsteriskError extends Error {
-  readonly code: AsteriskErrorCode;
-
-  constructor(code: AsteriskErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'AsteriskError';
-    this.code = code;
-  }
-}
+export const AsteriskError = defineErrors<AsteriskErrorCode>('AsteriskError', ASTERISK_CODES);
+export type AsteriskError = CodedError<AsteriskErrorCode>;

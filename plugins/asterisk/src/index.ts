@@ -2,9 +2,11 @@
 export { type AsteriskAttachment, attachAsterisk } from './attach.js';
 export { AsteriskError, type AsteriskErrorCode } from './errors.js';
 export {
+  type AmiAccess,
   type AsteriskOptions,
   type AsteriskSection,
   AsteriskSectionSchema,
+  amiAccess,
   CHANNEL_TECHS,
   type ChannelTech,
   type ResolvedAsteriskOptions,

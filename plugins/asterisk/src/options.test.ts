@@ -7,7 +7,7 @@ afterAll(() => guard.close());
 
 describe('asterisk options', () => {
   it('fills defaults: AMI on loopback, causes per driver, tarpit context, fail mode from the guard', () => {
-    const o = resolveAsteriskOptions({ username: 'ghostguard', secret: 's' }, guard);
+    const o = resolveAsteriskOptions({ username: 'ghostguard', secret: 's' }, {}, guard);
     expect(o).toMatchObject({
       host: '127.0.0.1',
       port: 5038,
@@ -42,30 +42,37 @@ describe('asterisk options', () => {
       expect(message).toContain(key);
     }
     expect(() =>
-      resolveAsteriskOptions({ username: 'u', secret: 's', reconnect: { minDelay: 10_000, maxDelay: 1_000 } }, guard),
+      resolveAsteriskOptions(
+        { username: 'u', secret: 's' },
+        { reconnect: { minDelay: 10_000, maxDelay: 1_000 } },
+        guard,
+      ),
     ).toThrow(/reconnect\.maxDelay/);
-    expect(() => resolveAsteriskOptions({ username: 'u', secret: 's', verdictVariable: 'a b' }, guard)).toThrow(
+    expect(() => resolveAsteriskOptions({ username: 'u', secret: 's' }, { verdictVariable: 'a b' }, guard)).toThrow(
       /verdictVariable/,
     );
   });
 
   it('adds the system category (ContactStatus, PeerStatus) to a custom event mask while rooms are followed', () => {
-    expect(resolveAsteriskOptions({ username: 'u', secret: 's', eventMask: 'call,user' }, guard).eventMask).toBe(
+    expect(resolveAsteriskOptions({ username: 'u', secret: 's' }, { eventMask: 'call,user' }, guard).eventMask).toBe(
       'call,user,system',
     );
     expect(
-      resolveAsteriskOptions({ username: 'u', secret: 's', eventMask: 'call,user', rooms: { enabled: false } }, guard)
-        .eventMask,
+      resolveAsteriskOptions(
+        { username: 'u', secret: 's' },
+        { eventMask: 'call,user', rooms: { enabled: false } },
+        guard,
+      ).eventMask,
     ).toBe('call,user');
-    expect(resolveAsteriskOptions({ username: 'u', secret: 's', eventMask: 'on' }, guard).eventMask).toBe('on');
+    expect(resolveAsteriskOptions({ username: 'u', secret: 's' }, { eventMask: 'on' }, guard).eventMask).toBe('on');
   });
 
   it('requires an IP address for every configured chan_ooh323 caller', () => {
     expect(() =>
-      resolveAsteriskOptions({ username: 'u', secret: 's', h323Peers: { callerb: 'host.example' } }, guard),
+      resolveAsteriskOptions({ username: 'u', secret: 's' }, { h323Peers: { callerb: 'host.example' } }, guard),
     ).toThrow(/h323Peers\.callerb: an IP address/);
     expect(
-      resolveAsteriskOptions({ username: 'u', secret: 's', h323Peers: { callerb: '192.0.2.50' } }, guard).h323Peers,
+      resolveAsteriskOptions({ username: 'u', secret: 's' }, { h323Peers: { callerb: '192.0.2.50' } }, guard).h323Peers,
     ).toEqual({
       callerb: '192.0.2.50',
     });

@@ -132,10 +132,29 @@ export const AsteriskSectionSchema = z
   .strict();
 
 export type AsteriskSection = z.infer<typeof AsteriskSectionSchema>;
-export type AsteriskOptions = z.input<typeof AsteriskSectionSchema> & {
+/** attachAsterisk's options: the `adapters.asterisk` section without the login (which `ami` gives), plus a logger. */
+export type AsteriskOptions = Partial<z.input<typeof AsteriskSectionSchema>> & {
   /** A pino logger; default: the guard's, as `adapter: asterisk`. */
   logger?: Logger;
 };
+
+/** Where Asterisk's manager interface listens and the manager.conf user to log in as (attachAsterisk's platform). */
+export interface AmiAccess {
+  host?: string;
+  port?: number;
+  username: string;
+  secret: string;
+}
+
+/** The login part of an `adapters.asterisk` section. */
+export function amiAccess(section: AmiAccess): AmiAccess {
+  return {
+    ...(section.host !== undefined ? { host: section.host } : {}),
+    ...(section.port !== undefined ? { port: section.port } : {}),
+    username: section.username,
+    secret: section.secret,
+  };
+}
 
 export interface ResolvedAsteriskOptions extends AsteriskSection {
   logger: Logger;
@@ -143,10 +162,10 @@ export interface ResolvedAsteriskOptions extends AsteriskSection {
   tarpit: AsteriskSection['tarpit'] & { releaseAfter: number };
 }
 
-/** Validates attachAsterisk() options; throws GG_CONFIG_INVALID naming every bad key. */
-export function resolveAsteriskOptions(input: AsteriskOptions, guard: Guard): ResolvedAsteriskOptions {
+/** Validates attachAsterisk()'s login and options together; throws GG_CONFIG_INVALID naming every bad key. */
+export function resolveAsteriskOptions(ami: AmiAccess, input: AsteriskOptions, guard: Guard): ResolvedAsteriskOptions {
   const { logger, ...rest } = input ?? ({} as AsteriskOptions);
-  const parsed = AsteriskSectionSchema.safeParse(rest);
+  const parsed = AsteriskSectionSchema.safeParse({ ...rest, ...ami });
   if (!parsed.success) {
     throw new GhostguardError('GG_CONFIG_INVALID', `invalid asterisk options:\n${formatConfigIssues(parsed.error)}`);
   }

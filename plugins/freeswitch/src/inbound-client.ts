@@ -15,7 +15,7 @@ import esl, { type Connection, type EslEvent } from 'drachtio-modesl';
 import { FreeswitchError } from './errors.js';
 import { hardenParser } from './harden-parser.js';
 import type { ResolvedFreeswitchOptions } from './options.js';
-import { type ApiResult, type ApiSender, RoomSync } from './room-sync.js';
+import { type ApiResult, type ApiSender, FreeswitchRooms } from './rooms.js';
 import { outcomeOfEvent } from './sofia-events.js';
 import { REGISTRATION_SUBCLASSES, registrationOfEvent } from './sofia-registrations.js';
 import type { FreeswitchStats } from './stats.js';
@@ -43,14 +43,14 @@ export class InboundClient {
   private waiters: Array<() => void> = [];
   /** Answers of `api` commands still awaited on the current connection (settled with a failure when it goes). */
   private readonly pendingApi = new Set<(r: ApiResult) => void>();
-  private readonly rooms: RoomSync;
+  private readonly rooms: FreeswitchRooms;
 
   constructor(
     private readonly opts: ResolvedFreeswitchOptions,
     private readonly guard: Guard,
     private readonly stats: FreeswitchStats,
   ) {
-    this.rooms = new RoomSync(guard, opts.inbound.rooms, opts.logger, stats);
+    this.rooms = new FreeswitchRooms(guard, opts.inbound.rooms, opts.logger, stats);
   }
 
   start(): void {

@@ -1,9 +1,12 @@
 /** @ghostguard/freeswitch: ghostguard over FreeSWITCH's Event Socket. The package's whole public surface. */
 export { attachFreeswitch, type FreeswitchAttachment } from './attach.js';
-export { type ChannelHeaders, type ChannelRead, readChannelData } from './channel-attempt.js';
+export { type ChannelHeaders, type ChannelRead, readChannelData } from './attempt.js';
 export { FreeswitchError, type FreeswitchErrorCode } from './errors.js';
 export { INBOUND_EVENTS } from './inbound-client.js';
+export type { OutboundAddress } from './link.js';
 export {
+  type EventSocketAccess,
+  eventSocketAccess,
   type FreeswitchOptions,
   type FreeswitchSection,
   FreeswitchSectionSchema,
@@ -11,7 +14,6 @@ export {
   type ResolvedFreeswitchOptions,
   resolveFreeswitchOptions,
 } from './options.js';
-export type { OutboundAddress } from './outbound-socket.js';
 export { outcomeOfEvent } from './sofia-events.js';
 export {
   parseRegListing,

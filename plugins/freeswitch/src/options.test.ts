@@ -12,7 +12,7 @@ afterAll(() => guard.close());
 
 describe('options', () => {
   it('fills defaults: outbound 127.0.0.1:8084, inbound 8021, 403 Forbidden, fail policy from the guard', () => {
-    const o = resolveFreeswitchOptions({}, guard);
+    const o = resolveFreeswitchOptions({}, {}, guard);
     expect(o.outbound).toMatchObject({
       host: '127.0.0.1',
       port: 8084,
@@ -31,10 +31,13 @@ describe('options', () => {
   });
 
   it('takes durations as text and names every bad key', () => {
-    expect(resolveFreeswitchOptions({ outbound: { settleTimeout: '3s' } }, guard).outbound.settleTimeout).toBe(3_000);
+    expect(resolveFreeswitchOptions({}, { outbound: { settleTimeout: '3s' } }, guard).outbound.settleTimeout).toBe(
+      3_000,
+    );
     let err: unknown;
     try {
       resolveFreeswitchOptions(
+        {},
         { reject: { code: 200 }, drop: { hangupCause: 'call rejected' }, bogus: 1 } as never,
         guard,
       );

@@ -141,14 +141,38 @@ export type FreeswitchSection = z.input<typeof FreeswitchSectionSchema>;
 export type ResolvedFreeswitchSection = z.output<typeof FreeswitchSectionSchema>;
 
 export interface FreeswitchOptions extends FreeswitchSection {
+  /** A pino logger; default: the guard's (as a child with `adapter: freeswitch`). */
+  logger?: Logger;
+}
+
+/**
+ * attachFreeswitch's platform: where the outbound socket listens (or a server already listening) and where the
+ * inbound event socket is, with its password. Merged over the same keys of the options.
+ */
+export interface EventSocketAccess {
+  outbound?: { host?: string; port?: number };
+  inbound?: { host?: string; port?: number; password?: string };
   /**
    * An already listening server for the outbound socket (modesl's own default would listen on 8022 whatever
    * port is asked for 0); when given, `outbound.host`/`port` are not used and the server is not closed by
    * the adapter.
    */
   server?: Server;
-  /** A pino logger; default: the guard's (as a child with `adapter: freeswitch`). */
-  logger?: Logger;
+}
+
+/** The platform part of an `adapters.freeswitch` section. */
+export function eventSocketAccess(section: FreeswitchSection): EventSocketAccess {
+  const { outbound, inbound } = section;
+  const pick = <T extends object, K extends keyof T>(o: T | undefined, keys: K[]): Pick<T, K> | undefined => {
+    if (o === undefined) return undefined;
+    const out = {} as Pick<T, K>;
+    for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+    return out;
+  };
+  return {
+    ...(outbound ? { outbound: pick(outbound, ['host', 'port']) } : {}),
+    ...(inbound ? { inbound: pick(inbound, ['host', 'port', 'password']) } : {}),
+  };
 }
 
 export interface ResolvedFreeswitchOptions extends Omit<ResolvedFreeswitchSection, 'failPolicy' | 'tarpit'> {
@@ -159,10 +183,20 @@ export interface ResolvedFreeswitchOptions extends Omit<ResolvedFreeswitchSectio
   logger: Logger;
 }
 
-/** Validates the options; throws GG_CONFIG_INVALID naming every bad key. */
-export function resolveFreeswitchOptions(input: FreeswitchOptions, guard: Guard): ResolvedFreeswitchOptions {
-  const { server, logger, ...section } = input ?? {};
-  const parsed = FreeswitchSectionSchema.safeParse(section);
+/** Validates the platform and the options together; throws GG_CONFIG_INVALID naming every bad key. */
+export function resolveFreeswitchOptions(
+  eventSocket: EventSocketAccess,
+  input: FreeswitchOptions,
+  guard: Guard,
+): ResolvedFreeswitchOptions {
+  const { logger, ...section } = input ?? {};
+  const { server, outbound, inbound } = eventSocket ?? {};
+  const merged = {
+    ...section,
+    ...(outbound || section.outbound ? { outbound: { ...section.outbound, ...outbound } } : {}),
+    ...(inbound || section.inbound ? { inbound: { ...section.inbound, ...inbound } } : {}),
+  };
+  const parsed = FreeswitchSectionSchema.safeParse(merged);
   if (!parsed.success) {
     throw new GhostguardError('GG_CONFIG_INVALID', `invalid freeswitch options:\n${formatConfigIssues(parsed.error)}`);
   }

@@ -4,10 +4,10 @@
  * FreeSWITCH's side (it closes the socket after a hangup or `exit`); ghostguard closes it itself when that
  * does not happen within `settleTimeout` (after the tarpit hold), so no socket or slot outlives its call.
  */
-import type { Guard, TarpitSlot, Verdict } from '@ghostguard/core';
+import { countEnforced, type Guard, type TarpitSlot, type Verdict } from '@ghostguard/core';
 import type { Connection } from 'drachtio-modesl';
-import { readChannelData } from './channel-attempt.js';
-import { enforcedLabel, planCommands, serializeCommands } from './commands.js';
+import { readChannelData } from './attempt.js';
+import { enforcedLabel, planCommands, serializeCommands } from './enforce.js';
 import { FreeswitchError } from './errors.js';
 import { hardenParser } from './harden-parser.js';
 import type { ResolvedFreeswitchOptions } from './options.js';
@@ -34,6 +34,10 @@ export class OutboundCall {
     private readonly stats: FreeswitchStats,
     private readonly remote: string,
   ) {}
+
+  get holdsSlot(): boolean {
+    return this.slot !== undefined;
+  }
 
   /** Called as soon as the connection exists (before any byte from FreeSWITCH is parsed). */
   start(): void {
@@ -133,10 +137,12 @@ export class OutboundCall {
       read = readChannelData(header, Date.now());
     } catch (err) {
       // readChannelData does not throw on any input; this is the belt to its braces.
+      this.stats.errors++;
       this.failDecision(`internal error: ${(err as Error)?.message ?? String(err)}`);
       return;
     }
     if (!read.ok) {
+      this.stats.malformed++;
       this.opts.logger.warn({
         event: 'freeswitch-channel-data-invalid',
         code: 'GG_ESL_CHANNEL_DATA_INVALID',
@@ -145,12 +151,13 @@ export class OutboundCall {
       this.failDecision(read.detail, read.uuid);
       return;
     }
-    this.stats.calls++;
+    this.stats.judged++;
     let verdict: Verdict;
     try {
       verdict = this.guard.judge(read.attempt);
     } catch (err) {
       // judge() never throws by contract; a host-supplied guard might.
+      this.stats.errors++;
       this.failDecision(`internal error: ${(err as Error)?.message ?? String(err)}`, read.uuid);
       return;
     }
@@ -183,7 +190,7 @@ export class OutboundCall {
     if (action === 'tarpit') {
       this.slot = this.guard.tarpits.tryAcquire();
       if (!this.slot) {
-        this.stats.tarpitFull++;
+        this.stats.tarpitNoSlot++;
         action = 'drop';
       }
     }
@@ -207,11 +214,10 @@ export class OutboundCall {
 
   private count(label: ReturnType<typeof enforcedLabel>): void {
     const s = this.stats;
-    if (label === 'allow') s.allowed++;
-    else if (label === 'transfer') s.transferred++;
-    else if (label === 'reject') s.rejected++;
-    else if (label === 'drop') s.dropped++;
-    else s.tarpitted++;
+    if (label === 'transfer') {
+      s.transferred++;
+      countEnforced(s, 'allow');
+    } else countEnforced(s, label);
   }
 
   /** FreeSWITCH kept the socket open past the verdict: say goodbye, then close it. */

@@ -7,7 +7,7 @@
  * Causes ghostguard itself produces (CALL_REJECTED, NO_USER_RESPONSE, NO_ANSWER) are never reported back.
  */
 import { type Outcome, parseIp } from '@ghostguard/core';
-import type { ChannelHeaders } from './channel-attempt.js';
+import type { ChannelHeaders } from './attempt.js';
 
 export interface LearningOptions {
   reportCompletedCalls: boolean;

@@ -14,7 +14,7 @@
  * Every field is the caller's text in the end: lengths are capped and addresses checked here.
  */
 import { parseIp } from '@ghostguard/core';
-import type { ChannelHeaders } from './channel-attempt.js';
+import type { ChannelHeaders } from './attempt.js';
 
 export interface SofiaBinding {
   profile: string | undefined;

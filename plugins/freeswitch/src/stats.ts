@@ -1,16 +1,15 @@
-/** Counters of one attachment (`handle.stats()`), for logs, tests and the CLI. */
-export interface FreeswitchStats {
+import { type CallStats, emptyCallStats, emptyRoomSyncStats, type RoomSyncStats } from '@ghostguard/core';
+
+/**
+ * Counters of one attachment (`attachment.stats()`). The shared names (CallStats; `rooms`: RoomSyncStats) mean the
+ * same in every adapter: `judged` counts calls whose CHANNEL_DATA was judged, `allowed` includes those handed on by
+ * `uuid_transfer` (also counted in `transferred`), `malformed` counts CHANNEL_DATA without a usable source address.
+ */
+export interface FreeswitchStats extends CallStats {
   /** Outbound connections FreeSWITCH opened. */
   connections: number;
-  /** Calls whose CHANNEL_DATA was read and acted on. */
-  calls: number;
-  allowed: number;
+  /** Allowed calls handed on with `uuid_transfer` (allow.transfer). */
   transferred: number;
-  rejected: number;
-  dropped: number;
-  tarpitted: number;
-  /** Tarpits refused for want of a slot (dropped instead). */
-  tarpitFull: number;
   /** Calls the adapter could not judge, by the fail policy applied. */
   failedOpen: number;
   failedClosed: number;
@@ -30,36 +29,16 @@ export interface FreeswitchStats {
     reconnects: number;
     events: number;
     reported: { authFailures: number; completedCalls: number; unknownTargets: number };
-    /** Room registrations followed on the inbound socket. */
-    rooms: {
-      /** Registrations seen in listings (over all listings). */
-      listed: number;
-      /** Bindings stored in guard.rooms (new, refreshed, moved). */
-      registered: number;
-      removed: number;
-      /** Bindings refused as hijacks (the core banned the source). */
-      hijacks: number;
-      /** Bindings not stored for another reason (banned source, registry full, no address). */
-      refused: number;
-      /** Hijackers' bindings FreeSWITCH confirmed flushing. */
-      flushed: number;
-      listFailures: number;
-      /** Listed registrations without a usable user or contact. */
-      invalid: number;
-    };
   };
+  /** Room registrations followed on the inbound socket; `flushed`: hijackers' bindings FreeSWITCH confirmed flushing. */
+  rooms: RoomSyncStats & { flushed: number };
 }
 
 export function emptyStats(): FreeswitchStats {
   return {
+    ...emptyCallStats(),
     connections: 0,
-    calls: 0,
-    allowed: 0,
     transferred: 0,
-    rejected: 0,
-    dropped: 0,
-    tarpitted: 0,
-    tarpitFull: 0,
     failedOpen: 0,
     failedClosed: 0,
     noChannelData: 0,
@@ -74,7 +53,7 @@ export function emptyStats(): FreeswitchStats {
       reconnects: 0,
       events: 0,
       reported: { authFailures: 0, completedCalls: 0, unknownTargets: 0 },
-      rooms: { listed: 0, registered: 0, removed: 0, hijacks: 0, refused: 0, flushed: 0, listFailures: 0, invalid: 0 },
     },
+    rooms: { ...emptyRoomSyncStats(), flushed: 0 },
   };
 }

@@ -4,7 +4,7 @@
  * reads plus identity), a lookup over them, and a bounded wait. The wire-level FreeSWITCH stand-in is
  * `@ghostguard/peers/esl`.
  */
-import type { ChannelHeaders } from './channel-attempt.js';
+import type { ChannelHeaders } from './attempt.js';
 
 export { waitUntil } from '@ghostguard/core/testing';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CommandContext, planCommands, serializeCommands } from './commands.js';
+import { type CommandContext, planCommands, serializeCommands } from './enforce.js';
 
 const UUID = '12f3b168-2c58-4c0d-847f-1d5ce5dfd6e5';
 const ctx: CommandContext = {

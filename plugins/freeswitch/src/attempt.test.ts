@@ -1,6 +1,6 @@
 import { createGuard } from '@ghostguard/core';
 import { describe, expect, it } from 'vitest';
-import { readChannelData } from './channel-attempt.js';
+import { readChannelData } from './attempt.js';
 import { headerLookup, ORIGINATED_CHANNEL_DATA, SIPVICIOUS_CHANNEL_DATA } from './testing.js';
 
 const NOW = 1_795_293_617_511;

@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Guard } from '@ghostguard/core';
 import esl, { type Connection } from 'drachtio-modesl';
+import { FreeswitchError } from './errors.js';
 import type { ResolvedFreeswitchOptions } from './options.js';
 import { OutboundCall } from './outbound-call.js';
 import type { FreeswitchStats } from './stats.js';
@@ -19,6 +20,8 @@ export interface OutboundSocket {
   readonly address: OutboundAddress;
   /** Calls whose connection is open. */
   readonly openCalls: number;
+  /** Open calls holding a tarpit slot. */
+  readonly tarpitsHeld: number;
   close(): Promise<void>;
 }
 
@@ -42,7 +45,9 @@ export async function startOutboundSocket(
   const server = opts.server ?? createServer({ noDelay: true });
   if (own) await listen(server, opts.outbound.host, opts.outbound.port);
   const addr = server.address();
-  if (addr === null || typeof addr !== 'object') throw new Error('freeswitch: the outbound server is not listening');
+  if (addr === null || typeof addr !== 'object') {
+    throw new FreeswitchError('GG_ESL_NOT_LISTENING', 'freeswitch: the outbound server is not listening');
+  }
   server.maxConnections = opts.outbound.maxConnections;
   const onServerError = (err: Error) =>
     opts.logger.error({ event: 'freeswitch-server-error', code: 'GG_ESL_SOCKET', err: err.message });
@@ -96,6 +101,11 @@ export async function startOutboundSocket(
     address: { host: own ? opts.outbound.host : addr.address, port: addr.port },
     get openCalls() {
       return calls.size;
+    },
+    get tarpitsHeld() {
+      let n = 0;
+      for (const call of calls.values()) if (call.holdsSlot) n++;
+      return n;
     },
     close: async () => {
       server.off('connection', noDelay);

@@ -1,4 +1,4 @@
-import { type Guard, type Logger, normalizeRoomName } from '@ghostguard/core';
+import { countBinding, type Guard, type Logger, normalizeRoomName } from '@ghostguard/core';
 import type { AmiObject } from 'asterisk-manager';
 import { ADAPTER } from './attempt.js';
 import { textField } from './fields.js';
@@ -19,24 +19,24 @@ import type { AsteriskStats } from './stats.js';
 type Tech = AsteriskBinding['tech'];
 
 /**
- * Bindings already refused, remembered so a re-listing (the same stored binding, not a new REGISTER) does not
- * report and re-ban them again. A new REGISTER (PeerStatus, ContactStatus Updated) is checked again.
+ * Contacts a ContactStatus announced as new, waiting for the listing that says where their REGISTER came from:
+ * that listing passes them as fresh (checked again even if refused before). FIFO, bounded.
  */
-const MAX_REFUSED_BINDINGS = 4_096;
+const MAX_ANNOUNCED = 4_096;
 
 /**
  * Keeps guard.rooms in step with Asterisk's registrars. After every login it lists what is registered
  * (PJSIPShowContacts; SIPpeers then SIPshowpeer per registered dynamic peer) and prunes the rooms it had learned
  * that Asterisk no longer holds; then it follows ContactStatus and PeerStatus (a new PJSIP contact is checked
  * from a fresh listing, the only place that says where its REGISTER came from). Every binding goes through
- * guard.rooms.checkRegister first (authenticated: Asterisk accepted it): a hijack is not stored, so the room stays
- * where it was, and the core has banned the source. Asterisk itself keeps the binding: AMI has no action that
+ * guard.rooms.acceptBinding (authenticated: Asterisk accepted it), which decides: a hijack is not stored, so the
+ * room stays where it was, and the core has banned the source. Asterisk itself keeps the binding: AMI has no action that
  * removes an inbound registration (see README), so the ban is what refuses the hijacker's calls.
  */
-export class RoomSync {
+export class AsteriskRooms {
   /** Rooms this adapter put into the registry (normalized name → driver), so a listing can prune them. */
   private readonly owned = new Map<string, Tech>();
-  private readonly refused = new Set<string>();
+  private readonly announced = new Set<string>();
   private gen = 0;
   private closed = false;
   /** PJSIPShowContacts in flight; `again` when a ContactStatus asked for another one meanwhile. */
@@ -187,7 +187,7 @@ export class RoomSync {
   }
 
   private listFailed(tech: Tech, action: string, r: Extract<ListResult, { ok: false }>): void {
-    this.stats.roomListFailures++;
+    this.stats.rooms.listFailures++;
     const failMode = this.o.rooms.failMode;
     const denied = /permission denied/i.test(r.message);
     const unknown = /invalid\/unknown command/i.test(r.message);
@@ -198,7 +198,7 @@ export class RoomSync {
         this.owned.delete(key);
         if (this.guard.rooms.unregister(key)) dropped++;
       }
-      this.stats.roomsRemoved += dropped;
+      this.stats.rooms.removed += dropped;
     }
     const line = { event: 'asterisk-rooms-list-failed', tech, action, detail: r.message, failMode, dropped };
     const why = denied
@@ -228,9 +228,9 @@ export class RoomSync {
       this.owned.delete(key);
       if (this.guard.rooms.unregister(key)) pruned++;
     }
-    this.stats.roomsListed += seen.size;
-    this.stats.roomsRemoved += pruned;
-    this.stats.invalidRoomEvents += counts.invalid;
+    this.stats.rooms.listed += seen.size;
+    this.stats.rooms.removed += pruned;
+    this.stats.rooms.invalid += counts.invalid;
     this.log.info(
       { event: 'asterisk-rooms-listed', tech, events, registered: seen.size, stored, pruned, ...counts },
       `${tech} registrations listed`,
@@ -259,7 +259,7 @@ export class RoomSync {
       // A new contact: ContactStatus does not say where the REGISTER came from (its URI may name any host,
       // svwar's names the PBX itself), so the check waits for the listing, which carries the Via address. A
       // binding refused before that registers again is a new REGISTER: the listing checks it again.
-      this.refused.delete(bindingKey(binding.name, binding.contact));
+      this.announce(bindingKey(binding.name, binding.contact));
       this.relistPjsip();
     } else if (kind === 'removed') {
       this.forget(binding.name, 'PJSIP', binding.contact, `ContactStatus ${status}`);
@@ -316,99 +316,51 @@ export class RoomSync {
   }
 
   private invalid(what: string, problem: string): void {
-    this.stats.invalidRoomEvents++;
+    this.stats.rooms.invalid++;
     this.log.warn({ event: 'asterisk-room-event-invalid', what, detail: problem }, `${what} ignored`);
   }
 
   /**
-   * Checks a binding Asterisk accepted, then stores it. True when the registry holds it. `listed`: it comes from
-   * a listing, where a binding refused before is the same stored binding, not a new REGISTER.
+   * A binding Asterisk holds, to guard.rooms.acceptBinding (the core decides; this only carries out and counts the
+   * answer). True when the registry holds it. `listed`: it comes from a listing, where a binding refused before is
+   * the same stored binding, not a new REGISTER (unless a ContactStatus announced it as new since).
    */
   private learn(b: AsteriskBinding, origin: string, listed = false): boolean {
     const source = b.source ?? uriAddress(b.contact);
-    const refusedKey = bindingKey(b.name, b.contact);
-    if (listed && this.refused.has(refusedKey)) return false;
-    const on = this.guard.rooms.get(b.name);
-    const base = { tech: b.tech, room: b.name, contact: b.contact, origin };
-    if (source === undefined) {
-      // No address to check (a contact URI with a host name and no Via): never a move; a new room per failMode.
-      const moves = on !== undefined && on.contact !== b.contact;
-      const failMode = this.o.rooms.failMode;
-      if (moves || (on === undefined && failMode === 'closed')) {
-        this.remember(refusedKey);
-        this.stats.roomsRefused++;
-        this.log.warn(
-          { event: 'asterisk-room-unverifiable', ...base, onFile: on?.contact, failMode: moves ? 'closed' : failMode },
-          moves
-            ? 'registration names no address to check: the room stays where it is (fail-closed)'
-            : 'registration names no address to check: not stored (fail-closed)',
-        );
-        return false;
-      }
-      if (on === undefined) {
-        this.log.info(
-          { event: 'asterisk-room-unverifiable', ...base, failMode },
-          'registration names no address to check: stored as a new room (fail-open)',
-        );
-      }
-    } else {
-      const check = this.guard.rooms.checkRegister({
-        aor: b.name,
-        contact: b.contact,
-        source: { ip: source.ip, ...(source.port !== undefined ? { port: source.port } : {}) },
-        authenticated: true,
-        adapter: ADAPTER,
-      });
-      if (!check.accept) {
-        this.remember(refusedKey);
-        this.stats.roomHijacks++;
-        this.log.warn(
-          {
-            event: 'asterisk-room-hijack',
-            ...base,
-            source: source.ip,
-            onFile: on?.contact,
-            banned: check.ban !== undefined,
-            ...(check.ban ? { until: new Date(check.ban.until).toISOString() } : {}),
-          },
-          'Asterisk accepted a registration that would move a room to another address: the registry keeps the room where it was and the source is refused; AMI cannot remove the binding from Asterisk',
-        );
-        return false;
-      }
-      if (this.guard.bans.get(source.ip) !== undefined) {
-        this.remember(refusedKey);
-        this.stats.roomsRefused++;
-        this.log.warn(
-          { event: 'asterisk-room-refused', ...base, source: source.ip, reason: 'banned source' },
-          'registration from a banned source is not a room',
-        );
-        return false;
-      }
-    }
-    const aliases = b.aliases.length > 0 ? b.aliases : (on?.aliases ?? []);
-    const entry = this.guard.rooms.register({
+    const key = bindingKey(b.name, b.contact);
+    const fresh = !listed || this.announced.delete(key);
+    const onFile = this.guard.rooms.get(b.name)?.contact;
+    const decision = this.guard.rooms.acceptBinding({
       aor: b.name,
-      ...(aliases.length > 0 ? { aliases } : {}),
+      ...(b.aliases.length > 0 ? { aliases: b.aliases } : {}),
       contact: b.contact,
       ...(source ? { source: { ip: source.ip, ...(source.port !== undefined ? { port: source.port } : {}) } } : {}),
       expires: b.expires ?? this.o.rooms.eventExpires,
+      // Asterisk stores only a binding whose REGISTER it authenticated.
+      authenticated: true,
       adapter: ADAPTER,
+      origin,
+      fresh,
+      unverifiable: this.o.rooms.failMode,
+      context: { tech: b.tech },
     });
-    if (entry === undefined) {
-      this.stats.roomsRefused++;
-      this.log.warn({ event: 'asterisk-room-refused', ...base, reason: 'registry refused it' }, 'room not stored');
-      return false;
+    if (decision.outcome === 'hijack') {
+      // AMI has no action that removes an inbound registration: the ban is what refuses the hijacker's calls.
+      this.log.warn(
+        {
+          event: 'asterisk-room-hijack',
+          tech: b.tech,
+          room: b.name,
+          contact: b.contact,
+          source: source?.ip,
+          banned: decision.ban !== undefined,
+        },
+        'Asterisk keeps the binding (AMI cannot remove it); the registry keeps the room where it was and the source is refused',
+      );
     }
-    if (this.owned.has(entry.aor) || this.owned.size < this.guard.config.rooms.maxRooms)
-      this.owned.set(entry.aor, b.tech);
-    this.stats.roomsRegistered++;
-    const line = {
-      event: 'asterisk-room',
-      ...base,
-      change: on === undefined ? 'new' : on.contact === entry.contact ? 'refresh' : 'move',
-    };
-    if (line.change === 'refresh') this.log.debug(line, 'room refreshed');
-    else this.log.info(line, line.change === 'new' ? 'room registered' : 'room moved');
+    if (!countBinding(this.stats.rooms, decision)) return false;
+    if (this.owned.has(decision.entry.aor) || this.owned.size < this.guard.config.rooms.maxRooms)
+      this.owned.set(decision.entry.aor, b.tech);
     return true;
   }
 
@@ -421,17 +373,17 @@ export class RoomSync {
     if (on !== undefined && contact !== undefined && on.contact !== contact) return;
     this.owned.delete(key);
     if (this.guard.rooms.unregister(key)) {
-      this.stats.roomsRemoved++;
+      this.stats.rooms.removed++;
       this.log.info({ event: 'asterisk-room-removed', tech, room: name, origin }, 'room unregistered');
     }
   }
 
-  private remember(key: string): void {
-    if (this.refused.size >= MAX_REFUSED_BINDINGS) {
-      const oldest = this.refused.values().next().value;
-      if (oldest !== undefined) this.refused.delete(oldest);
+  private announce(key: string): void {
+    if (this.announced.size >= MAX_ANNOUNCED) {
+      const oldest = this.announced.values().next().value;
+      if (oldest !== undefined) this.announced.delete(oldest);
     }
-    this.refused.add(key);
+    this.announced.add(key);
   }
 }
 

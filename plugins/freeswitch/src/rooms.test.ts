@@ -1,7 +1,7 @@
 import { contactHost, createGuard, type Guard } from '@ghostguard/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveFreeswitchOptions } from './options.js';
-import { type ApiResult, RoomSync } from './room-sync.js';
+import { type ApiResult, FreeswitchRooms } from './rooms.js';
 import type { SofiaBinding } from './sofia-registrations.js';
 import { emptyStats } from './stats.js';
 
@@ -13,9 +13,9 @@ afterEach(() => {
 
 function rig(rooms: Record<string, unknown> = {}, config: Record<string, unknown> = {}) {
   guard = createGuard({ log: { level: 'silent' }, dataDir: null, ...config });
-  const opts = resolveFreeswitchOptions({ inbound: { rooms } }, guard);
+  const opts = resolveFreeswitchOptions({}, { inbound: { rooms } }, guard);
   const stats = emptyStats();
-  const sync = new RoomSync(guard, opts.inbound.rooms, opts.logger, stats);
+  const sync = new FreeswitchRooms(guard, opts.inbound.rooms, opts.logger, stats);
   const sent: string[] = [];
   const answers = new Map<string, string>();
   const api = (command: string, done: (r: ApiResult) => void) => {
@@ -42,7 +42,7 @@ function guessFrom(g: Guard, ip: string): void {
   for (let i = 0; i < 3; i++) g.report({ kind: 'auth-failure', source: { ip }, target: '1000', time: Date.now() });
 }
 
-describe('RoomSync', () => {
+describe('FreeswitchRooms', () => {
   it('refuses a cracked move; flushes by Call-ID only when the Call-ID is safe on a command line', () => {
     const { g, sync, stats, sent, api } = rig({}, { bans: { failuresToBan: 50 } });
     sync.onEvent({ kind: 'register', binding: binding() }, api);
@@ -53,7 +53,7 @@ describe('RoomSync', () => {
     sync.onEvent({ kind: 'register', binding: binding({ ...evil, callId: 'svcrack-2' }) }, api);
     expect(sent).toEqual(['sofia profile internal flush_inbound_reg svcrack-2']);
     expect(g.rooms.get('1000')?.source?.ip).toBe('10.0.0.21');
-    expect(stats.inbound.rooms).toMatchObject({ hijacks: 2, flushed: 1, registered: 1 });
+    expect(stats.rooms).toMatchObject({ hijacks: 2, flushed: 1, stored: 1 });
     // The flush's sofia::expire names the hijacker's Call-ID: the room stays.
     sync.onEvent({ kind: 'expire', binding: binding({ ...evil, callId: 'svcrack-2', source: undefined }) }, api);
     expect(g.rooms.isRoom('1000')).toBe(true);
@@ -71,7 +71,7 @@ describe('RoomSync', () => {
       api,
     );
     expect(sent).toEqual([]);
-    expect(stats.inbound.rooms.hijacks).toBe(1);
+    expect(stats.rooms.hijacks).toBe(1);
     expect(g.rooms.get('1000')?.source?.ip).toBe('10.0.0.21');
   });
 
@@ -91,7 +91,7 @@ describe('RoomSync', () => {
     );
     sync.resync(api);
     sync.resync(api);
-    expect(stats.inbound.rooms.hijacks).toBe(1);
+    expect(stats.rooms.hijacks).toBe(1);
     expect(sent.filter((c) => c.includes('flush'))).toEqual([]);
     // The AOR is listed (with the hijacker's binding): the registry keeps the room where it was.
     expect(g.rooms.get('1000')?.source?.ip).toBe('10.0.0.21');
@@ -107,7 +107,7 @@ describe('RoomSync', () => {
     sync.onEvent({ kind: 'register', binding: binding({ user: '2000', source: { ip: '198.51.100.4' } }) }, api);
     expect(g.rooms.isRoom('2000')).toBe(false);
     // The core counts credentials from a banned source as cracked: even a first binding is a hijack.
-    expect(stats.inbound.rooms).toMatchObject({ refused: 1, hijacks: 1 });
+    expect(stats.rooms).toMatchObject({ refused: 1, hijacks: 1 });
   });
 
   it('ignores profiles it does not follow, and sofia::register with expires 0 removes the room', () => {

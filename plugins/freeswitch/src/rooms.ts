@@ -3,13 +3,13 @@
  * lists each configured profile (`api sofia xmlstatus profile <p> reg`) and prunes the rooms it had learned that
  * the profile no longer holds; then it follows `sofia::register`, `sofia::unregister` and `sofia::expire`.
  *
- * sofia only stores a binding it authenticated, so every binding goes through guard.rooms.checkRegister with
- * `authenticated: true` when it comes from another address than the room on file; the core still counts it as
- * unauthenticated when the source has been failing authentication (svcrack's cracked password). A hijack is not
- * stored (the room stays where it was), the core bans the source, and, with `flushHijacks`, the hijacker's
- * binding is removed from FreeSWITCH by its Call-ID (`sofia profile <p> flush_inbound_reg <call-id>`).
+ * sofia only stores a binding it authenticated; every binding goes to guard.rooms.acceptBinding, which decides (the
+ * core still counts credentials as none when the source has been failing authentication: svcrack's cracked
+ * password). A hijack is not stored (the room stays where it was), the core bans the source, and, with
+ * `flushHijacks`, the hijacker's binding is removed from FreeSWITCH by its Call-ID
+ * (`sofia profile <p> flush_inbound_reg <call-id>`).
  */
-import { contactHost, type Guard, type Logger, normalizeRoomName } from '@ghostguard/core';
+import { countBinding, type Guard, type Logger, normalizeRoomName } from '@ghostguard/core';
 import type { ResolvedFreeswitchOptions } from './options.js';
 import { bindingAor, parseRegListing, type RegistrationEvent, type SofiaBinding } from './sofia-registrations.js';
 import type { FreeswitchStats } from './stats.js';
@@ -19,18 +19,12 @@ export type ApiResult = { ok: true; body: string } | { ok: false; problem: strin
 export type ApiSender = (command: string, done: (r: ApiResult) => void) => void;
 
 const ADAPTER = 'freeswitch';
-/** Bindings already refused as hijacks: a re-listing must not report (and re-ban) them again. */
-const MAX_REFUSED = 4_096;
 /** Bindings kept per AOR (sofia allows several with multiple-registrations). */
 const MAX_BINDINGS_PER_AOR = 8;
 
 /** The command-line-safe forms of a profile name and a Call-ID (FreeSWITCH splits api arguments at spaces). */
 const SAFE_PROFILE = /^[A-Za-z0-9_.-]{1,64}$/;
 const SAFE_CALL_ID = /^[\x21-\x7e]{1,256}$/;
-
-function sameSource(a: SofiaBinding['source'], knownIp: string | undefined): boolean {
-  return a !== undefined && knownIp !== undefined && a.ip === knownIp;
-}
 
 /** What is remembered of a binding sofia holds for a room (no user agent, no expiry: the registry has those). */
 type OwnedBinding = Pick<SofiaBinding, 'profile' | 'callId' | 'contact' | 'source'>;
@@ -41,10 +35,9 @@ function sameBinding(a: OwnedBinding, b: OwnedBinding): boolean {
   return a.contact === b.contact;
 }
 
-export class RoomSync {
+export class FreeswitchRooms {
   /** AOR (normalized) → the bindings FreeSWITCH holds for it that this adapter accepted, newest last. */
   private readonly owned = new Map<string, OwnedBinding[]>();
-  private readonly refused = new Set<string>();
   private gen = 0;
   private closed = false;
   /** A listing answer overflowed the inbound frame cap once: listing again would only loop on reconnects. */
@@ -65,7 +58,7 @@ export class RoomSync {
     this.listingInFlight = false;
     // The listing in flight is abandoned: its answer is gone with the connection.
     this.gen++;
-    this.stats.inbound.rooms.listFailures++;
+    this.stats.rooms.listFailures++;
     this.log.error(
       { event: 'freeswitch-rooms-list-failed', reason: 'answer too large' },
       'a registration listing is larger than inbound.maxFrameBytes: raise it; until then rooms are learned from sofia::register events only (fail-open: rooms already on file are kept, none pruned)',
@@ -126,7 +119,7 @@ export class RoomSync {
   private listed(profile: string, r: ApiResult, api: ApiSender): void {
     const read = r.ok ? parseRegListing(r.body, profile, this.o.maxListItems) : r;
     if (!read.ok) {
-      this.stats.inbound.rooms.listFailures++;
+      this.stats.rooms.listFailures++;
       this.log.warn(
         { event: 'freeswitch-rooms-list-failed', profile, detail: read.problem },
         `sofia xmlstatus profile ${profile} reg failed; rooms already on file are kept, none pruned (fail-open: calls to rooms registered meanwhile count as unknown targets until a sofia::register or the next listing)`,
@@ -146,90 +139,45 @@ export class RoomSync {
       this.owned.delete(aor);
       if (this.guard.rooms.unregister(aor)) pruned++;
     }
-    this.stats.inbound.rooms.listed += seen.size;
-    this.stats.inbound.rooms.removed += pruned;
-    this.stats.inbound.rooms.invalid += read.invalid;
+    this.stats.rooms.listed += seen.size;
+    this.stats.rooms.removed += pruned;
+    this.stats.rooms.invalid += read.invalid;
     this.log.info(
       { event: 'freeswitch-rooms-listed', profile, registered: seen.size, stored, pruned, invalid: read.invalid },
       `sofia profile ${profile} registrations listed`,
     );
   }
 
-  /** Checks a binding sofia accepted, then stores it. True when the registry holds the room afterwards. */
+  /**
+   * A binding sofia holds, to guard.rooms.acceptBinding (the core decides; this carries out and counts the answer:
+   * a hijacker's binding is flushed from FreeSWITCH where allowed). True when the registry holds the room.
+   */
   private learn(b: SofiaBinding, origin: string, api: ApiSender): boolean {
     const aor = bindingAor(b);
-    const key = normalizeRoomName(aor);
-    const refusedKey = `${key}\n${b.callId ?? ''}\n${b.contact}`;
-    if (this.refused.has(refusedKey)) return false;
-    const on = this.guard.rooms.get(aor);
-    const base = { room: aor, contact: b.contact, source: b.source?.ip, origin };
-    const known = on === undefined ? undefined : (on.source?.ip ?? contactHost(on.contact));
-    if (b.source === undefined) {
-      // No address to check (should not happen with sofia): store it only where it moves nothing.
-      if (on !== undefined && on.contact !== b.contact) {
-        this.stats.inbound.rooms.refused++;
-        this.log.warn(
-          { event: 'freeswitch-room-unverifiable', ...base, onFile: on.contact },
-          'registration names no source address to check; the room stays where it is',
-        );
-        return false;
-      }
-    } else if (on === undefined || !sameSource(b.source, known)) {
-      const check = this.guard.rooms.checkRegister({
-        aor,
-        contact: b.contact,
-        source: b.source,
-        authenticated: true,
-        adapter: ADAPTER,
-      });
-      if (!check.accept) {
-        this.remember(refusedKey);
-        this.stats.inbound.rooms.hijacks++;
-        const flush = this.flush(b, api);
-        this.log.warn(
-          {
-            event: 'freeswitch-room-hijack',
-            ...base,
-            onFile: on?.contact,
-            banned: check.ban !== undefined,
-            ...(check.ban ? { until: new Date(check.ban.until).toISOString() } : {}),
-            flush,
-          },
-          flush === 'sent'
-            ? 'FreeSWITCH accepted a registration that would move a room: the registry keeps the room where it was, the source is refused, and the binding is flushed by its Call-ID'
-            : 'FreeSWITCH accepted a registration that would move a room: the registry keeps the room where it was and the source is refused (the binding stays in FreeSWITCH)',
-        );
-        return false;
-      }
-      if (this.guard.bans.get(b.source.ip) !== undefined) {
-        this.remember(refusedKey);
-        this.stats.inbound.rooms.refused++;
-        this.log.warn(
-          { event: 'freeswitch-room-refused', ...base, reason: 'banned source' },
-          'registration from a banned source is not a room',
-        );
-        return false;
-      }
-    }
-    const entry = this.guard.rooms.register({
+    const onFile = this.guard.rooms.get(aor)?.contact;
+    const decision = this.guard.rooms.acceptBinding({
       aor,
-      ...(on && on.aliases.length > 0 ? { aliases: on.aliases } : {}),
       contact: b.contact,
       ...(b.source ? { source: b.source } : {}),
       expires: b.expires ?? this.o.defaultExpires,
+      // sofia stores only a binding it authenticated.
+      authenticated: true,
       adapter: ADAPTER,
+      origin,
+      ...(b.callId !== undefined ? { bindingId: b.callId } : {}),
+      ...(b.profile !== undefined ? { context: { profile: b.profile } } : {}),
     });
-    if (entry === undefined) {
-      this.stats.inbound.rooms.refused++;
-      this.log.warn({ event: 'freeswitch-room-refused', ...base, reason: 'registry refused it' }, 'room not stored');
-      return false;
+    if (decision.outcome === 'hijack') {
+      const flush = this.flush(b, api);
+      this.log.warn(
+        { event: 'freeswitch-room-hijack', room: aor, contact: b.contact, source: b.source?.ip, onFile, flush },
+        flush === 'sent'
+          ? "the hijacker's binding is flushed from FreeSWITCH by its Call-ID"
+          : 'the binding stays in FreeSWITCH (not flushed); the registry keeps the room where it was and the source is refused',
+      );
     }
-    this.own(entry.aor, b);
-    this.stats.inbound.rooms.registered++;
-    const change = on === undefined ? 'new' : on.contact === entry.contact ? 'refresh' : 'move';
-    const line = { event: 'freeswitch-room', ...base, change };
-    if (change === 'refresh') this.log.debug(line, 'room refreshed');
-    else this.log.info(line, change === 'new' ? 'room registered' : 'room moved');
+    if (!countBinding(this.stats.rooms, decision)) return false;
+    this.own(decision.entry.aor, b);
     return true;
   }
 
@@ -259,7 +207,7 @@ export class RoomSync {
     }
     this.owned.delete(key);
     if (this.guard.rooms.unregister(key)) {
-      this.stats.inbound.rooms.removed++;
+      this.stats.rooms.removed++;
       this.log.info({ event: 'freeswitch-room-removed', room: key, origin }, 'room unregistered');
     }
   }
@@ -286,7 +234,7 @@ export class RoomSync {
     }
     api(`sofia profile ${profile} flush_inbound_reg ${b.callId}`, (r) => {
       const ok = r.ok && r.body.startsWith('+OK');
-      if (ok) this.stats.inbound.rooms.flushed++;
+      if (ok) this.stats.rooms.flushed++;
       this.log.info(
         {
           event: 'freeswitch-room-flush',
@@ -299,13 +247,5 @@ export class RoomSync {
       );
     });
     return 'sent';
-  }
-
-  private remember(key: string): void {
-    if (this.refused.size >= MAX_REFUSED) {
-      const oldest = this.refused.values().next().value;
-      if (oldest !== undefined) this.refused.delete(oldest);
-    }
-    this.refused.add(key);
   }
 }
