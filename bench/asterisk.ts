@@ -1,6 +1,6 @@
 /**
  * Asterisk adapter benchmarks, over a real loopback AMI connection to the wire-faithful peer
- * (test/peers/src/ami), in one process:
+ * (stand-ins/src/ami), in one process:
  * 1. verdict round trip at 200 new calls per second: the peer writes the check UserEvent, the adapter
  *    (asterisk-manager parse → CallAttempt → judge) answers with Setvar / Hangup / Redirect, the peer has
  *    parsed the action. The peer, the library and the adapter share this process's event loop, so the
@@ -15,7 +15,7 @@
 import { performance } from 'node:perf_hooks';
 import { type ConfigInput, createGuard } from '@ghostguard/core';
 import { attachAsterisk } from '../plugins/asterisk/src/index.js';
-import { type AmiPeer, type CallOutcome, type ScriptedCall, startAmiPeer } from '../test/peers/src/ami/index.js';
+import { type AmiPeer, type CallOutcome, type ScriptedCall, startAmiPeer } from '../stand-ins/src/ami/index.js';
 import { fmt, gc, median, percentile, type Row } from './harness.js';
 
 const MB = 1e6;
@@ -99,14 +99,9 @@ async function setup(extra: ConfigInput = {}) {
   const peer = await startAmiPeer({ checkTimeoutMs: 10_000, tarpitHoldMs: 50, allowedCallMs: 0 });
   const guard = createGuard(benchGuardConfig(extra));
   const attachment = attachAsterisk(
-    {
-      host: peer.host,
-      port: peer.port,
-      username: 'ghostguard',
-      secret: 'ghostguard-secret',
-      tarpit: { releaseAfter: 60_000 },
-    },
     guard,
+    { host: peer.host, port: peer.port, username: 'ghostguard', secret: 'ghostguard-secret' },
+    { tarpit: { releaseAfter: 60_000 } },
   );
   await attachment.ready;
   return { peer, guard, attachment };
@@ -137,7 +132,7 @@ async function roundTrip(notes: string[]): Promise<Row[]> {
   const s = attachment.stats();
   notes.push(
     `${byVerdict ? 'check ok' : 'CHECK FAILED'} (round trip): ${CALLS} calls after ${WARM} warm-up at ${RATE}/s (${fmt((WARM + CALLS) / elapsed, 0)}/s achieved): ` +
-      `Setvar ${kinds.allowed}, Hangup ${kinds.hungup}, Redirect ${kinds.redirected}; adapter: checks ${s.checks}, errors ${s.actionErrors}, not sent ${s.notSent}, bans ${guard.stats().bans}`,
+      `Setvar ${kinds.allowed}, Hangup ${kinds.hungup}, Redirect ${kinds.redirected}; adapter: checks ${s.checks}, errors ${s.errors}, not sent ${s.notSent}, bans ${guard.stats().bans}`,
   );
   const by = (k: string) => Float64Array.from(measured.filter((o) => o.kind === k).map((o) => o.roundTripMs!)).sort();
   for (const k of ['allowed', 'hungup', 'redirected']) {
@@ -217,7 +212,7 @@ async function memory(notes: string[]): Promise<Row[]> {
   const s = attachment.stats();
   notes.push(
     `memory: ${MEMORY_CALLS.toLocaleString('en-US')} calls in ${fmt(seconds, 1)} s (${fmt(MEMORY_CALLS / seconds, 0)} calls/s, ${IN_FLIGHT} in flight, ${SOURCES.toLocaleString('en-US')} sources reused); ` +
-      `checks ${s.checks}, allow ${s.byAction.allow}, reject ${s.byAction.reject}, tarpit ${s.byAction.tarpit}, drop ${s.byAction.drop}, errors ${s.actionErrors}, tarpit slots held at the end ${s.tarpitsHeld}`,
+      `checks ${s.checks}, allow ${s.allowed}, reject ${s.rejected}, tarpit ${s.tarpitted}, drop ${s.dropped}, errors ${s.errors}, tarpit slots held at the end ${s.tarpitsHeld}`,
   );
   notes.push(
     `memory: heap+external after GC per 20k calls (MB): ${samples.map((x) => fmt(x.bytes / MB, 1)).join(' / ')}`,

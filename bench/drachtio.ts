@@ -9,8 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createGuard, createLogger, type Guard } from '@ghostguard/core';
-import { attachGuard, type GuardAttachment } from '../plugins/drachtio/src/index.js';
-import type { GuardMiddleware } from '../plugins/drachtio/src/middleware.js';
+import { attachDrachtio, type DrachtioAttachment, type GuardMiddleware } from '../plugins/drachtio/src/index.js';
 import { buildRequest, type DetachedRequest, sdpOffer, srfRequestPair } from '../plugins/drachtio/src/testing.js';
 import { fmt, gc, median, percentile, type Row, sink } from './harness.js';
 
@@ -22,7 +21,7 @@ const TEMPLATES = 1_000;
 
 interface Attached {
   guard: Guard;
-  attachment: GuardAttachment;
+  attachment: DrachtioAttachment;
   layer: GuardMiddleware;
 }
 
@@ -44,9 +43,11 @@ function attach(): Attached {
     { logger: createLogger({ log: { level: 'silent' } }) },
   );
   let layer: GuardMiddleware | undefined;
-  const attachment = attachGuard({ use: (_m: string, h: GuardMiddleware) => (layer = h) }, guard, {
-    tarpit: { holdFor: 60_000 },
-  });
+  const attachment = attachDrachtio(
+    guard,
+    { use: (_m: string, h: GuardMiddleware) => (layer = h) },
+    { tarpit: { holdFor: 60_000 } },
+  );
   return { guard, attachment, layer: layer! };
 }
 
@@ -136,8 +137,9 @@ export async function drachtio(): Promise<{ rows: Row[]; notes: string[] }> {
   a.guard.close();
 
   // 2. 10,000 held tarpits. Two guards see the same scanner traffic (so both hold the same bans and source
-  // state); one keeps the 10,000 calls held, the other releases them at once. Legitimate INVITEs then alternate
-  // between the two, so the ratio measures holding the calls and nothing else.
+  // state); one keeps the 10,000 calls held, the other's calls are cancelled at once (closing it would also stop
+  // it judging). Legitimate INVITEs then alternate between the two, so the ratio measures holding the calls and
+  // nothing else.
   const held = attach();
   const free = attach();
   gc();
@@ -149,10 +151,11 @@ export async function drachtio(): Promise<{ rows: Row[]; notes: string[] }> {
   }
   for (let i = 0; i < TARPITS; i++) {
     const s = scannerRaw(i);
-    const { req, res } = srfRequestPair(s.raw, { address: s.ip, port: 5060 });
+    const { req, res, cancel } = srfRequestPair(s.raw, { address: s.ip, port: 5060 });
     free.layer(req, res, () => {});
+    cancel();
   }
-  free.attachment.releaseTarpits();
+  if (free.attachment.stats().tarpitsHeld !== 0) notes.push('CHECK FAILED (cancel): the other guard still holds calls');
   gc();
   const heapObjects = process.memoryUsage().heapUsed;
   for (const { req, res } of scanners) held.layer(req, res, () => {});
@@ -189,11 +192,11 @@ export async function drachtio(): Promise<{ rows: Row[]; notes: string[] }> {
   const ok = inUse === TARPITS && s2.tarpitted === TARPITS && s2.tarpitsHeld === TARPITS;
   const rang = scanners.filter((s) => (s.res as unknown as { status?: number }).status === 180).length;
   notes.push(
-    `${ok && rang === TARPITS ? 'check ok' : 'CHECK FAILED'} (tarpits): ${inUse} slots held, ${s2.tarpitted} tarpitted, ${s2.tarpitCapDrops} cap drops, ${rang} answered 180; ` +
+    `${ok && rang === TARPITS ? 'check ok' : 'CHECK FAILED'} (tarpits): ${inUse} slots held, ${s2.tarpitted} tarpitted, ${s2.tarpitNoSlot} cap drops, ${rang} answered 180; ` +
       `the recorded svmap INVITE shape from ${TARPITS.toLocaleString('en-US')} addresses; drachtio-srf's own request/response objects for them take ` +
       `${fmt((heapObjects - heapBase) / MB)} MB (with the other guard's state) and are not counted; legitimate INVITEs alternate between the two guards in 20 rounds`,
   );
-  held.attachment.releaseTarpits();
+  await held.attachment.close();
   if (held.guard.tarpits.inUse !== 0)
     notes.push(`CHECK FAILED (release): ${held.guard.tarpits.inUse} slots still held`);
   held.guard.close();

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { createGuard } from '@ghostguard/core';
 import { attachFreeswitch } from '../plugins/freeswitch/src/index.js';
 import { waitUntil } from '../plugins/freeswitch/src/testing.js';
-import { startEslInbound } from '../test/peers/src/esl/index.js';
+import { startEslInbound } from '../stand-ins/src/esl/index.js';
 import { fmt, gc, type Row } from './harness.js';
 
 const LISTED = 10_000;
@@ -53,26 +53,28 @@ export async function freeswitchRooms(): Promise<{ rows: Row[]; notes: string[] 
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = performance.now();
-  const fs = await attachFreeswitch(
+  const fs = attachFreeswitch(
+    guard,
+    {},
     {
       outbound: { enabled: false },
       inbound: { host: '127.0.0.1', port: server.port, rooms: { maxListItems: LISTED + 10 } },
     },
-    guard,
   );
-  await waitUntil(() => fs.stats().inbound.rooms.listed === LISTED, 60_000, 'the listing');
+  await fs.listening;
+  await waitUntil(() => fs.stats().rooms.listed === LISTED, 60_000, 'the listing');
   const listMs = performance.now() - t0;
   gc();
   const heapPerRoom = (process.memoryUsage().heapUsed - heapBefore) / LISTED;
 
-  const before = fs.stats().inbound.rooms.registered;
+  const before = fs.stats().rooms.stored;
   // sofia::register for rooms not listed yet, then refreshes of the same ones, in bursts of BURST events (a
   // registrar's pace comes in bursts; one 20,000-event write would measure modesl's buffer copying instead).
   const fire = async (offset: number) => {
     for (let i = 0; i < EVENTS / 2; i++) {
       if (i % BURST === 0 && i > 0) {
         const target = before + offset * (EVENTS / 2) + i;
-        await waitUntil(() => fs.stats().inbound.rooms.registered >= target, 60_000, 'a burst');
+        await waitUntil(() => fs.stats().rooms.stored >= target, 60_000, 'a burst');
       }
       const n = LISTED + i;
       server.sofia.register({
@@ -88,13 +90,12 @@ export async function freeswitchRooms(): Promise<{ rows: Row[]; notes: string[] 
   const t1 = performance.now();
   await fire(0);
   await fire(1);
-  await waitUntil(() => fs.stats().inbound.rooms.registered - before === EVENTS, 60_000, 'the events');
+  await waitUntil(() => fs.stats().rooms.stored - before === EVENTS, 60_000, 'the events');
   const eventsPerS = EVENTS / ((performance.now() - t1) / 1000);
   const s = fs.stats();
-  const ok =
-    guard.rooms.size === LISTED + EVENTS / 2 && s.inbound.rooms.hijacks === 0 && s.inbound.rooms.listFailures === 0;
+  const ok = guard.rooms.size === LISTED + EVENTS / 2 && s.rooms.hijacks === 0 && s.rooms.listFailures === 0;
   notes.push(
-    `${ok ? 'check ok' : 'CHECK FAILED'}: ${guard.rooms.size.toLocaleString('en-US')} rooms on file (expected ${(LISTED + EVENTS / 2).toLocaleString('en-US')}), hijacks ${s.inbound.rooms.hijacks}, list failures ${s.inbound.rooms.listFailures}`,
+    `${ok ? 'check ok' : 'CHECK FAILED'}: ${guard.rooms.size.toLocaleString('en-US')} rooms on file (expected ${(LISTED + EVENTS / 2).toLocaleString('en-US')}), hijacks ${s.rooms.hijacks}, list failures ${s.rooms.listFailures}`,
   );
   notes.push(
     `listing: ${LISTED.toLocaleString('en-US')} registrations, ${fmt(listingBytes / MB)} MB of xmlstatus in one api/response; events: ${EVENTS.toLocaleString('en-US')} sofia::register (half new rooms, half refreshes) written by the in-process stand-in in bursts of ${BURST}`,

@@ -20,7 +20,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createGuard } from '@ghostguard/core';
 import { attachFreeswitch } from '../plugins/freeswitch/src/index.js';
-import { type CallInfo, placeCall, recordedInvites } from '../test/peers/src/esl/index.js';
+import { type CallInfo, placeCall, recordedInvites } from '../stand-ins/src/esl/index.js';
 import { fmt, gc, median, percentile, type Row } from './harness.js';
 
 const RATE_PER_S = 200;
@@ -163,7 +163,8 @@ export async function freeswitch(): Promise<{ rows: Row[]; notes: string[] }> {
       knownTargets: ['room-*'],
     },
   });
-  const fs = await attachFreeswitch({ outbound: { host: '127.0.0.1', port: 0 }, inbound: { enabled: false } }, guard);
+  const fs = attachFreeswitch(guard, {}, { outbound: { host: '127.0.0.1', port: 0 }, inbound: { enabled: false } });
+  await fs.listening;
   const port = fs.outbound!.port;
   const peer = startPeer();
 

@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createGuard, type Guard, H323AttemptSchema } from '@ghostguard/core';
+import { readCapture } from '@ghostguard/core/capture';
 import { decodeQ931, decodeSetupAttempt, encodeSetup, setupShapeSpec, TpktFramer } from '@ghostguard/core/h323';
-import { readCapture } from '../cli/src/capture/index.js';
 import { gc, median, type Row, type ScenarioResult, sink, spread } from './harness.js';
 import { benchConfig, SimClock, SourceGen } from './traffic.js';
 

@@ -6,7 +6,7 @@
  *    forked with GG_H323_BENCH_CLIENTS=1) so that each process needs one descriptor per connection and the
  *    gate's process measures only the gate.
  *
- * The gate and its test peers are imported by relative path: the root package does not depend on
+ * The gate and the H.323 stand-ins are imported by relative path: the root package does not depend on
  * `@ghostguard/h323-gate` (adding it to the root devDependencies would allow the package name).
  */
 import { fork } from 'node:child_process';
@@ -15,9 +15,9 @@ import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { type ConfigInput, createGuard } from '@ghostguard/core';
-import { createH323Gate } from '../plugins/h323-gate/src/index.js';
+import { attachH323Gate } from '../plugins/h323-gate/src/index.js';
 import { recordedOoh323Call } from '../plugins/h323-gate/src/test-support/ooh323-call.js';
-import { dial, startStandInRoom } from '../plugins/h323-gate/src/testing.js';
+import { dial, startStandInRoom } from '../stand-ins/src/h323/index.js';
 import { fmt, gc, median, percentile, type Row } from './harness.js';
 
 const MB = 1e6;
@@ -62,12 +62,13 @@ async function addedLatency(notes: string[]): Promise<Row[]> {
   });
   let arrived: ((at: number) => void) | undefined;
   const room = await startStandInRoom({ onFrame: (_f, _c, at) => arrived?.(at) });
-  const gate = createH323Gate({
+  const gate = attachH323Gate(
     guard,
-    listen: { host: '127.0.0.1', port: 0 },
-    upstreams: { byAlias: { '5551234': { host: room.host, port: room.port } } },
-  });
-  const addr = await gate.listen();
+    { host: '127.0.0.1', port: 0 },
+    { upstreams: { byAlias: { '5551234': { host: room.host, port: room.port } } } },
+  );
+  await gate.ready;
+  const addr = gate.address()!;
 
   /** One call: connect, then time from writing the SETUP to the room having all of it. */
   const once = async (host: string, port: number, i: number): Promise<number> => {
@@ -183,14 +184,13 @@ async function tarpitMemory(notes: string[]): Promise<Row[]> {
     tarpit: { maxConcurrent: count + 1_000, holdFor: 60_000 },
     policy: { tiers: [{ minScore: 0, action: 'tarpit' }] },
   });
-  const gate = createH323Gate({
+  const gate = attachH323Gate(
     guard,
-    listen: { host: '127.0.0.1', port: 0 },
-    maxConnections: count + 1_000,
-    tarpit: { alertAfter: 1_000, maxHold: 300_000 },
-    firstSetupTimeout: 30_000,
-  });
-  const addr = await gate.listen();
+    { host: '127.0.0.1', port: 0 },
+    { maxConnections: count + 1_000, tarpit: { alertAfter: 1_000, maxHold: 300_000 }, firstSetupTimeout: 30_000 },
+  );
+  await gate.ready;
+  const addr = gate.address()!;
   gc();
   const before = { heap: heapAndExternal(), rss: process.memoryUsage().rss };
 

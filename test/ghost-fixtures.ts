@@ -4,8 +4,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEMO_CONFIG } from '@ghostguard/cli';
 import { type GhostguardConfig, loadConfigFile } from '@ghostguard/core';
+import { DEMO_CONFIG } from '@ghostguard/demo';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const GHOST_DIR = join(ROOT, 'test/fixtures/ghost');

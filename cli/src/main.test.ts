@@ -142,14 +142,12 @@ describe('ghostguard analyze', () => {
 });
 
 describe('ghostguard demo', () => {
-  it('shows every scenario: no scanner reached a room, ghost calls at most once in ten, no legitimate call blocked', async () => {
+  it('is not a command of the CLI any more: one line points to the @ghostguard/demo package, exit 2', async () => {
     const r = await run('demo');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('svwar REGISTER 100-999 -> Kamailio');
-    expect(r.stdout).toContain('bridge dials 30 rooms in 2 s');
-    expect(r.stdout).toMatch(/would have reached a room system: 0 \(goal: 0\)/);
-    expect(r.stdout).toMatch(/legitimate attempts: \d+; blocked: 0 \(goal: 0\)/);
-    expect(r.stdout).toMatch(/ghost calls that look like real calls: 60 from 6 callers; reached a room: [01] \(goal/);
-    expect(r.stdout).toMatch(/tarpitted [1-9]/);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/@ghostguard\/demo.*pnpm demo/);
+    expect((await run('help')).stdout).not.toMatch(/ghostguard demo/);
   });
 });

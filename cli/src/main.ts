@@ -3,7 +3,6 @@ import { type GhostguardConfig, isGhostguardError, loadConfigFile, parseConfig }
 import { runAnalyze } from './commands/analyze.js';
 import { runAsterisk } from './commands/asterisk.js';
 import { BANS_USAGE, runBans } from './commands/bans.js';
-import { runDemo } from './commands/demo.js';
 import { runFreeswitch } from './commands/freeswitch.js';
 import { runDaemonCommand } from './commands/run.js';
 import { type Output, processOutput } from './output.js';
@@ -14,8 +13,6 @@ usage:
   ghostguard analyze <file…> [--config f] [--json] [--separate] [--log level]
       judge recorded traffic (pcap, pcapng, SIP text, JSON lines of CallAttempts) and show what
       the guard would have done: a table per source and a summary, or one JSON line per attempt
-  ghostguard demo [--config f]
-      run the guard over the bundled recordings of real scanners and legitimate room calls
   ghostguard asterisk --config f
       attach the guard to Asterisk over AMI (the adapters.asterisk section of the config) and judge
       every call the dialplan's ghostguard-check routine raises; runs until SIGINT/SIGTERM
@@ -79,10 +76,10 @@ export async function main(argv: string[], out: Output = processOutput): Promise
         );
         return 0;
       }
-      case 'demo': {
-        const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
-        return await runDemo({ configPath: values.config }, out);
-      }
+      case 'demo':
+        // The demo left the CLI's dependencies (it drives stand-ins and bundles recordings): a package of its own.
+        out.error('ghostguard: the demo is the @ghostguard/demo package now: run `pnpm demo` (or `ghostguard-demo`)');
+        return EXIT_USAGE;
       case 'asterisk': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string', short: 'c' } } });
         if (values.config === undefined) {

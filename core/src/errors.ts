@@ -134,6 +134,11 @@ const CORE_CODES = {
     means: 'Two packages define the same error code (a ghostguard bug found at load time).',
     action: 'Report it; use matching versions of the @ghostguard packages.',
   },
+  GG_INTERNAL_ARGUMENT: {
+    means:
+      'A ghostguard function was called with an argument out of its range (a map size, a PER length, a TPKT payload size): a ghostguard bug, not bad input from the network.',
+    action: 'Report it with the message and stack; the operation it was part of did not happen.',
+  },
 } as const satisfies Record<string, ErrorCodeDoc>;
 
 export type ErrorCode = keyof typeof CORE_CODES;

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analyzeFile, DEMO_CONFIG, DEMO_SCENARIOS, readInputFile } from '@ghostguard/cli';
+import { analyzeFile, readInputFile } from '@ghostguard/cli';
 import { type CallAttempt, createGuard, type GhostguardConfig, loadConfigFile, parseConfig } from '@ghostguard/core';
+import { DEMO_CONFIG, DEMO_SCENARIOS } from '@ghostguard/demo';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -67,7 +68,7 @@ describe('no legitimate fixture is blocked', () => {
       it(`${scenario.title} (${name})`, () => {
         const guard = createGuard(config);
         try {
-          const judged = scenario.files.flatMap((f) => analyzeFile(join(ROOT, f), guard).judged);
+          const judged = scenario.files.flatMap((f) => analyzeFile(f, guard).judged);
           expect(judged.length).toBeGreaterThan(0);
           for (const j of judged) {
             expect(

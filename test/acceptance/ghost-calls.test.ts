@@ -6,9 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { analyzeFile, DEMO_SCENARIOS, readInputFile } from '@ghostguard/cli';
+import { analyzeFile, readInputFile } from '@ghostguard/cli';
 import { type CallAttempt, createGuard, type GhostguardConfig, parseConfig } from '@ghostguard/core';
 import { parseSipRequestAttempt } from '@ghostguard/core/sip';
+import { DEMO_SCENARIOS } from '@ghostguard/demo';
 import { readChannelData } from '@ghostguard/freeswitch';
 import { describe, expect, it } from 'vitest';
 import { GHOST_DIR, GHOST_VARIANTS, ghostSiteConfig } from '../ghost-fixtures.js';
@@ -81,7 +82,7 @@ describe('with the same site config, legitimate calls stay allowed', () => {
       const guard = createGuard(ghostSiteConfig());
       try {
         for (const f of scenario.files) {
-          for (const j of analyzeFile(join(ROOT, f), guard).judged) {
+          for (const j of analyzeFile(f, guard).judged) {
             expect(
               j.verdict.action,
               `${j.attempt.method} ${j.attempt.source.ip}: ${JSON.stringify(j.verdict.reasons)}`,

@@ -11,7 +11,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readCapture } from '@ghostguard/cli';
 import {
   type ConfigInput,
   createGuard,
@@ -22,6 +21,7 @@ import {
   type MalformedRequest,
   type Verdict,
 } from '@ghostguard/core';
+import { readCapture } from '@ghostguard/core/capture';
 import {
   parseSipMessage,
   parseSipRequestAttempt,

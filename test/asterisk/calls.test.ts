@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { waitUntil } from '@ghostguard/asterisk/testing';
-import { type AmiPeer, type CallOutcome, type ScriptedCall, startAmiPeer } from '@ghostguard/peers/ami';
+import { type AmiPeer, type CallOutcome, type ScriptedCall, startAmiPeer } from '@ghostguard/stand-ins/ami';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoConfig, invitesAsCalls, type Rig, ROOT, rig } from './support.js';
 
@@ -45,7 +45,7 @@ describe('Asterisk adapter: a verdict per call, from recorded traffic', () => {
     const setvars = peer.received.filter((a) => a.message.get('Action') === 'Setvar');
     expect(setvars.length).toBe(calls.length);
     expect(setvars[0]!.message.get('Variable')).toBe('GHOSTGUARD_VERDICT');
-    expect(r.attachment.stats().byAction.allow).toBe(calls.length);
+    expect(r.attachment.stats().allowed).toBe(calls.length);
   });
 
   it('refuses every recorded SIPVicious INVITE on chan_sip (svwar, svmap) and lets none continue', async () => {
@@ -201,7 +201,7 @@ describe('Asterisk adapter: a verdict per call, from recorded traffic', () => {
     const call = peer.placeCall(first!);
     call.hangup();
     await waitUntil(() => r.attachment.stats().channelGone === 1, 5_000, 'the No such channel answer');
-    expect(r.attachment.stats().actionErrors).toBe(0);
+    expect(r.attachment.stats().errors).toBe(0);
     expect(r.logs.events('asterisk-action-failed')).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { waitUntil } from '@ghostguard/asterisk/testing';
-import { type AmiPeer, type ScriptedCall, securityEvent, startAmiPeer } from '@ghostguard/peers/ami';
+import { type AmiPeer, type ScriptedCall, securityEvent, startAmiPeer } from '@ghostguard/stand-ins/ami';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoConfig, type Rig, rig } from './support.js';
 

@@ -8,7 +8,7 @@ import {
   EXAMPLE_PJSIP_ALLOW,
   TARPIT_CONTEXT,
   VERDICT_VARIABLE,
-} from '@ghostguard/peers/ami';
+} from '@ghostguard/stand-ins/ami';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './support.js';
 

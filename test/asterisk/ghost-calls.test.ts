@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AsteriskAttachment } from '@ghostguard/asterisk';
 import type { CallAttempt, GhostguardConfig, Verdict } from '@ghostguard/core';
-import { type AmiPeer, type CallOutcome, type ScriptedCall, startAmiPeer } from '@ghostguard/peers/ami';
+import { type AmiPeer, type CallOutcome, type ScriptedCall, startAmiPeer } from '@ghostguard/stand-ins/ami';
 import { describe, type ExpectStatic, it } from 'vitest';
 import { GHOST_DIR, GHOST_VARIANTS, ghostSiteConfig, requestTimes } from '../ghost-fixtures.js';
 import { rig as attachedRig, invitesAsCalls, ROOT } from './support.js';

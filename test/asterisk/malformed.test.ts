@@ -1,5 +1,5 @@
 import { waitUntil } from '@ghostguard/asterisk/testing';
-import { type AmiPeer, channelUserEvent, encodeFrame, startAmiPeer } from '@ghostguard/peers/ami';
+import { type AmiPeer, channelUserEvent, encodeFrame, startAmiPeer } from '@ghostguard/stand-ins/ami';
 import { afterEach, describe, expect, it } from 'vitest';
 import { demoConfig, type Rig, rig } from './support.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { waitUntil } from '@ghostguard/asterisk/testing';
 import type { CallAttempt } from '@ghostguard/core';
-import { type AmiPeer, NotAcceptableHere, type ScriptedCall, startAmiPeer, uriEncode } from '@ghostguard/peers/ami';
+import { type AmiPeer, NotAcceptableHere, type ScriptedCall, startAmiPeer, uriEncode } from '@ghostguard/stand-ins/ami';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { demoConfig, invitesAsCalls, type Rig, ROOT, rig } from './support.js';
 

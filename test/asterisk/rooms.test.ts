@@ -7,7 +7,7 @@ import {
   type ScriptedCall,
   securityEvent,
   startAmiPeer,
-} from '@ghostguard/peers/ami';
+} from '@ghostguard/stand-ins/ami';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AST_FIXTURES, demoConfig, type Rig, rig } from './support.js';
 
@@ -111,7 +111,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     expect(
       peer.received.filter((a) => a.message.get('Action') === 'SIPshowpeer').map((a) => a.message.get('Peer')),
     ).toEqual(['101']);
-    expect(r.attachment.stats()).toMatchObject({ roomsListed: 3, roomHijacks: 0, roomListFailures: 0 });
+    expect(r.attachment.stats()).toMatchObject({ rooms: { listed: 3, hijacks: 0, listFailures: 0 } });
   });
 
   it('follows ContactStatus and PeerStatus: rooms arrive, refresh and leave with Asterisk’s registrations', async () => {
@@ -148,7 +148,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     expect(r.guard.rooms.isRoom('201')).toBe(true);
     peer.registrar.sipUnregister('201', 'Expired');
     await waitUntil(() => !r!.guard.rooms.isRoom('201'), 5_000, 'PeerStatus Unregistered');
-    expect(r.attachment.stats()).toMatchObject({ roomsRemoved: 2, invalidRoomEvents: 0 });
+    expect(r.attachment.stats()).toMatchObject({ rooms: { removed: 2, invalid: 0 } });
     expect(r.logs.events('asterisk-room-removed').map((l) => l.origin)).toEqual([
       'ContactStatus Removed',
       'PeerStatus Unregistered',
@@ -166,7 +166,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     // InvalidPassword… ChallengeSent, SuccessfulAuth, then PeerStatus Registered at the scanner's address.
     expect(stream.at(-1)).toMatch(/^Event: PeerStatus\r\n[\s\S]*PeerStatus: Registered\r\nAddress: 127\.0\.0\.1:5060/);
     for (const block of stream) peer.sendRaw(block);
-    await waitUntil(() => r!.attachment.stats().roomHijacks === 1, 10_000, 'the hijack');
+    await waitUntil(() => r!.attachment.stats().rooms.hijacks === 1, 10_000, 'the hijack');
     expect(r.guard.rooms.get('101')).toMatchObject({ contact: 'sip:101@10.0.0.5:5060', source: { ip: '10.0.0.5' } });
     expect(r.guard.bans.get('127.0.0.1')).toBeDefined();
     expect(r.logs.events('asterisk-room-hijack')[0]).toMatchObject({
@@ -180,7 +180,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     expect(peer.received.filter((a) => a.message.get('Action') === 'SIPshowpeer').length).toBe(1);
     // The scanner's next REGISTER (chan_sip raises PeerStatus Registered again) fails the check again.
     peer.sendRaw(stream.at(-1)!);
-    await waitUntil(() => r!.attachment.stats().roomHijacks === 2, 10_000, 'the second hijack');
+    await waitUntil(() => r!.attachment.stats().rooms.hijacks === 2, 10_000, 'the second hijack');
     expect(r.guard.rooms.get('101')?.contact).toBe('sip:101@10.0.0.5:5060');
     // The hijacker's call to the room is refused at the check; the room's own call still goes through.
     expect((await peer.placeCall(roomCall('127.0.0.1', '101')).outcome).kind).not.toBe('allowed');
@@ -207,7 +207,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
       viaPort: cracker.port,
       expires: 3_600,
     });
-    await waitUntil(() => r!.attachment.stats().roomHijacks === 1, 10_000, 'the hijack');
+    await waitUntil(() => r!.attachment.stats().rooms.hijacks === 1, 10_000, 'the hijack');
     expect(r.guard.rooms.get('room-boardroom')?.contact).toBe('sip:room-boardroom@10.0.0.21:5060;transport=tcp');
     expect(r.guard.bans.get(cracker.ip)).toBeDefined();
     expect(r.guard.bans.get('10.0.0.1')).toBeUndefined();
@@ -233,7 +233,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     await waitUntil(() => r!.attachment.stats().securityReports === 900, 10_000, '900 failure reports');
     expect(r.guard.rooms.list()).toEqual(before);
     for (const ext of ['100', '102', '555', '999']) expect(r.guard.rooms.isRoom(ext)).toBe(false);
-    expect(r.attachment.stats()).toMatchObject({ roomsRegistered: 3, roomHijacks: 0, roomsRefused: 0 });
+    expect(r.attachment.stats()).toMatchObject({ rooms: { stored: 3, hijacks: 0, refused: 0 } });
   });
 
   it('refuses a call to an unregistered target from an unknown source, and passes a room-to-room call', async () => {
@@ -275,7 +275,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     peer.registrar.sipRegister({ name: '103', address: { ip: '10.0.0.7', port: 5060 }, expires: 900 }, true);
     await waitUntil(() => listings(r!) === 4, 10_000, 'the listings after the reconnect');
     expect(Object.keys(byName(r.guard.rooms.list())).sort()).toEqual(['103', 'room-huddle']);
-    expect(r.attachment.stats()).toMatchObject({ connects: 2, roomsRemoved: 2 });
+    expect(r.attachment.stats()).toMatchObject({ connects: 2, rooms: { removed: 2 } });
   });
 
   it.each([
@@ -295,7 +295,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
       );
     }
     peer.dropConnections();
-    await waitUntil(() => r!.attachment.stats().roomListFailures === 1, 10_000, 'the failed listing');
+    await waitUntil(() => r!.attachment.stats().rooms.listFailures === 1, 10_000, 'the failed listing');
     await waitUntil(() => listings(r!) === 3, 10_000, 'the chan_sip listing');
     expect(r.logs.events('asterisk-rooms-list-failed')[0]).toMatchObject({
       tech: 'PJSIP',
@@ -325,10 +325,10 @@ describe('Asterisk tells the guard which room systems are registered', () => {
         uri: 'sip:room-dns@rooms.example.net',
         expires: 600,
       });
-      await waitUntil(() => r!.logs.events('asterisk-room-unverifiable').length === 2, 10_000, 'both verdicts');
+      await waitUntil(() => r!.logs.events('room-unverifiable').length === 2, 10_000, 'both verdicts');
       expect(r.guard.rooms.get('room-boardroom')?.contact).toBe('sip:room-boardroom@10.0.0.21:5060;transport=tcp');
       expect(r.guard.rooms.isRoom('room-dns')).toBe(failMode === 'open');
-      expect(r.logs.events('asterisk-room-unverifiable').map((l) => l.failMode)).toEqual(['closed', failMode]);
+      expect(r.logs.events('room-unverifiable').map((l) => l.failMode)).toEqual(['closed', failMode]);
     },
   );
 
@@ -339,7 +339,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     seedRegistrations(peer);
     r = rig(peer, registryConfig());
     await r.attachment.ready;
-    await waitUntil(() => r!.attachment.stats().roomListFailures === 2, 10_000, 'both refusals');
+    await waitUntil(() => r!.attachment.stats().rooms.listFailures === 2, 10_000, 'both refusals');
     expect(r.guard.rooms.size).toBe(0);
     expect(r.logs.events('asterisk-rooms-list-failed')[0]).toMatchObject({ level: 40, detail: 'Permission denied' });
     expect(String(r.logs.events('asterisk-rooms-list-failed')[0]!.msg)).toMatch(/write=system/);
@@ -366,7 +366,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
       ['PeerStatus', 'Registered'],
       ['Address', 'not-an-address'],
     ]);
-    await waitUntil(() => r!.attachment.stats().invalidRoomEvents === 2, 5_000, 'both invalid events');
+    await waitUntil(() => r!.attachment.stats().rooms.invalid === 2, 5_000, 'both invalid events');
     expect(r.guard.rooms.size).toBe(0);
     expect(r.attachment.connected).toBe(true);
   });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { waitUntil } from '@ghostguard/asterisk/testing';
-import { type AmiPeer, recordedServerStream, securityEvent, startAmiPeer } from '@ghostguard/peers/ami';
+import { type AmiPeer, recordedServerStream, securityEvent, startAmiPeer } from '@ghostguard/stand-ins/ami';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AST_FIXTURES, demoConfig, type Rig, rig } from './support.js';
 

@@ -9,7 +9,7 @@ import {
   type ChannelTech,
   invitesAsCalls as recordedInvites,
   type ScriptedCall,
-} from '@ghostguard/peers/ami';
+} from '@ghostguard/stand-ins/ami';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const SHARED = resolve(ROOT, '../shared/fixtures');
@@ -36,16 +36,17 @@ export interface Rig {
 export function rig(peer: AmiPeer, config: ConfigInput = demoConfig(), options: Partial<AsteriskOptions> = {}): Rig {
   const logs = captureLogs('debug');
   const guard = createGuard({ dataDir: null, ...config }, { logger: logs.logger });
+  const {
+    host = peer.host,
+    port = peer.port,
+    username = 'ghostguard',
+    secret = 'ghostguard-secret',
+    ...rest
+  } = options;
   const attachment = attachAsterisk(
-    {
-      host: peer.host,
-      port: peer.port,
-      username: 'ghostguard',
-      secret: 'ghostguard-secret',
-      reconnect: { minDelay: 20, maxDelay: 200 },
-      ...options,
-    },
     guard,
+    { host, port, username, secret },
+    { reconnect: { minDelay: 20, maxDelay: 200 }, ...rest },
   );
   return { guard, attachment, logs };
 }

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { readCapture } from '@ghostguard/cli';
+import { readCapture } from '@ghostguard/core/capture';
 import { parseSipMessage, sipRequestToAttempt } from '@ghostguard/core/sip';
 import { describe, expect, it } from 'vitest';
-import { tsharkFields } from '../../cli/src/capture/test-support/tshark.js';
+import { tsharkFields } from '../../core/src/capture/test-support/tshark.js';
 
 /**
  * Cross-check of the whole read path (capture reader + SIP parser + SIP→CallAttempt) against a decoder

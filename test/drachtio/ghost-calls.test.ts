@@ -11,12 +11,11 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type CallAttempt, createGuard, type GhostguardConfig, type Verdict } from '@ghostguard/core';
-import { attachGuard, type GuardAttachment, withMethods } from '@ghostguard/drachtio';
+import { readdressed } from '@ghostguard/demo';
+import { attachDrachtio, type DrachtioAttachment, withMethods } from '@ghostguard/drachtio';
 import { type ConnectedApp, connectApp, headerValue, SipUdpAgent, waitUntil } from '@ghostguard/drachtio/testing';
-import { type DrachtioServerPeer, startDrachtioServerPeer } from '@ghostguard/peers/drachtio-server';
+import { type DrachtioServerPeer, startDrachtioServerPeer } from '@ghostguard/stand-ins/drachtio-server';
 import { describe, type ExpectStatic, it } from 'vitest';
-// Not exported by @ghostguard/cli: the demo's own helper, imported from its source as the crosscheck tests do.
-import { readdressed } from '../../cli/src/demo/readdress.js';
 import { GHOST_DIR, GHOST_VARIANTS, ghostSiteConfig } from '../ghost-fixtures.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -127,7 +126,7 @@ async function openCaller(address: string): Promise<Caller> {
 interface Harness {
   peer: DrachtioServerPeer;
   app: ConnectedApp;
-  att: GuardAttachment;
+  att: DrachtioAttachment;
   /** Call-IDs the app's INVITE handler saw. */
   reached: Set<string>;
   /** The guard's verdict per Call-ID. */
@@ -143,11 +142,11 @@ async function harness(host: '127.0.0.1' | '::1', config: GhostguardConfig): Pro
     if (attempt.callId !== undefined) verdicts.set(attempt.callId, { attempt, verdict });
   });
   const reached = new Set<string>();
-  let att: GuardAttachment | undefined;
+  let att: DrachtioAttachment | undefined;
   let app: ConnectedApp | undefined;
   try {
     app = await connectApp({ host: peer.host, port: peer.adminPort, secret: SECRET }, (plain) => {
-      att = attachGuard(plain, guard);
+      att = attachDrachtio(guard, plain);
       // The app stands in for the room proxy: it notes what reached it and answers without ringing a room.
       withMethods(plain).invite((req, res) => {
         reached.add(req.get('call-id'));
@@ -168,7 +167,7 @@ async function harness(host: '127.0.0.1' | '::1', config: GhostguardConfig): Pro
     reached,
     verdicts,
     close: async () => {
-      att?.releaseTarpits();
+      await att?.close();
       app?.close();
       await peer.close();
       guard.close();

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryBanSink } from '@ghostguard/drachtio';
 import { buildRequest, SipUdpAgent, waitUntil } from '@ghostguard/drachtio/testing';
-import { startDrachtioServerPeer } from '@ghostguard/peers/drachtio-server';
+import { startDrachtioServerPeer } from '@ghostguard/stand-ins/drachtio-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runRoomProxy } from '../../examples/drachtio-room-proxy/src/index.js';
 import { EXAMPLE_CONFIG } from './support/room-proxy.js';

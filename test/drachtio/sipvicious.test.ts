@@ -1,4 +1,4 @@
-import type { WireRecord } from '@ghostguard/peers/drachtio-server';
+import type { WireRecord } from '@ghostguard/stand-ins/drachtio-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ACCOUNTS, type RoomProxyHarness, startRoomProxy } from './support/room-proxy.js';
 import { freeUdpPort, runTool } from './support/sipvicious.js';

@@ -1,7 +1,7 @@
 import { createGuard, createLogger, type Guard } from '@ghostguard/core';
-import { attachGuard, type GuardAttachment, withMethods } from '@ghostguard/drachtio';
+import { attachDrachtio, type DrachtioAttachment, withMethods } from '@ghostguard/drachtio';
 import { type ConnectedApp, connectApp, SipUdpAgent, waitUntil } from '@ghostguard/drachtio/testing';
-import { type DrachtioServerPeer, startDrachtioServerPeer } from '@ghostguard/peers/drachtio-server';
+import { type DrachtioServerPeer, startDrachtioServerPeer } from '@ghostguard/stand-ins/drachtio-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exampleGuard } from './support/room-proxy.js';
 
@@ -29,22 +29,26 @@ const svmapInvite = (port: number, callId: string, branch = 'z9hG4bK-1213340533'
     '',
   ].join('\r\n');
 
-async function setup(
-  guard: Guard,
-): Promise<{ peer: DrachtioServerPeer; app: ConnectedApp; att: GuardAttachment; handled: string[]; ua: SipUdpAgent }> {
+async function setup(guard: Guard): Promise<{
+  peer: DrachtioServerPeer;
+  app: ConnectedApp;
+  att: DrachtioAttachment;
+  handled: string[];
+  ua: SipUdpAgent;
+}> {
   const peer = await startDrachtioServerPeer({ secret: SECRET });
   closers.push(() => peer.close());
-  let att: GuardAttachment | undefined;
+  let att: DrachtioAttachment | undefined;
   const handled: string[] = [];
   const app = await connectApp({ host: peer.host, port: peer.adminPort, secret: SECRET }, (srf) => {
-    att = attachGuard(srf, guard, { tarpit: { holdFor: 60_000 } });
+    att = attachDrachtio(guard, srf, { tarpit: { holdFor: 60_000 } });
     withMethods(srf).invite((req, res) => {
       handled.push(req.get('call-id'));
       res.send(480);
     });
   });
-  closers.push(() => {
-    att?.releaseTarpits();
+  closers.push(async () => {
+    await att?.close();
     app.close();
     guard.close();
   });
@@ -69,6 +73,24 @@ describe('ghostguard in a real drachtio-srf app, over the drachtio-server stand-
     await waitUntil(() => ua.responsesFor(callId).some((r) => r.status === 487), 10_000, 'the 487');
     expect(ua.responsesFor(callId).map((r) => r.status)).toEqual([100, 180, 200, 487]);
     expect(att.stats().tarpitsHeld).toBe(0);
+    expect(handled).toEqual([]);
+  });
+
+  it('close() answers a held call on the wire, and after it no new caller reaches the app', async () => {
+    const guard = exampleGuard();
+    const { peer, att, handled, ua } = await setup(guard);
+    const held = `held-${Date.now()}`;
+    ua.send(svmapInvite(ua.port, held), peer.sipPort);
+    await waitUntil(() => ua.responsesFor(held).some((r) => r.status === 180), 10_000, 'the 180');
+    await att.close();
+    await waitUntil(() => ua.responsesFor(held).some((r) => r.status === 486), 10_000, 'the 486');
+    expect(guard.tarpits.inUse).toBe(0);
+    const judged = att.stats().judged;
+    const later = `later-${Date.now()}`;
+    ua.send(svmapInvite(ua.port, later, 'z9hG4bK-after-close'), peer.sipPort);
+    await waitUntil(() => att.stats().droppedAfterClose === 1, 10_000, 'the request after close');
+    expect(att.stats().judged).toBe(judged);
+    expect(ua.responsesFor(later).map((r) => r.status)).toEqual([100]);
     expect(handled).toEqual([]);
   });
 
@@ -110,7 +132,7 @@ describe('ghostguard in a real drachtio-srf app, over the drachtio-server stand-
     const guard = createGuard({ log: { level: 'silent' } }, { logger: createLogger({ log: { level: 'silent' } }) });
     closers.push(() => guard.close());
     await expect(
-      connectApp({ host: peer.host, port: peer.adminPort, secret: 'wrong' }, (srf) => attachGuard(srf, guard)),
+      connectApp({ host: peer.host, port: peer.adminPort, secret: 'wrong' }, (srf) => attachDrachtio(guard, srf)),
     ).rejects.toThrow(/authenticate/);
     expect(peer.stats().adminRejected).toBe(1);
   });

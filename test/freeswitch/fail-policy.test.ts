@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Guard } from '@ghostguard/core';
 import type { FreeswitchAttachment } from '@ghostguard/freeswitch';
 import { waitUntil } from '@ghostguard/freeswitch/testing';
-import { type CallInfo, channelDataHeaders, channelDataReply, placeCall } from '@ghostguard/peers/esl';
+import { type CallInfo, channelDataHeaders, channelDataReply, placeCall } from '@ghostguard/stand-ins/esl';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attachOutbound, capturingGuard } from './support.js';
 

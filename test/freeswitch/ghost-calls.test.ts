@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { type CallAttempt, createGuard, type GhostguardConfig, type Verdict } from '@ghostguard/core';
 import type { FreeswitchAttachment } from '@ghostguard/freeswitch';
-import { type CallResult, placeCall, type SipCallInfo } from '@ghostguard/peers/esl';
+import { type CallResult, placeCall, type SipCallInfo } from '@ghostguard/stand-ins/esl';
 import { describe, type ExpectStatic, it } from 'vitest';
 import { GHOST_VARIANTS, ghostSiteConfig } from '../ghost-fixtures.js';
 import { attachOutbound, fixtureInvites } from './support.js';

@@ -1,7 +1,7 @@
 import type { Guard } from '@ghostguard/core';
 import { attachFreeswitch, type FreeswitchAttachment } from '@ghostguard/freeswitch';
 import { waitUntil } from '@ghostguard/freeswitch/testing';
-import { type EslInboundServer, startEslInbound } from '@ghostguard/peers/esl';
+import { type EslInboundServer, startEslInbound } from '@ghostguard/stand-ins/esl';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capturingGuard } from './support.js';
 
@@ -22,7 +22,9 @@ async function setup(password = 'ClueCon', config: Parameters<typeof capturingGu
   server = await startEslInbound({ password: 'ClueCon' });
   const c = capturingGuard(config ?? { log: { level: 'silent' }, dataDir: null, bans: { failuresToBan: 3 } }, 'info');
   guard = c.guard;
-  fs = await attachFreeswitch(
+  fs = attachFreeswitch(
+    guard,
+    {},
     {
       outbound: { enabled: false },
       inbound: {
@@ -32,8 +34,8 @@ async function setup(password = 'ClueCon', config: Parameters<typeof capturingGu
         reconnect: { initialDelay: 20, maxDelay: 200, factor: 2 },
       },
     },
-    guard,
   );
+  await fs.listening;
   return c;
 }
 
@@ -53,7 +55,7 @@ const hangupComplete = (cause: string, answered: boolean, ip = '192.0.2.21') =>
 describe('inbound socket: the learning path', () => {
   it('authenticates and subscribes to channel events first, then CUSTOM and its subclasses', async () => {
     await setup();
-    await fs!.inboundReady();
+    await fs!.ready;
     expect(server!.authAttempts).toEqual([{ password: 'ClueCon', accepted: true }]);
     expect(server!.subscriptions[0]).toMatchObject({
       line: 'event plain CHANNEL_HANGUP_COMPLETE CUSTOM sofia::register_failure sofia::register sofia::unregister sofia::expire',
@@ -64,7 +66,7 @@ describe('inbound socket: the learning path', () => {
 
   it('reports sofia::register_failure (network-ip, user-agent, to-user) and the guard bans the guesser', async () => {
     const c = await setup();
-    await fs!.inboundReady();
+    await fs!.ready;
     for (const user of ['1000', '1001', '1002']) {
       expect(
         server!.registerFailure({
@@ -82,7 +84,7 @@ describe('inbound socket: the learning path', () => {
 
   it('reports answered calls that cleared normally and unroutable ones, not the calls ghostguard refused', async () => {
     await setup();
-    await fs!.inboundReady();
+    await fs!.ready;
     server!.emit(hangupComplete('NORMAL_CLEARING', true));
     server!.emit(hangupComplete('UNALLOCATED_NUMBER', false, '198.51.100.8'));
     server!.emit(hangupComplete('CALL_REJECTED', false, '198.51.100.9'));
@@ -92,7 +94,7 @@ describe('inbound socket: the learning path', () => {
 
   it('reconnects with backoff after FreeSWITCH restarts, and subscribes again', async () => {
     await setup();
-    await fs!.inboundReady();
+    await fs!.ready;
     await server!.stop();
     await waitUntil(
       () => !fs!.stats().inbound.connected && fs!.stats().inbound.reconnects >= 2,
@@ -118,7 +120,7 @@ describe('inbound socket: the learning path', () => {
 
   it('malformed events (bad escapes, a plain event without a body) are survived', async () => {
     await setup();
-    await fs!.inboundReady();
+    await fs!.ready;
     expect(server!.emitRaw('Content-Type: text/event-plain\n\n')).toBe(1);
     const body =
       'Event-Name: CUSTOM\nEvent-Subclass: sofia%3A%3Aregister_failure\nnetwork-ip: 203.0.113.5\nto-user: %E0%\n\n';

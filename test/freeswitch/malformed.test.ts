@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import type { Guard } from '@ghostguard/core';
 import type { FreeswitchAttachment } from '@ghostguard/freeswitch';
 import { waitUntil } from '@ghostguard/freeswitch/testing';
-import { type CallInfo, channelDataHeaders, channelDataReply, placeCall } from '@ghostguard/peers/esl';
+import { type CallInfo, channelDataHeaders, channelDataReply, placeCall } from '@ghostguard/stand-ins/esl';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attachOutbound, capturingGuard } from './support.js';
@@ -99,7 +99,7 @@ describe('hostile or broken frames never crash the host and still get a decision
     });
     const s = await rawSession(fs.outbound!.port, raw + bad);
     await waitUntil(
-      () => fs!.stats().calls === 1 && fs!.stats().socketErrors === 1,
+      () => fs!.stats().judged === 1 && fs!.stats().socketErrors === 1,
       5_000,
       'the verdict and the error',
     );

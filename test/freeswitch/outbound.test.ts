@@ -1,7 +1,7 @@
 import type { Guard } from '@ghostguard/core';
-import type { FreeswitchAttachment } from '@ghostguard/freeswitch';
+import { attachFreeswitch, type FreeswitchAttachment } from '@ghostguard/freeswitch';
 import { waitUntil } from '@ghostguard/freeswitch/testing';
-import { type CallInfo, placeCall } from '@ghostguard/peers/esl';
+import { type CallInfo, placeCall } from '@ghostguard/stand-ins/esl';
 import { afterEach, describe, expect, it } from 'vitest';
 import { attachOutbound, capturingGuard, fixtureInvites } from './support.js';
 
@@ -57,7 +57,7 @@ describe('outbound socket: recorded scanner traffic never reaches the dialplan',
         `api uuid_setvar ${r.uuid} ghostguard_verdict ${r.sipStatus === 403 ? 'reject' : 'drop'}`,
       );
     }
-    expect(fs!.stats().calls).toBe(invites.length);
+    expect(fs!.stats().judged).toBe(invites.length);
   });
 
   it('catches svmap INVITEs (baresip room recording) from the first packet', async () => {
@@ -152,7 +152,7 @@ describe('outbound socket: each verdict carried out as FreeSWITCH applications',
     expect(first.applications).toEqual(['ring_ready', 'sleep 200', 'hangup NO_ANSWER']);
     expect(first).toMatchObject({ ringing: true, sipStatus: 480, reached: false });
     expect(second.applications).toEqual(['hangup NO_USER_RESPONSE']);
-    expect(fs!.stats()).toMatchObject({ tarpitted: 1, tarpitFull: 1, dropped: 1 });
+    expect(fs!.stats()).toMatchObject({ tarpitted: 1, tarpitNoSlot: 1, dropped: 1 });
     expect(guard!.tarpits.inUse).toBe(0);
   });
 });
@@ -188,7 +188,8 @@ describe('outbound socket: a server of the host application', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     try {
       guard = capturingGuard().guard;
-      fs = await attachOutbound(guard, { server });
+      fs = attachFreeswitch(guard, { server }, { inbound: { enabled: false } });
+      await fs.listening;
       const port = (server.address() as { port: number }).port;
       expect(fs.outbound).toEqual({ host: '127.0.0.1', port });
       const r = await placeCall({ port, call: legitCall() });

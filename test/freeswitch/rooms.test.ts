@@ -8,7 +8,7 @@ import {
   placeCall,
   type SofiaRegisterFields,
   startEslInbound,
-} from '@ghostguard/peers/esl';
+} from '@ghostguard/stand-ins/esl';
 import { afterEach, describe, expect, it } from 'vitest';
 import { capturingGuard } from './support.js';
 
@@ -44,7 +44,9 @@ async function setup(
   seed(server);
   const c = capturingGuard(opts.config ?? CONFIG, 'debug');
   guard = c.guard;
-  fs = await attachFreeswitch(
+  fs = attachFreeswitch(
+    guard,
+    {},
     {
       ...opts.adapter,
       outbound: { host: '127.0.0.1', port: 0, ...opts.adapter?.outbound },
@@ -56,9 +58,9 @@ async function setup(
         rooms: { apiTimeout: 2_000, ...opts.adapter?.inbound?.rooms },
       },
     },
-    guard,
   );
-  await fs.inboundReady();
+  await fs.listening;
+  await fs.ready;
   const events = (name: string) => c.lines.filter((l) => l.event === name);
   return { ...c, events };
 }
@@ -134,7 +136,7 @@ describe('FreeSWITCH rooms: the registry follows sofia', () => {
     server!.sofia.expire((r) => r.user === 'room-boardroom');
     await waitUntil(() => !guard!.rooms.isRoom('room-boardroom'), 5_000, 'the expiry');
     expect(guard!.rooms.isRoom('5552002')).toBe(true);
-    expect(fs!.stats().inbound.rooms).toMatchObject({ listed: 2, registered: 3, removed: 2, hijacks: 0 });
+    expect(fs!.stats().rooms).toMatchObject({ listed: 2, stored: 3, removed: 2, hijacks: 0 });
   });
 
   it('a svwar REGISTER sweep (401 for every user) adds or moves no room; register_failure reports ban the guesser', async () => {
@@ -177,7 +179,7 @@ describe('FreeSWITCH rooms: the registry follows sofia', () => {
     }
     await waitUntil(() => guard!.bans.get('203.0.113.50') !== undefined, 5_000, 'the ban');
     expect(fs!.stats().inbound.reported.authFailures).toBe(3);
-    expect(fs!.stats().inbound.rooms).toMatchObject({ hijacks: 0, refused: 0 });
+    expect(fs!.stats().rooms).toMatchObject({ hijacks: 0, refused: 0 });
   });
 
   it('a cracked password cannot move a room: hijack refused, source banned, its binding flushed by Call-ID', async () => {
@@ -206,7 +208,7 @@ describe('FreeSWITCH rooms: the registry follows sofia', () => {
       auth: 'ok',
       callId: 'svcrack-1',
     });
-    await waitUntil(() => fs!.stats().inbound.rooms.flushed === 1, 5_000, 'the flush');
+    await waitUntil(() => fs!.stats().rooms.flushed === 1, 5_000, 'the flush');
     expect(guard!.rooms.get('1000')).toMatchObject({ source: { ip: '10.0.0.21' } });
     expect(guard!.bans.get('203.0.113.66')).toBeDefined();
     expect(server!.apiCommands).toContain('sofia profile internal flush_inbound_reg svcrack-1');
@@ -219,7 +221,7 @@ describe('FreeSWITCH rooms: the registry follows sofia', () => {
     // The flush fires sofia::expire for the cracker's binding: the room stays on file.
     await barrier(server!, 'room-barrier');
     expect(guard!.rooms.isRoom('1000')).toBe(true);
-    expect(fs!.stats().inbound.rooms).toMatchObject({ hijacks: 1, flushed: 1 });
+    expect(fs!.stats().rooms).toMatchObject({ hijacks: 1, flushed: 1 });
   });
 
   it('a room that re-registers from a new address with its own credentials moves', async () => {
@@ -227,8 +229,8 @@ describe('FreeSWITCH rooms: the registry follows sofia', () => {
     await waitUntil(() => guard!.rooms.size === 1, 5_000, 'the listing');
     server!.sofia.register(room('room-boardroom', '10.0.0.31', { callId: 'new-dhcp-lease' }));
     await waitUntil(() => guard!.rooms.get('room-boardroom')?.source?.ip === '10.0.0.31', 5_000, 'the move');
-    expect(events('freeswitch-room').at(-1)).toMatchObject({ change: 'move' });
-    expect(fs!.stats().inbound.rooms.hijacks).toBe(0);
+    expect(events('room-binding').at(-1)).toMatchObject({ change: 'move', adapter: 'freeswitch' });
+    expect(fs!.stats().rooms.hijacks).toBe(0);
   });
 
   it('refuses a call to an unregistered target from an unknown source, passes calls to registered rooms', async () => {
@@ -308,7 +310,7 @@ describe('FreeSWITCH rooms: the registry follows sofia', () => {
     silent = true;
     server!.sofia.expire((r) => r.user === 'room-huddle', true);
     server!.dropClients();
-    await waitUntil(() => fs!.stats().inbound.rooms.listFailures >= 3, 10_000, 'two unanswered listings');
+    await waitUntil(() => fs!.stats().rooms.listFailures >= 3, 10_000, 'two unanswered listings');
     expect(events('freeswitch-rooms-list-failed')[1]).toMatchObject({
       profile: 'internal',
       detail: 'no answer within 1000 ms',
@@ -353,7 +355,7 @@ describe('FreeSWITCH rooms: the registry follows sofia', () => {
     server!.sofia.register(room('room-huddle', '10.0.0.22'));
     await waitUntil(() => guard!.rooms.isRoom('room-huddle'), 5_000, 'the event');
     expect(server!.apiCommands).toEqual(['sofia xmlstatus profile internal reg']);
-    expect(fs!.stats().inbound.rooms.listFailures).toBe(1);
+    expect(fs!.stats().rooms.listFailures).toBe(1);
     expect(events('freeswitch-rooms-list-failed')).toHaveLength(1);
   });
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { type ConfigInput, createGuard, createLogger, type Guard } from '@ghostguard/core';
 import { attachFreeswitch, type FreeswitchAttachment, type FreeswitchOptions } from '@ghostguard/freeswitch';
-import { type RecordedInvite, recordedInvites } from '@ghostguard/peers/esl';
+import { type RecordedInvite, recordedInvites } from '@ghostguard/stand-ins/esl';
 
 const FIXTURES = new URL('../fixtures/', import.meta.url);
 
@@ -48,12 +48,15 @@ export async function attachOutbound(
   guard: Guard,
   extra: Partial<FreeswitchOptions> = {},
 ): Promise<FreeswitchAttachment> {
-  return attachFreeswitch(
+  const fs = attachFreeswitch(
+    guard,
+    {},
     {
       ...extra,
       outbound: { host: '127.0.0.1', port: 0, ...extra.outbound },
       inbound: { enabled: false, ...extra.inbound },
     },
-    guard,
   );
+  await fs.listening;
+  return fs;
 }

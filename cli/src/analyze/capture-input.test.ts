@@ -1,5 +1,5 @@
+import { LinkType } from '@ghostguard/core/capture';
 import { describe, expect, it } from 'vitest';
-import { LinkType } from '../capture/index.js';
 import {
   ascii,
   ethernetFrame,
@@ -8,7 +8,7 @@ import {
   TcpFlag,
   tcpSegment,
   udpDatagram,
-} from '../capture/test-support/capture-builder.js';
+} from '../../../core/src/capture/test-support/capture-builder.js';
 import { captureRecords } from './capture-input.js';
 
 const INVITE = [

@@ -1,6 +1,6 @@
 import { isGhostguardError } from '@ghostguard/core';
+import { readCapture } from '@ghostguard/core/capture';
 import { SipStreamFramer } from '@ghostguard/core/sip';
-import { readCapture } from '../capture/index.js';
 import type { InputRecord } from './records.js';
 import { SipPayloadReader } from './sip-payload.js';
 

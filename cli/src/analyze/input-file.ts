@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GhostguardError } from '@ghostguard/core';
-import { captureFormatOf } from '../capture/index.js';
+import { captureFormatOf } from '@ghostguard/core/capture';
 import { captureRecords } from './capture-input.js';
 import { jsonLinesRecords } from './jsonl-input.js';
 import type { InputRecord } from './records.js';

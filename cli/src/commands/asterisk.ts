@@ -1,4 +1,4 @@
-import { AsteriskSectionSchema, type AsteriskStats, attachAsterisk } from '@ghostguard/asterisk';
+import { AsteriskSectionSchema, type AsteriskStats, amiAccess, attachAsterisk } from '@ghostguard/asterisk';
 import { createGuard, type GuardOptions, loadConfigFile, parseAdapterSection } from '@ghostguard/core';
 import type { Output } from '../output.js';
 import { untilSignal } from './until-signal.js';
@@ -15,9 +15,8 @@ export interface AsteriskCommandOptions {
 export const EXIT_AUTH = 2;
 
 function summary(s: AsteriskStats): string {
-  const a = s.byAction;
   return (
-    `checks ${s.checks}: allow ${a.allow}, reject ${a.reject}, drop ${a.drop}, tarpit ${a.tarpit}; ` +
+    `checks ${s.checks}: allow ${s.allowed}, reject ${s.rejected}, drop ${s.dropped}, tarpit ${s.tarpitted}; ` +
     `unjudgeable ${s.unjudgeable}, malformed ${s.malformed}, channel gone ${s.channelGone}; ` +
     `security reports ${s.securityReports}, bans from reports ${s.bansFromReports}; connects ${s.connects}, drops ${s.drops}`
   );
@@ -35,7 +34,7 @@ export async function runAsterisk(opts: AsteriskCommandOptions, out: Output): Pr
   const signal = opts.until === undefined ? untilSignal() : undefined;
   const stop = opts.until ?? signal!.done;
   const guard = createGuard(config, opts.guardOptions);
-  const attachment = attachAsterisk(section, guard);
+  const attachment = attachAsterisk(guard, amiAccess(section), section);
   out.line(
     `ghostguard asterisk: connecting to ${section.host}:${section.port} as ${section.username} (mode ${config.mode})`,
   );

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { type BanExplanation, type BanInfo, Duration, loadConfigFile } from '@ghostguard/core';
+import { type BanExplanation, type BanInfo, Duration, defineErrors, loadConfigFile } from '@ghostguard/core';
 import { renderTable } from '../analyze/text-table.js';
 import { type AdminTarget, adminRequest } from '../daemon/admin-client.js';
 import {
@@ -24,6 +24,15 @@ export const BANS_USAGE = `  ghostguard bans list [--limit n] [--json]
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 
+/** A command line `ghostguard bans` does not take (exit code 2, with the usage). */
+export const UsageError = defineErrors('UsageError', {
+  GG_CLI_USAGE: {
+    means:
+      '`ghostguard bans` was given arguments it does not take: no subcommand, a missing or extra address, no admin token, an --admin that is not an http:// URL, a bad --ttl.',
+    action: 'Fix the command line as the message and the usage printed with it say (exit code 2).',
+  },
+});
+
 export interface BansCommandOptions {
   env?: NodeJS.ProcessEnv;
 }
@@ -37,17 +46,13 @@ function target(values: { admin?: string; token?: string; config?: string }, env
   if (token === undefined) {
     token = admin ? resolveAdminToken(admin, { configPath: values.config, env }) : env[ADMIN_TOKEN_ENV]?.trim();
   }
-  if (!token) throw new UsageError(`no admin token: give --token, --config, or set $${ADMIN_TOKEN_ENV}`);
-  try {
-    const u = new URL(url);
-    if (u.protocol !== 'http:') throw new Error('not http');
-  } catch {
-    throw new UsageError(`--admin must be an http:// URL like http://127.0.0.1:${DEFAULT_ADMIN_PORT}`);
+  if (!token)
+    throw new UsageError('GG_CLI_USAGE', `no admin token: give --token, --config, or set $${ADMIN_TOKEN_ENV}`);
+  if (!URL.canParse(url) || new URL(url).protocol !== 'http:') {
+    throw new UsageError('GG_CLI_USAGE', `--admin must be an http:// URL like http://127.0.0.1:${DEFAULT_ADMIN_PORT}`);
   }
   return { url, token };
 }
-
-class UsageError extends Error {}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -81,7 +86,7 @@ function explainLines(e: BanExplanation): string[] {
 }
 
 function oneIp(positionals: string[], sub: string): string {
-  if (positionals.length !== 1) throw new UsageError(`bans ${sub}: give exactly one address`);
+  if (positionals.length !== 1) throw new UsageError('GG_CLI_USAGE', `bans ${sub}: give exactly one address`);
   return positionals[0] as string;
 }
 
@@ -104,13 +109,13 @@ export async function runBans(argv: string[], out: Output, opts: BansCommandOpti
       },
     });
     if (!['list', 'add', 'remove', 'explain'].includes(sub ?? '')) {
-      throw new UsageError(`bans: expected list, add, remove or explain\n\nusage:\n${BANS_USAGE}`);
+      throw new UsageError('GG_CLI_USAGE', `bans: expected list, add, remove or explain\n\nusage:\n${BANS_USAGE}`);
     }
     const t = target(values, env);
     const print = (v: unknown): void => out.line(JSON.stringify(v, null, 2));
     switch (sub) {
       case 'list': {
-        if (positionals.length > 0) throw new UsageError('bans list: takes no address');
+        if (positionals.length > 0) throw new UsageError('GG_CLI_USAGE', 'bans list: takes no address');
         const query = values.limit === undefined ? '' : `?limit=${encodeURIComponent(values.limit)}`;
         const r = (await adminRequest(t, 'GET', `/v1/bans${query}`)) as { total: number; bans: BanInfo[] };
         if (values.json) print(r);
@@ -134,7 +139,8 @@ export async function runBans(argv: string[], out: Output, opts: BansCommandOpti
         };
         if (values.ttl !== undefined) {
           const ttl = Duration.safeParse(values.ttl);
-          if (!ttl.success || ttl.data <= 0) throw new UsageError('--ttl: a duration like 30m, 1h or 7d');
+          if (!ttl.success || ttl.data <= 0)
+            throw new UsageError('GG_CLI_USAGE', '--ttl: a duration like 30m, 1h or 7d');
           body.ttl = ttl.data;
         }
         const r = (await adminRequest(t, 'POST', '/v1/bans', body)) as { ban: BanInfo };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@ghostguard/core';
 import { waitUntil } from '@ghostguard/freeswitch/testing';
-import { type EslInboundServer, placeCall, startEslInbound } from '@ghostguard/peers/esl';
+import { type EslInboundServer, placeCall, startEslInbound } from '@ghostguard/stand-ins/esl';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bufferOutput } from '../output.js';
 import { EXIT_LISTEN, runFreeswitch } from './freeswitch.js';

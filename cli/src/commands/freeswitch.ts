@@ -1,5 +1,5 @@
 import { createGuard, type GuardOptions, loadConfigFile } from '@ghostguard/core';
-import { attachFreeswitch, type FreeswitchStats, freeswitchSection } from '@ghostguard/freeswitch';
+import { attachFreeswitch, eventSocketAccess, type FreeswitchStats, freeswitchSection } from '@ghostguard/freeswitch';
 import type { Output } from '../output.js';
 import { untilSignal } from './until-signal.js';
 
@@ -17,8 +17,8 @@ export const EXIT_LISTEN = 2;
 function summary(s: FreeswitchStats): string {
   const r = s.inbound.reported;
   return (
-    `calls ${s.calls}: allowed ${s.allowed}, transferred ${s.transferred}, rejected ${s.rejected}, dropped ${s.dropped}, ` +
-    `tarpitted ${s.tarpitted} (cap reached ${s.tarpitFull}); fail policy open ${s.failedOpen}, closed ${s.failedClosed}; ` +
+    `calls ${s.judged}: allowed ${s.allowed} (transferred ${s.transferred}), rejected ${s.rejected}, dropped ${s.dropped}, ` +
+    `tarpitted ${s.tarpitted} (cap reached ${s.tarpitNoSlot}); fail policy open ${s.failedOpen}, closed ${s.failedClosed}; ` +
     `reports: auth failures ${r.authFailures}, completed calls ${r.completedCalls}, unknown targets ${r.unknownTargets}; ` +
     `inbound connects ${s.inbound.connects}, refused logins ${s.inbound.authFailures}`
   );
@@ -36,15 +36,15 @@ export async function runFreeswitch(opts: FreeswitchCommandOptions, out: Output)
   const signal = opts.until === undefined ? untilSignal() : undefined;
   const stop = opts.until ?? signal!.done;
   const guard = createGuard(config, opts.guardOptions);
-  let attachment: Awaited<ReturnType<typeof attachFreeswitch>>;
+  const attachment = attachFreeswitch(guard, eventSocketAccess(section), section);
   try {
-    attachment = await attachFreeswitch(section, guard);
+    await attachment.listening;
   } catch (err) {
     signal?.dispose();
+    await attachment.close();
     guard.close();
-    const e = err as NodeJS.ErrnoException;
-    if (e?.code === 'EADDRINUSE' || e?.code === 'EACCES' || e?.code === 'EADDRNOTAVAIL') {
-      out.error(`ghostguard freeswitch: cannot listen for the outbound socket: ${e.message}`);
+    if ((err as { code?: string })?.code === 'GG_ESL_LISTEN') {
+      out.error(`ghostguard freeswitch: cannot listen for the outbound socket: ${(err as Error).message}`);
       return EXIT_LISTEN;
     }
     throw err;

@@ -99,7 +99,7 @@ export function adminComponent(deps: AdminComponentDeps): Component {
     },
     async start(guard, config, logger) {
       const admin = adminOf(config);
-      if (admin === undefined) throw new Error('admin endpoint switched off');
+      if (admin === undefined) throw new DaemonError('GG_DAEMON_INTERNAL', 'admin endpoint started while switched off');
       const check = new BearerCheck(resolveAdminToken(admin, { configPath: deps.configPath, env: deps.env }));
       if (!isLoopback(admin.listen.host)) {
         logger.warn(

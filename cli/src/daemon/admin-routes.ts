@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { Duration, type Guard, type Logger, parseIp } from '@ghostguard/core';
+import { type BanInfo, Duration, type Guard, isGhostguardError, type Logger, parseIp } from '@ghostguard/core';
 import type { DaemonControl } from './daemon-types.js';
 import { DaemonError } from './errors.js';
 import { readJsonBody } from './http-json.js';
@@ -60,6 +60,23 @@ function banRequest(body: unknown): { ip: string; reason: string; ttl?: number }
   return out;
 }
 
+/**
+ * `guard.bans.add`, its GG_BAN_INVALID answered as the admin API's own code: the address was checked above, so a
+ * refusal of an IP literal is the allowlist's (409); anything else the guard refuses is the client's (400).
+ */
+function addBan(guard: Guard, ban: { ip: string; reason: string; ttl?: number }): BanInfo {
+  try {
+    return guard.bans.add(
+      ban.ip,
+      ban.ttl === undefined ? { reason: ban.reason } : { reason: ban.reason, ttl: ban.ttl },
+    );
+  } catch (err) {
+    if (!isGhostguardError(err) || err.code !== 'GG_BAN_INVALID') throw err;
+    const code = parseIp(ban.ip) === undefined ? 'GG_ADMIN_BAD_REQUEST' : 'GG_ADMIN_CONFLICT';
+    throw new DaemonError(code, err.message, { cause: err });
+  }
+}
+
 /** Bans listed per request unless `?limit=` asks otherwise (a scanner wave can leave a million). */
 export const DEFAULT_LIST_LIMIT = 1_000;
 const MAX_LIST_LIMIT = 100_000;
@@ -100,17 +117,7 @@ export async function routeAdmin(deps: AdminDeps, method: string, url: URL, req:
       return { status: 200, body: { total: bans.length, bans: bans.length > limit ? bans.slice(0, limit) : bans } };
     }
     const ban = banRequest(await readJsonBody(req));
-    const trusted = guard.bans.explain(ban.ip).trusted;
-    if (trusted !== undefined) {
-      throw new DaemonError(
-        'GG_ADMIN_CONFLICT',
-        `${ban.ip} is allowlisted (${trusted}): remove it from trust.cidrs first`,
-      );
-    }
-    const info = guard.bans.add(
-      ban.ip,
-      ban.ttl === undefined ? { reason: ban.reason } : { reason: ban.reason, ttl: ban.ttl },
-    );
+    const info = addBan(guard, ban);
     logger.info({ event: 'admin-ban', ip: info.ip, reason: info.reason, until: info.until }, 'ban added by admin');
     return { status: 201, body: { ban: info } };
   }

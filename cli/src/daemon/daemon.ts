@@ -3,7 +3,7 @@ import {
   createLogger,
   type GhostguardConfig,
   type Guard,
-  isGhostguardError,
+  isCodedError,
   type Logger,
   loadConfigFile,
 } from '@ghostguard/core';
@@ -12,6 +12,7 @@ import type { Component, ListenAddress } from './component.js';
 import { ADAPTER_COMPONENTS } from './components.js';
 import { parseDaemonSection } from './daemon-config.js';
 import type { DaemonControl, DaemonStatus, ReloadResult } from './daemon-types.js';
+import { DaemonError } from './errors.js';
 import { DaemonMetrics } from './metrics.js';
 import { metricsComponent } from './metrics-component.js';
 import { Supervisor, validateComponents } from './supervisor.js';
@@ -41,8 +42,10 @@ export interface Daemon {
   status(): DaemonStatus;
 }
 
-const codeOf = (err: unknown): string =>
-  isGhostguardError(err) ? err.code : ((err as { code?: string })?.code ?? 'GG_RELOAD_FAILED');
+/** The code of a failed reload: the error's own (GG_CONFIG_INVALID…), else GG_RELOAD_FAILED. */
+const codeOf = (err: unknown): string => (isCodedError(err) ? err.code : 'GG_RELOAD_FAILED');
+const notStarted = (): DaemonError =>
+  new DaemonError('GG_DAEMON_INTERNAL', 'daemon control used before the daemon started');
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /**
@@ -62,9 +65,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   let daemon: Daemon | undefined;
   const control: DaemonControl = {
-    reload: () => (daemon ? daemon.reload() : Promise.reject(new Error('daemon not started'))),
+    reload: () => (daemon ? daemon.reload() : Promise.reject(notStarted())),
     status: () => {
-      if (!daemon) throw new Error('daemon not started');
+      if (!daemon) throw notStarted();
       return daemon.status();
     },
   };

@@ -1,6 +1,5 @@
-import { GhostguardError, parseAdapterSection } from '@ghostguard/core';
-import { encodeReleaseComplete } from '@ghostguard/core/h323';
-import { createH323Gate, H323GateSectionSchema } from '@ghostguard/h323-gate';
+import { parseAdapterSection } from '@ghostguard/core';
+import { attachH323Gate, H323GateSectionSchema } from '@ghostguard/h323-gate';
 import type { Component } from './component.js';
 
 /**
@@ -12,31 +11,23 @@ export const h323GateComponent: Component = {
   whenDown: 'fail-closed',
   section: (config) => config.adapters.h323Gate,
   validate(config, origin) {
-    const section = parseAdapterSection(H323GateSectionSchema, config, 'h323Gate', origin);
-    // The schema cannot know the H.225 ReleaseCompleteReason names; the encoder does (the gate checks it too).
-    try {
-      encodeReleaseComplete(0, section.reject);
-    } catch (cause) {
-      throw new GhostguardError(
-        'GG_CONFIG_INVALID',
-        `invalid configuration in ${origin}:\n  adapters.h323Gate.reject: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
+    // The schema checks the ReleaseComplete reason with the encoder too (adapters.h323Gate.reject.reason).
+    parseAdapterSection(H323GateSectionSchema, config, 'h323Gate', origin);
   },
   async start(guard, config, logger) {
-    const section = parseAdapterSection(H323GateSectionSchema, config, 'h323Gate');
-    const gate = createH323Gate({ ...section, guard, logger });
+    const { listen, ...options } = parseAdapterSection(H323GateSectionSchema, config, 'h323Gate');
+    const gate = attachH323Gate(guard, listen, { ...options, logger });
     try {
-      const a = await gate.listen();
-      return {
-        close: () => gate.close(),
-        health: () => ({ ...gate.stats() }),
-        address: { host: a.address, port: a.port },
-      };
+      await gate.ready;
     } catch (err) {
       await gate.close();
       throw err;
     }
+    const a = gate.address();
+    return {
+      close: () => gate.close(),
+      health: () => ({ ...gate.stats() }),
+      ...(a !== undefined ? { address: { host: a.address, port: a.port } } : {}),
+    };
   },
 };

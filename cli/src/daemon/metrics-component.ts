@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@ghostguard/core';
 import type { Component } from './component.js';
 import { parseDaemonSection } from './daemon-config.js';
+import { DaemonError } from './errors.js';
 import { startHttpEndpoint } from './http-server.js';
 import { isLoopback } from './loopback.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -49,7 +50,7 @@ export function metricsComponent(metrics: DaemonMetrics): Component {
     },
     async start(guard, config, logger) {
       const section = parseDaemonSection(config).metrics;
-      if (section === false) throw new Error('metrics endpoint switched off');
+      if (section === false) throw new DaemonError('GG_DAEMON_INTERNAL', 'metrics endpoint started while switched off');
       if (!isLoopback(section.listen.host)) {
         logger.warn(
           { event: 'metrics-not-loopback', host: section.listen.host },

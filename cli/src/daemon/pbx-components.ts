@@ -1,6 +1,6 @@
-import { AsteriskSectionSchema, attachAsterisk } from '@ghostguard/asterisk';
+import { AsteriskSectionSchema, amiAccess, attachAsterisk } from '@ghostguard/asterisk';
 import { parseAdapterSection } from '@ghostguard/core';
-import { attachFreeswitch, freeswitchSection } from '@ghostguard/freeswitch';
+import { attachFreeswitch, eventSocketAccess, freeswitchSection } from '@ghostguard/freeswitch';
 import type { Component } from './component.js';
 
 /**
@@ -17,7 +17,7 @@ export const asteriskComponent: Component = {
   },
   async start(guard, config, logger) {
     const section = parseAdapterSection(AsteriskSectionSchema, config, 'asterisk');
-    const asterisk = attachAsterisk({ ...section, logger }, guard);
+    const asterisk = attachAsterisk(guard, amiAccess(section), { ...section, logger });
     // Observed so an early refusal is not an unhandled rejection; the adapter logs it and keeps retrying.
     asterisk.ready.catch(() => undefined);
     return {
@@ -40,7 +40,10 @@ export const freeswitchComponent: Component = {
     freeswitchSection(config, origin);
   },
   async start(guard, config, logger) {
-    const fs = await attachFreeswitch({ ...freeswitchSection(config), logger }, guard);
+    const section = freeswitchSection(config);
+    const fs = attachFreeswitch(guard, eventSocketAccess(section), { ...section, logger });
+    // A port that cannot be listened on fails the start (the dialplan would connect to nothing).
+    await fs.listening;
     return {
       close: () => fs.close(),
       health: () => ({ ...fs.stats() }),

@@ -18,8 +18,8 @@ export const sharedBansComponent: Component = {
     const shared = attachRedisBans(guard, parseSection(RedisBansOptionsSchema, config.shared, ['shared']));
     return {
       close: () => shared.close(),
-      health: () => ({ ...shared.health() }),
-      healthy: () => shared.health().state === 'up',
+      health: () => ({ ...shared.stats() }),
+      healthy: () => shared.stats().state === 'up',
     };
   },
 };

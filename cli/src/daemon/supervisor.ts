@@ -1,4 +1,4 @@
-import type { GhostguardConfig, Guard, Logger } from '@ghostguard/core';
+import { type GhostguardConfig, type Guard, isCodedError, type Logger } from '@ghostguard/core';
 import { withTimeout } from './bounded.js';
 import type { Component, DownEffect, ListenAddress, RunningComponent } from './component.js';
 import { DaemonError } from './errors.js';
@@ -84,7 +84,7 @@ export class Supervisor {
     this.deps = { ...deps };
     const names = new Set<string>();
     for (const c of components) {
-      if (names.has(c.name)) throw new Error(`two daemon components named ${c.name}`);
+      if (names.has(c.name)) throw new DaemonError('GG_DAEMON_INTERNAL', `two daemon components named ${c.name}`);
       names.add(c.name);
     }
     this.slots = components.map((component) => ({
@@ -250,7 +250,13 @@ export class Supervisor {
       slot.startedWith = undefined;
       slot.error = messageOf(err);
       this.deps.logger.error(
-        { event: 'component-failed', component: component.name, err, whenDown: component.whenDown },
+        {
+          event: 'component-failed',
+          component: component.name,
+          code: isCodedError(err) ? err.code : undefined,
+          err,
+          whenDown: component.whenDown,
+        },
         `${component.name} could not start (${slot.error}); while it is down: ${component.whenDown}`,
       );
       return false;
@@ -267,7 +273,7 @@ export class Supervisor {
       await withTimeout(running.close(), this.deps.timeoutMs, `closing ${name}`);
     } catch (err) {
       this.deps.logger.error(
-        { event: 'component-close-failed', component: name, err },
+        { event: 'component-close-failed', component: name, code: isCodedError(err) ? err.code : undefined, err },
         `${name} did not close cleanly: ${messageOf(err)}`,
       );
     }

@@ -6,8 +6,8 @@ import {
   pcapFile,
   TcpFlag,
   tcpSegment,
-} from '../../../cli/src/capture/test-support/capture-builder.js';
-import { tsharkFields, withTempFile } from '../../../cli/src/capture/test-support/tshark.js';
+} from '../capture/test-support/capture-builder.js';
+import { tsharkFields, withTempFile } from '../capture/test-support/tshark.js';
 import { decodeH323UserInformation } from './h225-decode.js';
 import type { H225Alias, H225TransportAddress, H225UserInformation, H225Vendor } from './h225-types.js';
 import { encodeAlerting, encodeCallProceeding, encodeReleaseComplete, encodeSetup } from './messages.js';

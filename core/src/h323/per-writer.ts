@@ -1,3 +1,4 @@
+import { GhostguardError } from '../errors.js';
 import { bitsFor } from './per-reader.js';
 
 /**
@@ -68,7 +69,7 @@ export class PerWriter {
 
   /** Unconstrained length determinant (below 16K). */
   length(n: number): this {
-    if (n < 0 || n >= 16384) throw new RangeError(`PER length ${n} out of range`);
+    if (n < 0 || n >= 16384) throw new GhostguardError('GG_INTERNAL_ARGUMENT', `PER length ${n} out of range`);
     return n < 128 ? this.octet(n) : this.u16(0x8000 | n);
   }
 

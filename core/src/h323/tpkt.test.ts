@@ -94,6 +94,6 @@ describe('TpktFramer', () => {
 
   it('encodeTpkt writes version 3, reserved 0 and the length with its header', () => {
     expect(Buffer.from(encodeTpkt(Uint8Array.of(1, 2))).toString('hex')).toBe('030000060102');
-    expect(() => encodeTpkt(new Uint8Array(TPKT_MAX_PAYLOAD_BYTES + 1))).toThrow(RangeError);
+    expect(typedError(() => encodeTpkt(new Uint8Array(TPKT_MAX_PAYLOAD_BYTES + 1))).code).toBe('GG_INTERNAL_ARGUMENT');
   });
 });

@@ -152,7 +152,12 @@ export function tpktHeaderProblem(bytes: Uint8Array, at: number, maxPayload: num
 
 /** Wraps a payload in a TPKT header. */
 export function encodeTpkt(payload: Uint8Array): Uint8Array {
-  if (payload.length > TPKT_MAX_PAYLOAD_BYTES) throw new RangeError(`TPKT payload of ${payload.length} bytes`);
+  if (payload.length > TPKT_MAX_PAYLOAD_BYTES) {
+    throw new GhostguardError(
+      'GG_INTERNAL_ARGUMENT',
+      `TPKT payload of ${payload.length} bytes exceeds ${TPKT_MAX_PAYLOAD_BYTES}`,
+    );
+  }
   const out = new Uint8Array(TPKT_HEADER_BYTES + payload.length);
   out[0] = TPKT_VERSION;
   out[2] = (out.length >> 8) & 0xff;

@@ -1,3 +1,5 @@
+import { GhostguardError } from '../errors.js';
+
 /**
  * A map with a hard size cap and approximate least-recently-used eviction, in O(1) per operation:
  * two generations of at most max/2 entries each. Reads promote from the old generation into the young
@@ -12,7 +14,8 @@ export class BoundedMap<K, V> {
   evicted = 0;
 
   constructor(readonly maxSize: number) {
-    if (!(maxSize >= 2)) throw new RangeError('BoundedMap needs maxSize >= 2');
+    if (!(maxSize >= 2))
+      throw new GhostguardError('GG_INTERNAL_ARGUMENT', `BoundedMap needs maxSize >= 2, got ${maxSize}`);
     this.generationSize = Math.floor(maxSize / 2);
   }
 

@@ -37,13 +37,15 @@ export async function runRoomProxy(
     if (err) guard.logger.error({ event: 'drachtio-auth-failed', err }, 'drachtio-server refused the connection');
     else guard.logger.info({ event: 'drachtio-connected', hostport }, 'connected to drachtio-server');
   });
-  installRoomProxy(srf, { guard, accounts: loadAccounts(accountsPath), realm });
+  const proxy = installRoomProxy(srf, { guard, accounts: loadAccounts(accountsPath), realm });
   const mirror = banSink ? mirrorBans(guard, banSink) : undefined;
   srf.connect({ host: env.DRACHTIO_HOST ?? '127.0.0.1', port: Number(env.DRACHTIO_PORT ?? 9022), secret });
   return {
     srf,
     guard,
     stop: () => {
+      // Answers the held tarpits (their final code goes out before the connection ends) and admits no one new.
+      void proxy.attachment.close();
       mirror?.stop();
       stopSrf(srf);
       guard.close();

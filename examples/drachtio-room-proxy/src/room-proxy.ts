@@ -1,5 +1,5 @@
 import type { Guard, Logger } from '@ghostguard/core';
-import { type AttachOptions, attachGuard, type GuardAttachment, withMethods } from '@ghostguard/drachtio';
+import { attachDrachtio, type DrachtioAttachment, type DrachtioOptions, withMethods } from '@ghostguard/drachtio';
 import type Srf from 'drachtio-srf';
 import type { Accounts } from './accounts.js';
 import { Bindings } from './bindings.js';
@@ -14,12 +14,12 @@ export interface RoomProxyOptions {
   /** Longest registration granted, seconds (default 3600). */
   maxExpires?: number;
   /** Plugin options; default: `adapters.drachtio` of the guard's config. */
-  guardOptions?: AttachOptions;
+  guardOptions?: DrachtioOptions;
   logger?: Logger;
 }
 
 export interface RoomProxy {
-  attachment: GuardAttachment;
+  attachment: DrachtioAttachment;
   bindings: Bindings;
 }
 
@@ -30,7 +30,7 @@ export interface RoomProxy {
 export function installRoomProxy(app: Srf, o: RoomProxyOptions): RoomProxy {
   const srf = withMethods(app);
   const logger = (o.logger ?? o.guard.logger).child({ app: 'drachtio-room-proxy' });
-  const attachment = attachGuard(srf, o.guard, o.guardOptions);
+  const attachment = attachDrachtio(o.guard, srf, o.guardOptions);
   const bindings = new Bindings(Math.max(o.accounts.size, 1));
   installRegistrar(srf, {
     guard: o.guard,

@@ -353,6 +353,7 @@ export class AsteriskRooms {
           room: b.name,
           contact: b.contact,
           source: source?.ip,
+          onFile,
           banned: decision.ban !== undefined,
         },
         'Asterisk keeps the binding (AMI cannot remove it); the registry keeps the room where it was and the source is refused',

@@ -7,6 +7,7 @@ import {
   type SipRequest,
   sipRequestToAttempt,
 } from '@ghostguard/core/sip';
+import { DrachtioError } from './errors.js';
 
 export const ADAPTER_NAME = 'drachtio';
 
@@ -51,7 +52,10 @@ export function toAttempt(req: DrachtioRequestLike, time: number = Date.now()): 
   try {
     const attempt = fromRaw ? parseSipRequestAttempt(raw, ctx) : sipRequestToAttempt(fromFields(req), ctx);
     if (attempt.method !== methodOf(req))
-      throw new Error(`method ${attempt.method} differs from drachtio's ${methodOf(req)}`);
+      throw new DrachtioError(
+        'GG_DRACHTIO_REQUEST',
+        `method ${attempt.method} differs from drachtio's ${methodOf(req)}`,
+      );
     return { ok: true, attempt };
   } catch (err) {
     const malformed: MalformedRequest = {
@@ -122,7 +126,7 @@ function localOf(receivedOn: unknown): { ip: string; port?: number } | undefined
  * INVITE is not taken for one without an offer.
  */
 function fromFields(req: DrachtioRequestLike): SipRequest {
-  if (typeof req.uri !== 'string') throw new Error('request has no Request-URI');
+  if (typeof req.uri !== 'string') throw new DrachtioError('GG_DRACHTIO_REQUEST', 'request has no Request-URI');
   const headers = new SipHeaders();
   if (typeof req.headers === 'object' && req.headers !== null) {
     for (const [name, value] of Object.entries(req.headers as Record<string, unknown>)) {

@@ -1,7 +1,7 @@
 import type { BanInfo, Guard } from '@ghostguard/core';
 import { credentialsUsername } from '@ghostguard/core/sip';
 import { ADAPTER_NAME, sourcePortOf } from './attempt.js';
-import type { Next } from './middleware.js';
+import type { Next } from './link.js';
 
 /** What the helpers read of a drachtio-srf request. */
 export interface AuthRequestLike {

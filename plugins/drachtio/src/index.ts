@@ -1,20 +1,21 @@
 /** @ghostguard/drachtio: ghostguard for drachtio-srf apps. The package's whole public surface. */
-export { attachGuard, type GuardAttachment, type SrfLike } from './attach.js';
+export { attachDrachtio, type DrachtioAttachment } from './attach.js';
 export { ADAPTER_NAME, type AttemptResult, type DrachtioRequestLike, toAttempt } from './attempt.js';
 export { type AuthRequestLike, type AuthResponseLike, reportAuthFailure, reportAuthOutcomes } from './auth-outcomes.js';
 export { type BanMirror, type BanSink, MemoryBanSink, type MirrorOptions, mirrorBans } from './ban-mirror.js';
-export type { GuardedRequest, GuardedResponse, GuardMiddleware, Next } from './middleware.js';
+export { DrachtioError, type DrachtioErrorCode } from './errors.js';
+export type { GuardedRequest, GuardedResponse, GuardMiddleware, Next, SrfLike } from './link.js';
 export {
-  type AttachOptions,
   DEFAULT_METHODS,
+  type DrachtioOptions,
   type DrachtioSection,
   type DrachtioSectionInput,
   DrachtioSectionSchema,
   GUARDABLE_METHODS,
   type GuardableMethod,
   MAX_TARPIT_HOLD_MS,
-  type ResolvedAttachOptions,
-  resolveAttachOptions,
+  type ResolvedDrachtioOptions,
+  resolveDrachtioOptions,
 } from './options.js';
 export { withMethods } from './srf-types.js';
 export type { DrachtioGuardStats } from './stats.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGuard, GhostguardError, loadConfigFile } from '@ghostguard/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DrachtioSectionSchema, resolveAttachOptions } from './options.js';
+import { DrachtioSectionSchema, resolveDrachtioOptions } from './options.js';
 import { SRF_FAILURE_CODES } from './status-table.js';
 
 const dirs: string[] = [];
@@ -22,7 +22,7 @@ function guardFromYaml(yaml: string) {
 describe('adapters.drachtio options', () => {
   it('defaults: the issue methods, 403, 486 after the guard hold', () => {
     const guard = guardFromYaml('tarpit: { holdFor: 20s }\n');
-    const o = resolveAttachOptions(guard);
+    const o = resolveDrachtioOptions(guard);
     expect(o.methods).toEqual(['invite', 'register', 'options', 'subscribe', 'message']);
     expect(o.reject.status).toBe(403);
     expect(o.tarpit.final).toBe(486);
@@ -35,7 +35,7 @@ describe('adapters.drachtio options', () => {
     const guard = guardFromYaml(
       'adapters:\n  drachtio:\n    methods: [invite, register]\n    reject: { status: 603 }\n    tarpit: { holdFor: 5s, final: silence }\n    onError: closed\n',
     );
-    const o = resolveAttachOptions(guard);
+    const o = resolveDrachtioOptions(guard);
     expect(o).toMatchObject({
       methods: ['invite', 'register'],
       reject: { status: 603 },
@@ -50,9 +50,9 @@ describe('adapters.drachtio options', () => {
     expect(SRF_FAILURE_CODES).toContain(603);
     expect(SRF_FAILURE_CODES).not.toContain(607);
     const guard = guardFromYaml('adapters:\n  drachtio:\n    reject: { status: 607 }\n');
-    expect(() => resolveAttachOptions(guard)).toThrow(/adapters\.drachtio\.reject\.status/);
+    expect(() => resolveDrachtioOptions(guard)).toThrow(/adapters\.drachtio\.reject\.status/);
     try {
-      resolveAttachOptions(guard);
+      resolveDrachtioOptions(guard);
     } catch (err) {
       expect(err).toBeInstanceOf(GhostguardError);
       expect((err as GhostguardError).code).toBe('GG_CONFIG_INVALID');
@@ -70,8 +70,8 @@ describe('adapters.drachtio options', () => {
 
   it('options given in code win over the file and are validated the same way', () => {
     const guard = guardFromYaml('adapters:\n  drachtio:\n    reject: { status: 603 }\n');
-    expect(resolveAttachOptions(guard, { reject: { status: 404 } }).reject.status).toBe(404);
-    expect(() => resolveAttachOptions(guard, { reject: { status: 200 } })).toThrow(/reject\.status/);
+    expect(resolveDrachtioOptions(guard, { reject: { status: 404 } }).reject.status).toBe(404);
+    expect(() => resolveDrachtioOptions(guard, { reject: { status: 200 } })).toThrow(/reject\.status/);
     guard.close();
   });
 });

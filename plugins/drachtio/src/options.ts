@@ -1,5 +1,6 @@
 import { Duration, type Guard, type Logger, parseAdapterSection } from '@ghostguard/core';
 import { z } from 'zod';
+import { DrachtioError } from './errors.js';
 import { isSrfFailureCode, SRF_FAILURE_CODES } from './status-table.js';
 
 /** Methods the guard may watch: requests that open something. In-transaction and in-dialog methods are not. */
@@ -74,12 +75,12 @@ const isLogger = (l: unknown): l is Logger =>
   l !== null &&
   ['info', 'warn', 'error', 'debug', 'child'].every((m) => typeof (l as Record<string, unknown>)[m] === 'function');
 
-export interface AttachOptions extends DrachtioSectionInput {
+export interface DrachtioOptions extends DrachtioSectionInput {
   /** A pino logger; default: the guard's (`adapter: 'drachtio'` is added to every line). */
   logger?: Logger;
 }
 
-export interface ResolvedAttachOptions extends DrachtioSection {
+export interface ResolvedDrachtioOptions extends DrachtioSection {
   logger: Logger;
   /** Hold length in ms, resolved against the guard's `tarpit.holdFor`. */
   holdFor: number;
@@ -87,12 +88,12 @@ export interface ResolvedAttachOptions extends DrachtioSection {
 
 /**
  * Options given in code win; without them the guard's `adapters.drachtio` section is used. Throws
- * GG_CONFIG_INVALID naming each bad key.
+ * GG_CONFIG_INVALID naming each bad key, GG_DRACHTIO_OPTIONS for a logger that is not a pino logger.
  */
-export function resolveAttachOptions(guard: Guard, options?: AttachOptions): ResolvedAttachOptions {
+export function resolveDrachtioOptions(guard: Guard, options?: DrachtioOptions): ResolvedDrachtioOptions {
   const { logger, ...section } = options ?? {};
   if (logger !== undefined && !isLogger(logger))
-    throw new TypeError('attachGuard: options.logger is not a pino logger');
+    throw new DrachtioError('GG_DRACHTIO_OPTIONS', 'attachDrachtio: options.logger is not a pino logger');
   const parsed =
     options === undefined
       ? parseAdapterSection(DrachtioSectionSchema, guard.config, 'drachtio')
@@ -100,7 +101,7 @@ export function resolveAttachOptions(guard: Guard, options?: AttachOptions): Res
           DrachtioSectionSchema,
           { ...guard.config, adapters: { ...guard.config.adapters, drachtio: section } },
           'drachtio',
-          'attachGuard options',
+          'attachDrachtio options',
         );
   const holdFor = Math.min(parsed.tarpit.holdFor ?? guard.config.tarpit.holdFor, MAX_TARPIT_HOLD_MS);
   return { ...parsed, logger: (logger ?? guard.logger).child({ adapter: 'drachtio' }), holdFor };

@@ -1,34 +1,18 @@
-/** Counters of one attachment (cheap integers; read with `attachment.stats()`). */
-export interface DrachtioGuardStats {
-  /** Requests the guard judged (in-dialog requests pass unjudged and are not counted). */
-  judged: number;
-  allowed: number;
-  rejected: number;
-  dropped: number;
-  tarpitted: number;
-  /** Tarpit verdicts turned into drops because the guard's tarpit cap was reached. */
-  tarpitCapDrops: number;
-  /** Requests that did not decode and went to `guard.judgeMalformed`. */
-  malformed: number;
+import { type CallStats, emptyCallStats } from '@ghostguard/core';
+
+/**
+ * Counters of one attachment (cheap integers; read with `attachment.stats()`). The shared ones keep the names of
+ * the core's {@link CallStats}: `judged` counts the requests the guard judged (in-dialog requests pass unjudged),
+ * `malformed` those that went to `guard.judgeMalformed`, `tarpitNoSlot` the tarpit verdicts dropped because the
+ * guard's tarpit cap was reached, `errors` the plugin's own failures (handled per `onError`).
+ */
+export interface DrachtioGuardStats extends CallStats {
   /** In-dialog requests passed to the app unjudged. */
   inDialog: number;
-  /** The plugin's own failures (handled per `onError`). */
-  errors: number;
-  /** Calls held right now. */
-  tarpitsHeld: number;
+  /** Out-of-dialog requests that reached the layer after `close()` and were dropped unjudged. */
+  droppedAfterClose: number;
 }
 
 export function emptyStats(): DrachtioGuardStats {
-  return {
-    judged: 0,
-    allowed: 0,
-    rejected: 0,
-    dropped: 0,
-    tarpitted: 0,
-    tarpitCapDrops: 0,
-    malformed: 0,
-    inDialog: 0,
-    errors: 0,
-    tarpitsHeld: 0,
-  };
+  return { ...emptyCallStats(), inDialog: 0, droppedAfterClose: 0 };
 }

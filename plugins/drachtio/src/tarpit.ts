@@ -1,5 +1,5 @@
 import type { TarpitSlot } from '@ghostguard/core';
-import { forgetPendingInvite } from './srf-internals.js';
+import { forgetPendingInvite, type GuardedRequest, type GuardedResponse } from './link.js';
 
 export interface TarpitSettings {
   ringAfter: number;
@@ -7,19 +7,7 @@ export interface TarpitSettings {
   final: number | 'silence';
 }
 
-/** What the tarpit needs of a drachtio-srf request/response pair. */
-export interface HeldRequest {
-  once(event: 'cancel', listener: () => void): unknown;
-  removeListener(event: 'cancel', listener: () => void): unknown;
-  agent?: unknown;
-  socket?: unknown;
-  get?: (name: string) => unknown;
-}
-export interface HeldResponse {
-  send(status: number): void;
-}
-
-export type TarpitEnd = 'final' | 'silence' | 'cancel' | 'error' | 'closed';
+export type TarpitEnd = 'final' | 'silence' | 'cancel' | 'error' | 'closed' | 'discarded';
 
 /**
  * Holds one INVITE: 180 Ringing (after `ringAfter`), then nothing until `holdFor` has passed, then the final
@@ -32,8 +20,8 @@ export class TarpitHold {
   private readonly onCancel = (): void => this.end('cancel');
 
   constructor(
-    private readonly req: HeldRequest,
-    private readonly res: HeldResponse,
+    private readonly req: GuardedRequest,
+    private readonly res: GuardedResponse,
     private readonly slot: TarpitSlot,
     private readonly settings: TarpitSettings,
     private readonly onEnd: (how: TarpitEnd, hold: TarpitHold, err?: unknown) => void,
@@ -45,9 +33,17 @@ export class TarpitHold {
     else this.ring();
   }
 
-  /** Ends the hold without a final answer (shutdown). */
+  /**
+   * Ends the hold now (shutdown): the final failure is sent at once, or nothing when the final is `silence` (a
+   * caller the operator chose never to answer does not get an answer from a shutdown either).
+   */
   close(): void {
-    this.end('closed');
+    this.finish('closed');
+  }
+
+  /** Ends a hold that could not start, without an answer: the caller's failure policy decides what it gets. */
+  discard(): void {
+    this.end('discarded');
   }
 
   private ring(): void {
@@ -61,11 +57,11 @@ export class TarpitHold {
     this.timer = setTimeout(() => this.finish(), this.settings.holdFor);
   }
 
-  private finish(): void {
+  private finish(closing?: 'closed'): void {
     if (this.ended) return;
     const final = this.settings.final;
     if (final === 'silence') {
-      this.end('silence');
+      this.end(closing ?? 'silence');
       return;
     }
     try {
@@ -74,10 +70,10 @@ export class TarpitHold {
       this.end('error', err);
       return;
     }
-    this.end('final');
+    this.end(closing ?? 'final', undefined, true);
   }
 
-  private end(how: TarpitEnd, err?: unknown): void {
+  private end(how: TarpitEnd, err?: unknown, answered = false): void {
     if (this.ended) return;
     this.ended = true;
     if (this.timer) clearTimeout(this.timer);
@@ -88,7 +84,7 @@ export class TarpitHold {
       // a request object without a working emitter: nothing to remove
     }
     // Without a final response drachtio-srf would keep the INVITE forever (the server forgets it after ~64 s).
-    if (how !== 'final' && how !== 'cancel') forgetPendingInvite(this.req);
+    if (!answered && how !== 'cancel') forgetPendingInvite(this.req);
     this.slot.release();
     this.onEnd(how, this, err);
   }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { type Guard, type Logger, MAX_FEED_ENTRIES } from '@ghostguard/core';
+import { type Guard, isCodedError, type Logger, MAX_FEED_ENTRIES } from '@ghostguard/core';
 import { APIBAN_FIRST_ID, interpretApiban } from './apiban-protocol.js';
+import { FeedsError } from './errors.js';
 import { type ApibanCache, readApibanCache, writeApibanCache } from './feed-cache.js';
 import { boundedGet } from './http-get.js';
 import type { ApibanOptions } from './options.js';
@@ -144,16 +145,27 @@ export class ApibanFeed {
         }
         if (answer.kind === 'unauthorized') {
           this.unauthorized = true;
-          throw new Error('APIBAN refused the API key (unauthorized); pulls stopped until the configuration changes');
+          throw new FeedsError(
+            'GG_FEED_APIBAN_UNAUTHORIZED',
+            'APIBAN refused the API key (unauthorized); pulls stopped until the configuration changes',
+          );
         }
-        if (answer.kind === 'rate-limited') throw new Error('APIBAN rate limit exceeded; backing off');
-        throw new Error(`APIBAN answered ${answer.detail}`);
+        if (answer.kind === 'rate-limited') {
+          throw new FeedsError('GG_FEED_APIBAN_RATE_LIMITED', 'APIBAN rate limit exceeded; backing off');
+        }
+        throw new FeedsError('GG_FEED_APIBAN_ANSWER', `APIBAN answered ${answer.detail}`);
       }
     } catch (err) {
       this.failures++;
       this.lastError = (err as Error).message;
       this.logger.warn(
-        { event: 'apiban-pull-failed', error: this.lastError, failures: this.failures, entries: this.ips.size },
+        {
+          event: 'apiban-pull-failed',
+          code: isCodedError(err) ? err.code : undefined,
+          error: this.lastError,
+          failures: this.failures,
+          entries: this.ips.size,
+        },
         'APIBAN pull failed: keeping the last good list (fail-open for addresses not on it)',
       );
       // Pages pulled before the failure still count in an incremental pull (their IDs are consumed).

@@ -1,5 +1,6 @@
-import { readFileSync, type Stats, statSync, unwatchFile, watchFile } from 'node:fs';
-import type { Guard, Logger } from '@ghostguard/core';
+import { readFileSync, statSync } from 'node:fs';
+import { type Guard, isCodedError, type Logger } from '@ghostguard/core';
+import { FeedsError } from './errors.js';
 import type { BlocklistFileOptions } from './options.js';
 
 export interface BlocklistHealth {
@@ -31,9 +32,9 @@ export class BlocklistFileFeed {
   private invalid = 0;
   private lastLoaded: number | undefined;
   private lastError: string | undefined;
-  private readonly onChange = (cur: Stats, prev: Stats): void => {
-    if (cur.mtimeMs !== prev.mtimeMs || cur.size !== prev.size || cur.ino !== prev.ino) this.load();
-  };
+  /** mtime, size and inode of the file as last read ('' when it could not be): a change of any reloads it. */
+  private stamp = '';
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly guard: Guard,
@@ -43,25 +44,40 @@ export class BlocklistFileFeed {
 
   start(): void {
     this.load();
-    watchFile(this.options.path, { interval: this.options.pollInterval, persistent: false }, this.onChange);
+    // Polled against what was last read (fs.watchFile compares two polls of its own, and its first one is
+    // asynchronous: a change made before it ran was never reported). One stat per interval.
+    this.timer = setInterval(() => {
+      if (stampOf(this.options.path) !== this.stamp) this.load();
+    }, this.options.pollInterval);
+    this.timer.unref();
   }
 
   stop(): void {
-    unwatchFile(this.options.path, this.onChange);
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** Reads the file and replaces the feed; keeps the previous list when the file cannot be used. */
   load(): boolean {
     const { name, path, maxBytes } = this.options;
     let text: string;
+    this.stamp = stampOf(path);
     try {
       const size = statSync(path).size;
-      if (size > maxBytes) throw new Error(`${size} bytes, more than maxBytes ${maxBytes}`);
+      if (size > maxBytes)
+        throw new FeedsError('GG_FEED_FILE_TOO_LARGE', `${size} bytes, more than maxBytes ${maxBytes}`);
       text = readFileSync(path, 'utf8');
     } catch (err) {
       this.lastError = (err as Error).message;
       this.logger.warn(
-        { event: 'blocklist-unreadable', feed: name, path, error: this.lastError, entries: this.entries },
+        {
+          event: 'blocklist-unreadable',
+          code: isCodedError(err) ? err.code : undefined,
+          feed: name,
+          path,
+          error: this.lastError,
+          entries: this.entries,
+        },
         'blocklist file not loaded: keeping the last good list (fail-open for addresses not on it)',
       );
       return false;
@@ -90,5 +106,14 @@ export class BlocklistFileFeed {
     if (this.lastLoaded !== undefined) h.lastLoaded = this.lastLoaded;
     if (this.lastError !== undefined) h.lastError = this.lastError;
     return h;
+  }
+}
+
+function stampOf(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.mtimeMs}:${st.size}:${st.ino}`;
+  } catch {
+    return '';
   }
 }

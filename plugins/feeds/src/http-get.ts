@@ -1,22 +1,20 @@
-/** A GET with a deadline and a cap on the body it will read. */
+import { FeedsError } from './errors.js';
+
+/** A GET with a deadline and a cap on the body it will read (past it: GG_FEED_RESPONSE_TOO_LARGE). */
 export interface BoundedResponse {
   status: number;
   body: string;
 }
 
-export class ResponseTooLarge extends Error {
-  constructor(readonly limit: number) {
-    super(`response body larger than ${limit} bytes`);
-    this.name = 'ResponseTooLarge';
-  }
-}
+const tooLarge = (limit: number) =>
+  new FeedsError('GG_FEED_RESPONSE_TOO_LARGE', `response body larger than ${limit} bytes`);
 
 export async function boundedGet(url: string, timeoutMs: number, maxBytes: number): Promise<BoundedResponse> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel();
-    throw new ResponseTooLarge(maxBytes);
+    throw tooLarge(maxBytes);
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -28,7 +26,7 @@ export async function boundedGet(url: string, timeoutMs: number, maxBytes: numbe
       size += value.byteLength;
       if (size > maxBytes) {
         await reader.cancel();
-        throw new ResponseTooLarge(maxBytes);
+        throw tooLarge(maxBytes);
       }
       chunks.push(value);
     }

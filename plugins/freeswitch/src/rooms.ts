@@ -170,7 +170,16 @@ export class FreeswitchRooms {
     if (decision.outcome === 'hijack') {
       const flush = this.flush(b, api);
       this.log.warn(
-        { event: 'freeswitch-room-hijack', room: aor, contact: b.contact, source: b.source?.ip, onFile, flush },
+        {
+          event: 'freeswitch-room-hijack',
+          room: aor,
+          contact: b.contact,
+          source: b.source?.ip,
+          onFile,
+          banned: decision.ban !== undefined,
+          ...(decision.ban ? { until: new Date(decision.ban.until).toISOString() } : {}),
+          flush,
+        },
         flush === 'sent'
           ? "the hijacker's binding is flushed from FreeSWITCH by its Call-ID"
           : 'the binding stays in FreeSWITCH (not flushed); the registry keeps the room where it was and the source is refused',

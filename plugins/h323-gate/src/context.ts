@@ -4,7 +4,7 @@ import type { ResolvedGateOptions } from './options.js';
 import type { SourceLimiter } from './source-limiter.js';
 import type { H323GateStats } from './stats.js';
 
-/** What every connection shares: options, counters and the bookkeeping the gate's close() needs. */
+/** What every connection shares: options, counters and the bookkeeping the attachment's close() needs. */
 export interface GateContext {
   readonly options: ResolvedGateOptions;
   readonly logger: Logger;
@@ -45,4 +45,27 @@ export interface Call {
 export function track(ctx: GateContext, socket: Socket): void {
   ctx.sockets.add(socket);
   socket.once('close', () => ctx.sockets.delete(socket));
+}
+
+/**
+ * Counts a connection closed without a verdict and logs it through its kind's throttle: at most one line a
+ * second per kind, carrying how many were left out since the last one (`suppressed`). The caller closes it.
+ */
+export function closedWithoutVerdict(
+  ctx: GateContext,
+  throttle: LogThrottle,
+  level: 'info' | 'warn',
+  fields: Record<string, unknown>,
+  msg: string,
+): void {
+  ctx.stats.closedWithoutVerdict++;
+  const suppressed = throttle.take();
+  if (suppressed === undefined) {
+    ctx.stats.logLinesSuppressed++;
+    return;
+  }
+  const line = { ...fields, suppressed };
+  const text = suppressed > 0 ? `${msg} (${suppressed} more like it not logged)` : msg;
+  if (level === 'warn') ctx.logger.warn(line, text);
+  else ctx.logger.info(line, text);
 }

@@ -1,4 +1,4 @@
-import { type Action, GUARD_RULES, type H323Attempt, type Verdict } from '@ghostguard/core';
+import { type Action, countEnforced, GUARD_RULES, type H323Attempt, type Verdict } from '@ghostguard/core';
 import { encodeReleaseComplete, type H225ReleaseOptions, type H225ReplyOptions } from '@ghostguard/core/h323';
 import { type Call, type GateContext, track } from './context.js';
 import type { Release, Upstream } from './options.js';
@@ -31,6 +31,7 @@ export function replyOptionsFor(attempt: H323Attempt | undefined): H225ReplyOpti
 /**
  * Carries out a verdict on a caller whose first frame was a SETUP: relay, ReleaseComplete, silent close or
  * tarpit, and logs the decision (one line, with the verdict's rules). `raw` is every byte read from the caller.
+ * What was done is counted under its action's shared name (countEnforced): one per judged SETUP.
  */
 export function enforce(
   ctx: GateContext,
@@ -81,18 +82,19 @@ export function enforce(
       const route = pickRoute(attempt, options.upstreams);
       if (!route) {
         stats.noRoute++;
+        countEnforced(stats, 'reject');
         say('reject', { outcome: 'no-route' }, ': no room system for the called alias');
         refuse(ctx, call, callReference, { ...reply, ...NO_ROUTE_RELEASE });
         return;
       }
-      stats.allowed++;
+      countEnforced(stats, 'allow');
       const upstream = `${route.upstream.host}:${route.upstream.port}`;
       say('allow', { upstream, alias: route.alias });
       startRelay(ctx, call, route.upstream, raw, callReference, upstream, reply);
       return;
     }
     case 'reject':
-      stats.rejected++;
+      countEnforced(stats, 'reject');
       say('reject');
       refuse(ctx, call, callReference, { ...reply, ...options.reject });
       return;
@@ -100,20 +102,20 @@ export function enforce(
       const slot = options.guard.tarpits.tryAcquire();
       if (!slot) {
         stats.tarpitNoSlot++;
-        stats.dropped++;
+        countEnforced(stats, 'drop');
         say('drop', { outcome: 'tarpit-cap' }, ': tarpit cap reached');
         call.socket.destroy();
         return;
       }
       // callReference is set: without one, the action was turned into a drop above.
       holdTarpit(call.socket, slot, callReference!, reply, options.tarpit, tarpitEnded(ctx, call));
-      stats.tarpitted++;
+      countEnforced(stats, 'tarpit');
       stats.tarpitsHeld++;
       say('tarpit', { maxHold: options.tarpit.maxHold });
       return;
     }
     default:
-      stats.dropped++;
+      countEnforced(stats, 'drop');
       say('drop');
       call.socket.destroy();
   }
@@ -141,6 +143,7 @@ function refuse(ctx: GateContext, call: Call, callReference: number | undefined,
   try {
     frame = encodeReleaseComplete(callReference, release);
   } catch (err) {
+    ctx.stats.errors++;
     ctx.logger.error({ event: 'h323-gate-error', source: call.ip, err }, 'could not encode ReleaseComplete; closed');
     s.destroy();
     return;

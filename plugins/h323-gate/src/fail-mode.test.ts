@@ -1,7 +1,7 @@
 import { type ConfigInput, createGuard, type Guard, type Verdict } from '@ghostguard/core';
 import { decodeQ931 } from '@ghostguard/core/h323';
 import { describe, expect, it } from 'vitest';
-import { createH323Gate } from './index.js';
+import { attachH323Gate } from './index.js';
 import { everySetup, memoryLogger, onCleanup, startGate } from './test-support/harness.js';
 import { recordedOoh323Call } from './test-support/ooh323-call.js';
 import { decodeReply } from './test-support/replies.js';
@@ -39,7 +39,7 @@ describe('a SETUP the gate cannot read whole is judged on what it can read, neve
       expect(decodeReply(reply!)).toMatchObject({ messageName: 'ReleaseComplete', callReference: 0x2b, cause: 21 });
       await caller.closed;
       expect(t.room.calls).toHaveLength(0);
-      expect(t.gate.stats()).toMatchObject({ undecodableSetups: 1, unreadableSetups: 0, rejected: 1, allowed: 0 });
+      expect(t.gate.stats()).toMatchObject({ judged: 1, malformed: 1, unreadableSetups: 0, rejected: 1, allowed: 0 });
       const [line] = t.log.find('h323-call');
       expect(line).toMatchObject({ action: 'reject', callReference: 0x2b, level: PINO_INFO });
       expect(line!.rules).toContain('input.undecodable');
@@ -56,7 +56,7 @@ describe('a SETUP the gate cannot read whole is judged on what it can read, neve
     const caller = await t.call(SETUP_WITH_BROKEN_HEADER);
     expect((await caller.closed).bytes).toBe(0);
     expect(t.room.calls).toHaveLength(0);
-    expect(t.gate.stats()).toMatchObject({ undecodableSetups: 1, unreadableSetups: 1, dropped: 1, allowed: 0 });
+    expect(t.gate.stats()).toMatchObject({ judged: 1, malformed: 1, unreadableSetups: 1, dropped: 1, allowed: 0 });
     const [line] = t.log.find('h323-call');
     expect(line).toMatchObject({ action: 'drop', verdict: 'reject', level: PINO_INFO });
     expect(line).not.toHaveProperty('callReference');
@@ -78,7 +78,7 @@ describe('a SETUP the gate cannot read whole is judged on what it can read, neve
         caller.socket.destroy();
       }
       expect(t.room.calls).toHaveLength(0);
-      expect(t.gate.stats()).toMatchObject({ undecodableSetups: 1, [action === 'drop' ? 'dropped' : 'tarpitted']: 1 });
+      expect(t.gate.stats()).toMatchObject({ malformed: 1, [action === 'drop' ? 'dropped' : 'tarpitted']: 1 });
     });
   }
 
@@ -130,14 +130,14 @@ describe('a verdict ghostguard could not reach on its own account (onInternalErr
     const { logger, sink } = memoryLogger();
     const room = await startStandInRoom();
     onCleanup(() => room.close());
-    const gate = createH323Gate({
-      guard: faultyGuard({ ...DEFAULT_POLICY, policy: { onInternalError: 'open' } }),
-      logger,
-      listen: { host: '127.0.0.1', port: 0 },
-      upstreams: { default: { host: room.host, port: room.port } },
-    });
+    const gate = attachH323Gate(
+      faultyGuard({ ...DEFAULT_POLICY, policy: { onInternalError: 'open' } }),
+      { host: '127.0.0.1', port: 0 },
+      { logger, upstreams: { default: { host: room.host, port: room.port } } },
+    );
     onCleanup(() => gate.close());
-    const addr = await gate.listen();
+    await gate.ready;
+    const addr = gate.address()!;
     const caller = await dial({ host: addr.address, port: addr.port, send: recordedOoh323Call().setup });
     onCleanup(() => caller.socket.destroy());
     await waitUntil(() => room.frameCount() === 1);

@@ -101,7 +101,7 @@ describe('first bytes that are not a SETUP', () => {
       const t = await startGate(everySetup('drop'));
       const caller = await t.call(Buffer.concat([call.setup, after]));
       expect((await caller.closed).bytes).toBe(0);
-      expect(t.gate.stats()).toMatchObject({ notSetup: 0, undecodableSetups: 1, dropped: 1, closedWithoutVerdict: 0 });
+      expect(t.gate.stats()).toMatchObject({ notSetup: 0, malformed: 1, dropped: 1, closedWithoutVerdict: 0 });
       const anomalies = t.log.find('h323-call')[0]!.anomalies as string[];
       expect(anomalies).toEqual([
         expect.stringMatching(new RegExp(`^${after.length} bytes after the SETUP are not TPKT: TPKT`)),

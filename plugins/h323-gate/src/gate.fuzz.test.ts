@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifyFirstMessage } from './setup-frame.js';
+import { classifyFirstMessage } from './attempt.js';
 import { everySetup, startGate } from './test-support/harness.js';
 import { recordedOoh323Call } from './test-support/ooh323-call.js';
 import { waitUntil } from './testing.js';

@@ -56,7 +56,7 @@ describe('the five Metasploit SETUP variants of issue 13 through the gate', () =
       expect((trailing!.anomalies as string[]).at(-1)).toMatch(
         /^18 bytes after the SETUP are not TPKT: TPKT version 71/,
       );
-      expect(t.gate.stats()).toMatchObject({ undecodableSetups: 4, unreadableSetups: 0, allowed: 0, notSetup: 0 });
+      expect(t.gate.stats()).toMatchObject({ malformed: 4, unreadableSetups: 0, allowed: 0, notSetup: 0 });
 
       const legit = recordedOoh323Call();
       await t.call(legit.setup, { localAddress: '127.0.13.99' });

@@ -1,6 +1,13 @@
-/** @ghostguard/h323-gate: a guarded front for H.323 call signalling (TCP 1720). The package's whole public surface. */
-export { createH323Gate, type GateAddress, type H323Gate } from './gate.js';
+/**
+ * @ghostguard/h323-gate: a guarded front for H.323 call signalling (TCP 1720). The package's whole public surface:
+ * `attachH323Gate(guard, listen, options?) → H323GateAttachment`, as every adapter attaches.
+ */
+export { attachH323Gate, type H323GateAttachment } from './attach.js';
+export { H323GateError, type H323GateErrorCode } from './errors.js';
+export type { GateAddress } from './link.js';
 export {
+  type H323GateListen,
+  H323GateListenSchema,
   type H323GateOptions,
   H323GateOptionsSchema,
   type H323GateSection,

@@ -21,27 +21,40 @@ const UpstreamSchema = z
   .strict();
 export type Upstream = z.infer<typeof UpstreamSchema>;
 
-/** What the gate answers when it refuses a call: an H.225 ReleaseCompleteReason name and a Q.931 cause. */
+/**
+ * What the gate answers when it refuses a call: an H.225 ReleaseCompleteReason name and a Q.931 cause. The
+ * encoder knows the reason names: one it refuses is a configuration error, found now rather than on the first
+ * scanner.
+ */
 const ReleaseSchema = z
   .object({
     reason: z.string().min(1).default('callRejected'),
     cause: z.number().int().min(1).max(127).default(21),
   })
-  .strict();
+  .strict()
+  .superRefine((release, ctx) => {
+    try {
+      encodeReleaseComplete(0, release);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['reason'], message: err instanceof Error ? err.message : String(err) });
+    }
+  });
 export type Release = z.infer<typeof ReleaseSchema>;
 
+/** Where the gate listens: the platform it attaches to (where the room system's TCP 1720 was reachable). */
+export const H323GateListenSchema = z
+  .object({
+    /** `0.0.0.0` (all IPv4), `::` (IPv6 and, on most systems, IPv4 too), or one address. */
+    host: z.string().min(1).default('0.0.0.0'),
+    /** 0 picks an ephemeral port (tests). */
+    port: z.number().int().min(0).max(65_535).default(1720),
+  })
+  .strict();
+export type H323GateListen = z.input<typeof H323GateListenSchema>;
+
+/** The gate's options: everything but the guard and the listen address, each with its default. */
 export const H323GateOptionsSchema = z
   .object({
-    guard: z.custom<Guard>(isGuard, 'a Guard from createGuard()'),
-    listen: z
-      .object({
-        /** `0.0.0.0` (all IPv4), `::` (IPv6 and, on most systems, IPv4 too), or one address. */
-        host: z.string().min(1).default('0.0.0.0'),
-        /** 0 picks an ephemeral port (tests). */
-        port: z.number().int().min(0).max(65_535).default(1720),
-      })
-      .strict()
-      .prefault({}),
     upstreams: z
       .object({
         /** Called alias or number (dialledDigits, h323-ID, Called Party Number…) → the room system it reaches. */
@@ -81,6 +94,17 @@ export const H323GateOptionsSchema = z
 
 export type H323GateOptions = z.input<typeof H323GateOptionsSchema>;
 
+/**
+ * The gate's section of a ghostguard configuration file (`adapters.h323Gate`): `listen` and the options
+ * without the `logger` a host passes in code. Validate it with `parseAdapterSection(H323GateSectionSchema,
+ * config, 'h323Gate')` so errors name `adapters.h323Gate.<key>`, then attach with
+ * `attachH323Gate(guard, listen, { ...options, logger })`.
+ */
+export const H323GateSectionSchema = H323GateOptionsSchema.omit({ logger: true }).extend({
+  listen: H323GateListenSchema.prefault({}),
+});
+export type H323GateSection = z.infer<typeof H323GateSectionSchema>;
+
 /** Options after validation, with every default filled in. */
 export interface ResolvedGateOptions {
   guard: Guard;
@@ -96,29 +120,30 @@ export interface ResolvedGateOptions {
   tarpit: { alertAfter: number; maxHold: number; maxDiscardBytes: number };
 }
 
-/** Validates gate options; throws GG_CONFIG_INVALID naming every bad key. */
-export function resolveGateOptions(input: H323GateOptions): ResolvedGateOptions {
-  const parsed = H323GateOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    throw new GhostguardError('GG_CONFIG_INVALID', `invalid h323-gate options:\n${formatConfigIssues(parsed.error)}`);
+/**
+ * Validates what attachH323Gate() was given; throws GG_CONFIG_INVALID naming every bad key (`guard`,
+ * `listen.port`, `upstreams.default.port`, `reject.reason`…).
+ */
+export function resolveGateOptions(
+  guard: Guard,
+  listen: H323GateListen,
+  options: H323GateOptions = {},
+): ResolvedGateOptions {
+  const problems: string[] = [];
+  if (!isGuard(guard)) problems.push('  guard: a Guard from createGuard()');
+  const l = H323GateListenSchema.safeParse(listen);
+  if (!l.success) problems.push(formatConfigIssues(l.error, ['listen']));
+  const parsed = H323GateOptionsSchema.safeParse(options);
+  if (!parsed.success) problems.push(formatConfigIssues(parsed.error));
+  if (!l.success || !parsed.success || problems.length > 0) {
+    throw new GhostguardError('GG_CONFIG_INVALID', `invalid h323-gate options:\n${problems.join('\n')}`);
   }
   const o = parsed.data;
-  // The encoder knows the H.225 ReleaseCompleteReason names: a name it refuses is a configuration error, found now
-  // rather than on the first scanner.
-  try {
-    encodeReleaseComplete(0, o.reject);
-  } catch (cause) {
-    throw new GhostguardError(
-      'GG_CONFIG_INVALID',
-      `invalid h323-gate options:\n  reject: ${(cause as Error).message ?? String(cause)}`,
-      { cause },
-    );
-  }
-  const maxHold = o.tarpit.maxHold ?? o.guard.tarpits.holdFor;
+  const maxHold = o.tarpit.maxHold ?? guard.tarpits.holdFor;
   return {
-    guard: o.guard,
-    logger: o.logger ?? o.guard.logger,
-    listen: o.listen,
+    guard,
+    logger: o.logger ?? guard.logger,
+    listen: l.data,
     upstreams: { byAlias: new Map(Object.entries(o.upstreams.byAlias)), default: o.upstreams.default },
     firstSetupTimeout: o.firstSetupTimeout,
     maxFirstBytes: o.maxFirstBytes,
@@ -129,11 +154,3 @@ export function resolveGateOptions(input: H323GateOptions): ResolvedGateOptions 
     tarpit: { alertAfter: Math.min(o.tarpit.alertAfter, maxHold), maxHold, maxDiscardBytes: o.tarpit.maxDiscardBytes },
   };
 }
-
-/**
- * The gate's section of a ghostguard configuration file (`adapters.h323Gate`): the gate's options without the
- * `guard` and `logger` a host passes in code. Validate it with `parseAdapterSection(H323GateSectionSchema,
- * config, 'h323Gate')` so errors name `adapters.h323Gate.<key>`.
- */
-export const H323GateSectionSchema = H323GateOptionsSchema.omit({ guard: true, logger: true });
-export type H323GateSection = z.infer<typeof H323GateSectionSchema>;

@@ -3,9 +3,8 @@ import { type ConfigInput, createGuard, type GhostguardConfig, loadConfigFile, t
 import { TpktFramer } from '@ghostguard/core/h323';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { judgeSetup } from './connection.js';
+import { classifyFirstMessage, type FirstMessage, judgeSetup } from './attempt.js';
 import { afterRead } from './first-frame.js';
-import { classifyFirstMessage, type FirstMessage } from './setup-frame.js';
 import { recordedOoh323Call } from './test-support/ooh323-call.js';
 import { scannerSetups } from './test-support/scanner-setups.js';
 import { mutateSetupAll, type SetupMutation, setupMutations } from './test-support/setup-mutations.js';

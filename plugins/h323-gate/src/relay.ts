@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { H323GateError } from './errors.js';
 import type { Upstream } from './options.js';
 
 /** After one side of a relay has closed, how long the other may take to finish its half before it is destroyed. */
@@ -30,7 +31,12 @@ export function relay(
   let pending: Buffer | undefined = first;
   let connected = false;
   const connectTimer = setTimeout(() => {
-    upstream.destroy(new Error(`no connection to ${target.host}:${target.port} within ${connectTimeoutMs} ms`));
+    upstream.destroy(
+      new H323GateError(
+        'GG_H323_GATE_UPSTREAM_TIMEOUT',
+        `no connection to ${target.host}:${target.port} within ${connectTimeoutMs} ms`,
+      ),
+    );
   }, connectTimeoutMs);
 
   /** One side closed: end the other gracefully (at once after an error), but never wait forever. */

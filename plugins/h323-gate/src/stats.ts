@@ -1,5 +1,17 @@
-/** Counters of one gate since it was created (`active` and `tarpitsHeld` are current values). */
-export interface H323GateStats {
+import { type CallStats, emptyCallStats } from '@ghostguard/core';
+
+/**
+ * Counters of one gate since it was attached (`active` and `tarpitsHeld` are current values). The shared ones
+ * ({@link CallStats}) under their shared names:
+ * - `judged`: SETUPs the guard judged, whole, in part or through judgeMalformed;
+ * - `allowed`, `rejected`, `dropped`, `tarpitted`: what the gate did with each, one per judged SETUP (an
+ *   allowed call with no room system to go to is rejected: counted under `noRoute` too; a tarpit verdict with
+ *   no free slot is dropped: under `tarpitNoSlot` too; a refusal with no call reference to answer is dropped);
+ * - `malformed`: SETUPs judged with something the gate could not read (`unreadableSetups` for the worst);
+ * - `errors`: the gate's own faults (a connection handler that threw, a ReleaseComplete that would not encode),
+ *   each connection closed.
+ */
+export interface H323GateStats extends CallStats {
   /** Connections accepted. */
   connections: number;
   /** Connections open now (callers; the upstream side of a relay is not counted). */
@@ -17,8 +29,8 @@ export interface H323GateStats {
    * that lies, bytes after the SETUP that are not TPKT (judged on what could be read), or a Q.931 header that
    * does not decode (`unreadableSetups`). Scored as `input.undecodable`; counted under their action too.
    */
-  undecodableSetups: number;
-  /** Of undecodableSetups: nothing could be read past "this is a SETUP" (judged by guard.judgeMalformed). */
+  malformed: number;
+  /** Of `malformed`: nothing could be read past "this is a SETUP" (judged by guard.judgeMalformed). */
   unreadableSetups: number;
   /**
    * Connections closed without a verdict: first bytes that are not a SETUP, timeouts, oversized or unfinished
@@ -28,9 +40,7 @@ export interface H323GateStats {
   closedWithoutVerdict: number;
   /** Log lines about such connections left out by the throttle (at most one line a second per kind). */
   logLinesSuppressed: number;
-  allowed: number;
-  rejected: number;
-  /** Dropped by verdict, and tarpit verdicts beyond the tarpit cap. */
+  /** Dropped by verdict, tarpit verdicts beyond the tarpit cap, and refusals without a call reference. */
   dropped: number;
   /** Tarpit holds started. */
   tarpitted: number;
@@ -38,7 +48,7 @@ export interface H323GateStats {
   tarpitsHeld: number;
   /** Tarpit verdicts that found no free slot and were dropped instead. */
   tarpitNoSlot: number;
-  /** Allowed calls whose called alias names no upstream, with no default upstream configured. */
+  /** Allowed calls whose called alias names no upstream, with no default upstream configured (rejected). */
   noRoute: number;
   /** Relays that reached the room system. */
   relayed: number;
@@ -54,22 +64,16 @@ export interface H323GateStats {
 
 export function emptyStats(): H323GateStats {
   return {
+    ...emptyCallStats(),
     connections: 0,
     active: 0,
     notSetup: 0,
     firstFrameTimeouts: 0,
     oversized: 0,
     closedBeforeSetup: 0,
-    undecodableSetups: 0,
     unreadableSetups: 0,
     closedWithoutVerdict: 0,
     logLinesSuppressed: 0,
-    allowed: 0,
-    rejected: 0,
-    dropped: 0,
-    tarpitted: 0,
-    tarpitsHeld: 0,
-    tarpitNoSlot: 0,
     noRoute: 0,
     relayed: 0,
     relayedBytes: { toUpstream: 0, toCaller: 0 },
@@ -77,4 +81,9 @@ export function emptyStats(): H323GateStats {
     tooManyFromSource: 0,
     tooManyConnections: 0,
   };
+}
+
+/** A copy of the counters that later counting does not change (stats() hands it out). */
+export function snapshot(stats: H323GateStats): H323GateStats {
+  return { ...stats, relayedBytes: { ...stats.relayedBytes } };
 }

@@ -1,5 +1,4 @@
 import type { Logger } from '@ghostguard/core';
-import type { ConnectionRole } from './connection.js';
 
 /**
  * `connecting`: not reached yet; `up`: both connections ready and subscribed; `down`: unreachable (the guard
@@ -8,8 +7,9 @@ import type { ConnectionRole } from './connection.js';
 export type StoreState = 'connecting' | 'up' | 'down' | 'closed';
 
 /**
- * The shared store's reachability from both connections, and the two log lines operators need: one warn when
- * it goes away (however many reconnect attempts fail after that) and one info when it is back.
+ * The shared store's reachability as its backend reports it (`up` when every connection is ready and subscribed,
+ * `lost` when one drops), and the two log lines operators need: one warn when it goes away (however many
+ * reconnect attempts fail after that) and one info when it is back.
  */
 export class LinkState {
   state: StoreState = 'connecting';
@@ -17,7 +17,6 @@ export class LinkState {
   since = Date.now();
   lastError: string | undefined;
   outages = 0;
-  private readonly ready: Record<ConnectionRole, boolean> = { commands: false, subscriber: false };
 
   constructor(
     private readonly logger: Logger,
@@ -26,13 +25,9 @@ export class LinkState {
     private readonly onUp: (again: boolean) => void,
   ) {}
 
-  isReady(role: ConnectionRole): boolean {
-    return this.ready[role];
-  }
-
-  setReady(role: ConnectionRole): void {
-    this.ready[role] = true;
-    if (this.state === 'closed' || this.state === 'up' || !this.ready.commands || !this.ready.subscriber) return;
+  /** Every connection of the store is ready. */
+  setUp(): void {
+    if (this.state === 'closed' || this.state === 'up') return;
     const again = this.state === 'down';
     this.set('up');
     if (again) {
@@ -47,8 +42,7 @@ export class LinkState {
   }
 
   /** A connection closed or failed to connect. */
-  setLost(role: ConnectionRole, reason: string | undefined): void {
-    this.ready[role] = false;
+  setLost(connection: string, reason: string | undefined): void {
     if (reason !== undefined) this.lastError = reason;
     if (this.state !== 'up' && this.state !== 'connecting') return;
     this.set('down');
@@ -56,8 +50,9 @@ export class LinkState {
     this.logger.warn(
       {
         event: 'shared-store-down',
+        code: 'GG_REDIS_UNREACHABLE',
         target: this.target,
-        connection: role,
+        connection,
         error: this.lastError,
         failMode: 'open',
         detail:
@@ -68,8 +63,6 @@ export class LinkState {
   }
 
   close(): void {
-    this.ready.commands = false;
-    this.ready.subscriber = false;
     this.set('closed');
   }
 

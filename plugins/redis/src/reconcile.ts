@@ -1,15 +1,7 @@
 import type { Guard } from '@ghostguard/core';
-import {
-  BAN_LIFTED,
-  BAN_WRITTEN,
-  type CommandContext,
-  keepLongerBanCall,
-  liftBanCall,
-  syncBlacklistCall,
-} from './commands.js';
-import { decodeStoredBan } from './messages.js';
+import { RedisBansError } from './errors.js';
 import type { PendingRemovals } from './pending-removals.js';
-import { type ScriptClient, type ScriptPipeline, scriptPipeline } from './scripts.js';
+import { banLift, banWrite, chunks, type SharedBanStore } from './store.js';
 
 export interface ReconcileReport {
   /** ms since the epoch when it started, and how long it took. */
@@ -34,11 +26,13 @@ export interface ReconcileReport {
   errors: number;
 }
 
-export interface ReconcileContext extends CommandContext {
-  client: ScriptClient;
+export interface ReconcileContext {
+  store: SharedBanStore;
   guard: Guard;
+  nodeId: string;
+  /** How long a manual lift is remembered (the longest a ban can run: no older ban can still be pushed). */
+  liftedTtl: number;
   batchSize: number;
-  maxValueBytes: number;
   removals: PendingRemovals;
   /** false in monitor mode: pull only, write nothing. */
   writable: boolean;
@@ -46,26 +40,13 @@ export interface ReconcileContext extends CommandContext {
   aborted: () => boolean;
 }
 
-class Aborted extends Error {}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-/** Runs a pipeline; returns each command's result, with errors in place (exec itself rejects when the link fails). */
-async function run(p: ScriptPipeline): Promise<Array<[Error | null, unknown]>> {
-  return ((await p.exec()) ?? []) as Array<[Error | null, unknown]>;
-}
-
 /**
  * Brings this node and the store to the same ban list, on every (re)connect:
  * 1. replays removals made here while the store was unreachable (so they do not come back in step 2);
- * 2. reads every ban key (SCAN pages, MGET per page) and merges each ban still running into the guard;
+ * 2. reads every stored ban (on Redis: SCAN pages, MGET per page) and merges each ban still running into the guard;
  * 3. pushes local bans the store lacks or holds shorter (made while it was unreachable, or restored from the
  *    data directory), publishing only those it wrote; expired bans are never written;
- * 4. with a drachtio blacklist set: adds every banned address, removes members whose ban is gone.
+ * 4. with a blacklist set (drachtio-server's): adds every banned address, removes members whose ban is gone.
  * Work per round trip is bounded by `batchSize`; nothing is held beyond one page plus the local ban list.
  */
 export async function reconcile(ctx: ReconcileContext): Promise<ReconcileReport> {
@@ -84,107 +65,80 @@ export async function reconcile(ctx: ReconcileContext): Promise<ReconcileReport>
     blacklistChanged: 0,
     errors: 0,
   };
+  const { store, guard } = ctx;
   const check = (): void => {
-    if (ctx.aborted()) throw new Aborted('reconcile aborted');
+    if (ctx.aborted()) throw new RedisBansError('GG_REDIS_RECONCILE_ABORTED', 'reconcile aborted');
   };
 
   // 1. Removals made while unreachable.
   if (ctx.writable) {
     for (const batch of chunks(ctx.removals.entries(), ctx.batchSize)) {
       check();
-      const p = scriptPipeline(ctx.client);
-      for (const [ip, removedAt] of batch) p.ggLiftBan(...liftBanCall(ctx, ip, removedAt, true));
-      const results = await run(p);
-      results.forEach(([err, value], i) => {
+      const lifts = batch.map(([ip, removedAt]) => banLift(ctx.nodeId, ip, removedAt, true, ctx.liftedTtl));
+      (await store.liftBans(lifts)).forEach((result, i) => {
         const [ip, removedAt] = batch[i]!;
-        if (err) {
+        if (result instanceof Error) {
           r.errors++;
           return;
         }
         ctx.removals.settle(ip, removedAt);
-        if (value === 1) {
+        if (result === 'lifted') {
           r.removalsReplayed++;
           // Another node may have pushed it back here before this replay: lifted means lifted here too.
-          ctx.guard.bans.remove(ip, { origin: 'replica' });
+          guard.bans.remove(ip, { origin: 'replica' });
         } else r.removalsSuperseded++;
       });
     }
   }
 
-  // 2. Pull every ban in the store.
-  let cursor = '0';
-  do {
-    check();
-    const [next, keys] = await ctx.client.scan(cursor, 'MATCH', ctx.names.banPattern, 'COUNT', ctx.batchSize);
-    cursor = next;
-    for (const page of chunks(keys, ctx.batchSize)) {
-      check();
-      const values = await ctx.client.mget(...page);
-      const now = Date.now();
-      page.forEach((key, i) => {
-        const value = values[i];
-        if (value === null || value === undefined) return; // expired or lifted between SCAN and MGET
-        r.scanned++;
-        const ban = decodeStoredBan(value, ctx.maxValueBytes);
-        if (ban === undefined || ctx.names.ipOf(key) !== ban.ip) {
-          r.invalid++;
-          return;
-        }
-        if (ban.until <= now) {
-          r.expiredSkipped++;
-          return;
-        }
-        if (ctx.guard.bans.merge(ban)) r.merged++;
-      });
+  // 2. Pull every ban in the store (a check after each round trip: the store yields at least one page per trip).
+  check();
+  for await (const page of store.scanBans(ctx.batchSize)) {
+    const now = Date.now();
+    for (const ban of page) {
+      r.scanned++;
+      if (ban === undefined) r.invalid++;
+      else if (ban.until <= now) r.expiredSkipped++;
+      else if (guard.bans.merge(ban)) r.merged++;
     }
-  } while (cursor !== '0');
+    check();
+  }
 
   if (ctx.writable) {
     // 3. Push what only this node knows (or knows longer).
-    const local = ctx.guard.bans.list();
-    for (const batch of chunks(local, ctx.batchSize)) {
+    for (const batch of chunks(guard.bans.list(), ctx.batchSize)) {
       check();
       const now = Date.now();
-      const p = scriptPipeline(ctx.client);
-      const queued: string[] = [];
-      for (const ban of batch) {
-        const call = keepLongerBanCall(ctx, ban, now);
-        if (call === undefined) continue;
-        p.ggKeepLongerBan(...call);
-        queued.push(ban.ip);
-      }
-      if (queued.length === 0) continue;
-      (await run(p)).forEach(([err, value], i) => {
-        if (err) r.errors++;
-        else if (value === BAN_WRITTEN) r.pushed++;
-        else if (value === BAN_LIFTED) {
+      const writes = batch.flatMap((ban) => banWrite(ctx.nodeId, ban, now) ?? []);
+      if (writes.length === 0) continue;
+      (await store.writeBans(writes)).forEach((result, i) => {
+        if (result instanceof Error) r.errors++;
+        else if (result === 'written') r.pushed++;
+        else if (result === 'lifted') {
           // Lifted by hand on another node while this one could not hear it.
-          if (ctx.guard.bans.remove(queued[i]!, { origin: 'replica' })) r.liftedElsewhere++;
+          if (guard.bans.remove(writes[i]!.ban.ip, { origin: 'replica' })) r.liftedElsewhere++;
         }
       });
     }
 
-    // 4. drachtio-server's blacklist: every banned address in, every member without a ban out.
-    const blacklistKey = ctx.blacklistKey;
-    if (blacklistKey !== undefined) {
+    // 4. The blacklist set: every banned address in, every member without a ban out.
+    const blacklist = store.blacklist;
+    if (blacklist !== undefined) {
       const sync = async (ips: readonly string[]): Promise<void> => {
         if (ips.length === 0) return;
         check();
-        const p = scriptPipeline(ctx.client);
-        p.ggSyncBlacklist(...syncBlacklistCall({ ...ctx, blacklistKey }, ips, Date.now()));
-        for (const [err, value] of await run(p)) {
-          if (err) r.errors++;
-          else r.blacklistChanged += Number(value) || 0;
+        try {
+          r.blacklistChanged += Number(await blacklist.sync(ips, Date.now())) || 0;
+        } catch {
+          r.errors++;
         }
       };
-      for (const batch of chunks(ctx.guard.bans.list(), ctx.batchSize)) await sync(batch.map((b) => b.ip));
-      let setCursor = '0';
-      do {
+      for (const batch of chunks(guard.bans.list(), ctx.batchSize)) await sync(batch.map((b) => b.ip));
+      check();
+      for await (const page of blacklist.members(ctx.batchSize)) {
+        await sync(page);
         check();
-        const [next, members] = await ctx.client.sscan(blacklistKey, setCursor, 'COUNT', ctx.batchSize);
-        setCursor = next;
-        for (const page of chunks(members, ctx.batchSize)) await sync(page);
-      } while (setCursor !== '0');
+      }
     }
   }
 
@@ -193,5 +147,5 @@ export async function reconcile(ctx: ReconcileContext): Promise<ReconcileReport>
 }
 
 export function isAborted(err: unknown): boolean {
-  return err instanceof Aborted;
+  return err instanceof RedisBansError && err.code === 'GG_REDIS_RECONCILE_ABORTED';
 }

@@ -1,4 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import type { KeyNames } from './keys.js';
+import type { BanLift, BanWrite, LiftResult, WriteResult } from './store.js';
 
 /**
  * Server-side steps that must not interleave with another node's: each runs atomically in Redis. Key counts
@@ -94,4 +96,57 @@ export function defineScripts(client: Redis): ScriptClient {
 
 export function scriptPipeline(client: ScriptClient): ScriptPipeline {
   return client.pipeline() as ScriptPipeline;
+}
+
+/** numkeys followed by keys and arguments, as the scripts above take them. */
+export type ScriptCall = [numKeys: number, ...keysAndArgs: Array<string | number>];
+
+function keysFor(names: KeyNames, blacklistKey: string | undefined, ip: string): string[] {
+  const keys = [names.ban(ip), names.lifted(ip)];
+  if (blacklistKey !== undefined) keys.push(blacklistKey);
+  return keys;
+}
+
+/** KEEP_LONGER_BAN's arguments for one write. */
+export function keepLongerBanCall(names: KeyNames, blacklistKey: string | undefined, w: BanWrite): ScriptCall {
+  const keys = keysFor(names, blacklistKey, w.ban.ip);
+  const { ip, since, until } = w.ban;
+  return [
+    keys.length,
+    ...keys,
+    JSON.stringify(w.ban),
+    String(until),
+    String(w.ttl),
+    names.channel,
+    w.announce,
+    ip,
+    String(since),
+  ];
+}
+
+/** LIFT_BAN's arguments for one lift. */
+export function liftBanCall(names: KeyNames, blacklistKey: string | undefined, l: BanLift): ScriptCall {
+  const keys = keysFor(names, blacklistKey, l.ip);
+  const conditional = l.conditional ? '1' : '0';
+  return [keys.length, ...keys, names.channel, l.announce, l.ip, String(l.removedAt), conditional, String(l.remember)];
+}
+
+/** SYNC_BLACKLIST's arguments: the membership of `ips` in line with their stored bans as of `now`. */
+export function syncBlacklistCall(
+  names: KeyNames,
+  blacklistKey: string,
+  ips: readonly string[],
+  now: number,
+): ScriptCall {
+  return [1 + ips.length, blacklistKey, ...ips.map((ip) => names.ban(ip)), String(now), ...ips];
+}
+
+/** What KEEP_LONGER_BAN answers: 1 written, 0 a longer ban kept, -1 lifted by hand after it began. */
+export function writeResult(answer: unknown): WriteResult {
+  return answer === 1 ? 'written' : answer === -1 ? 'lifted' : 'kept-longer';
+}
+
+/** What LIFT_BAN answers: 1 lifted, 0 a newer ban kept. */
+export function liftResult(answer: unknown): LiftResult {
+  return answer === 1 ? 'lifted' : 'kept-newer';
 }

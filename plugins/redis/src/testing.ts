@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
+import { RedisBansError } from './errors.js';
+
 export { waitUntil } from '@ghostguard/core/testing';
 
 export const DEFAULT_REDIS_SERVER = '/usr/bin/redis-server';
@@ -51,7 +53,9 @@ function freePort(): Promise<number> {
     server.listen({ host: '127.0.0.1', port: 0 }, () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port from the kernel'))));
+      server.close(() =>
+        port > 0 ? resolve(port) : reject(new RedisBansError('GG_REDIS_TEST_SERVER', 'no port from the kernel')),
+      );
     });
   });
 }
@@ -143,7 +147,10 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     }
     proc.kill('SIGKILL');
     await exited(proc);
-    throw new Error(`redis-server did not answer PING on port ${port} within ${startTimeoutMs} ms: ${stderr.trim()}`);
+    throw new RedisBansError(
+      'GG_REDIS_TEST_SERVER',
+      `redis-server did not answer PING on port ${port} within ${startTimeoutMs} ms: ${stderr.trim()}`,
+    );
   };
 
   let port = 0;
@@ -154,7 +161,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   if (port === 0) {
     process.off('exit', killOnExit);
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`redis-server (${bin}) would not start: ${stderr.trim()}`);
+    throw new RedisBansError('GG_REDIS_TEST_SERVER', `redis-server (${bin}) would not start: ${stderr.trim()}`);
   }
 
   const stopChild = async (signal: NodeJS.Signals): Promise<void> => {
@@ -176,10 +183,15 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
     kill: () => stopChild('SIGKILL'),
     restart: async () => {
-      if (stopped) throw new Error('redis-server was stopped for good');
+      if (stopped) throw new RedisBansError('GG_REDIS_TEST_SERVER', 'redis-server was stopped for good');
       await stopChild('SIGKILL');
       // The port was ours a moment ago; a restart that loses it to another process is an error, not a retry.
-      if (!(await launch(port))) throw new Error(`redis-server could not restart on port ${port}: ${stderr.trim()}`);
+      if (!(await launch(port))) {
+        throw new RedisBansError(
+          'GG_REDIS_TEST_SERVER',
+          `redis-server could not restart on port ${port}: ${stderr.trim()}`,
+        );
+      }
     },
     stop: async () => {
       if (stopped) return;

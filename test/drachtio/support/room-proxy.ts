@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ConfigInput, createGuard, createLogger, type Guard, loadConfigFile } from '@ghostguard/core';
 import { type ConnectedApp, connectApp } from '@ghostguard/drachtio/testing';
-import { type DrachtioServerPeer, startDrachtioServerPeer } from '@ghostguard/peers/drachtio-server';
+import { type DrachtioServerPeer, startDrachtioServerPeer } from '@ghostguard/stand-ins/drachtio-server';
 import { accountsFrom, installRoomProxy, type RoomProxy } from '../../../examples/drachtio-room-proxy/src/index.js';
 
 export const EXAMPLE_DIR = fileURLToPath(new URL('../../../examples/drachtio-room-proxy/', import.meta.url));
@@ -42,7 +42,7 @@ export async function startRoomProxy(over: ConfigInput = {}): Promise<RoomProxyH
     guard,
     proxy: proxy!,
     close: async () => {
-      proxy?.attachment.releaseTarpits();
+      await proxy?.attachment.close();
       app.close();
       await peer.close();
       guard.close();

@@ -1,5 +1,5 @@
-import { readCapture } from '../../../../cli/src/capture/index.js';
-import { readFixture } from '../../../../cli/src/capture/test-support/shared-fixtures.js';
+import { readCapture } from '../../capture/index.js';
+import { readFixture } from '../../capture/test-support/shared-fixtures.js';
 import { TpktFramer } from '../tpkt.js';
 
 /** The recorded chan_ooh323 call (../shared/fixtures/h323): every TPKT payload on port 1720, in order. */

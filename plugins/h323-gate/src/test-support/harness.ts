@@ -1,7 +1,13 @@
 import { type ConfigInput, createGuard, type Guard } from '@ghostguard/core';
 import { type LogSink, memoryLogger } from '@ghostguard/core/testing';
 import { afterEach } from 'vitest';
-import { createH323Gate, type GateAddress, type H323Gate, type H323GateOptions } from '../index.js';
+import {
+  attachH323Gate,
+  type GateAddress,
+  type H323GateAttachment,
+  type H323GateListen,
+  type H323GateOptions,
+} from '../index.js';
 import {
   type Caller,
   type DialOptions,
@@ -43,7 +49,7 @@ export { type LogSink, memoryLogger };
 
 export interface Setup {
   guard: Guard;
-  gate: H323Gate;
+  gate: H323GateAttachment;
   addr: GateAddress;
   room: StandInRoom;
   log: LogSink;
@@ -51,7 +57,8 @@ export interface Setup {
   call(send?: Uint8Array, opts?: Partial<DialOptions>): Promise<Caller>;
 }
 
-type GateOptionsFor = Partial<Omit<H323GateOptions, 'guard'>>;
+/** The gate's options, and where it listens (default 127.0.0.1, an ephemeral port). */
+type GateOptionsFor = H323GateOptions & { listen?: H323GateListen };
 
 /** A guard, a stand-in room system and a gate in front of it (default upstream = the room), all closed after the test. */
 export async function startGate(
@@ -64,14 +71,15 @@ export async function startGate(
   onCleanup(() => guard.close());
   const room = await startStandInRoom(roomOptions);
   onCleanup(() => room.close());
-  const gate = createH323Gate({
-    guard,
-    listen: { host: '127.0.0.1', port: 0 },
+  const { listen = { host: '127.0.0.1', port: 0 }, ...options } =
+    typeof gateOptions === 'function' ? gateOptions(room) : gateOptions;
+  const gate = attachH323Gate(guard, listen, {
     upstreams: { default: { host: room.host, port: room.port } },
-    ...(typeof gateOptions === 'function' ? gateOptions(room) : gateOptions),
+    ...options,
   });
   onCleanup(() => gate.close());
-  const addr = await gate.listen();
+  await gate.ready;
+  const addr = gate.address()!;
   const callers: Caller[] = [];
   onCleanup(() => {
     for (const c of callers) c.socket.destroy();

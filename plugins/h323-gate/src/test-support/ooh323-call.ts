@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-// Relative, as core's H.323 tests do: a package dependency on the CLI would make a cycle (the CLI runs the gate in its demo).
-import { readCapture } from '../../../../cli/src/capture/index.js';
+import { readCapture } from '@ghostguard/core/capture';
 
 /** The real chan_ooh323 call in `../__fixtures__/ooh323-call-via-asterisk.pcap` (see the README there). */
 export interface RecordedCall {

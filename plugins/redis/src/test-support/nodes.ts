@@ -4,7 +4,8 @@ import { type ConfigInput, createGuard, createLogger, type Guard, type Logger } 
 import { sipAttempt } from '@ghostguard/core/testing';
 import { Redis } from 'ioredis';
 import { afterEach } from 'vitest';
-import { attachRedisBans, type RedisBans, type RedisBansOptions } from '../index.js';
+import { attachRedisBans, type MemoryBanHub, type RedisBans, type RedisBansOptions } from '../index.js';
+import type { SharedBanStore } from '../store.js';
 
 const cleanups: Array<() => unknown> = [];
 
@@ -57,9 +58,30 @@ export function startNode(
   config: ConfigInput = {},
   options: RedisBansOptions = {},
 ): TestNode {
+  return attachNode(nodeId, config, { url, ...options });
+}
+
+/** A guard attached to an in-memory hub (a blacklist set kept in step under `blacklistKey`, when given). */
+export function startMemoryNode(
+  hub: MemoryBanHub,
+  nodeId: string,
+  config: ConfigInput = {},
+  options: RedisBansOptions = {},
+  blacklistKey?: string,
+): TestNode {
+  return attachNode(nodeId, config, options, hub.store(blacklistKey === undefined ? {} : { blacklistKey }));
+}
+
+/** A guard attached through `store` (Redis options other than the store's still apply). */
+export function attachNode(
+  nodeId: string,
+  config: ConfigInput = {},
+  options: RedisBansOptions = {},
+  store?: SharedBanStore,
+): TestNode {
   const { logger, lines } = captureLogger();
   const guard = createGuard({ dataDir: null, ...config }, { logger });
-  const shared = attachRedisBans(guard, { url, nodeId, reconnect: { min: 20, max: 200 }, ...options });
+  const shared = attachRedisBans(guard, { nodeId, reconnect: { min: 20, max: 200 }, ...options }, store);
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;

@@ -1,0 +1,102 @@
+/**
+ * Where the plugin meets drachtio-srf: the layer's shape, routing the guarded methods on an Srf, moving the
+ * guard's layer to the front, and forgetting an INVITE the guard never answers. The plugin reaches into
+ * drachtio-srf beyond its documented API only here, each access guarded so a different drachtio-srf version
+ * degrades to "not done" instead of an exception.
+ *
+ * There is no connection of the plugin's own: drachtio-srf sends its routes to drachtio-server on every
+ * (re)connect, so a layer routed before `srf.connect()` or after is in force as soon as the app is connected.
+ */
+import type { Logger } from '@ghostguard/core';
+import type { DrachtioRequestLike } from './attempt.js';
+
+/**
+ * The part of an `Srf` instance the plugin uses (an `Srf` is one): `use(method, handler)`. Typed loosely because
+ * drachtio-srf declares `use` as overloads whose handler types differ from the plugin's request view.
+ */
+export interface SrfLike {
+  use: (...args: never[]) => unknown;
+  readonly app?: unknown;
+}
+
+/** What the plugin needs of a drachtio-srf request: its text and source, the CANCEL event, drachtio-srf's links. */
+export interface GuardedRequest extends DrachtioRequestLike {
+  once(event: 'cancel', listener: () => void): unknown;
+  removeListener(event: 'cancel', listener: () => void): unknown;
+  /** drachtio-server sets it on a request it matched to a dialog an app owns. */
+  stackDialogId?: unknown;
+  agent?: unknown;
+  socket?: unknown;
+  get?: (name: string) => unknown;
+}
+export interface GuardedResponse {
+  send(status: number): void;
+}
+export type Next = (err?: unknown) => void;
+export type GuardMiddleware = (req: GuardedRequest, res: GuardedResponse, next: Next) => void;
+
+type UseMethod = (method: string, handler: GuardMiddleware) => unknown;
+
+/**
+ * Routes each of `methods` to `layer` (drachtio-server forwards only methods some app routed, so a `'*'` layer alone
+ * would never see an unrouted REGISTER or OPTIONS) and moves the layer before the app's handlers, wherever they
+ * were registered. drachtio-srf has no way to take a route back: the layer stays routed for the app's lifetime.
+ */
+export function routeLayer(srf: SrfLike, methods: readonly string[], layer: GuardMiddleware, log: Logger): void {
+  const use = srf.use as unknown as UseMethod;
+  for (const method of methods) use.call(srf, method, layer);
+  if (!moveLayersToFront(srf.app, new Set([layer]))) {
+    log.warn(
+      { event: 'layer-order-unknown' },
+      'could not place the guard before existing handlers: attach it before registering them',
+    );
+  }
+}
+
+interface Layer {
+  method: string;
+  handle: unknown;
+}
+
+/**
+ * Moves the guard's layers to run right after drachtio-srf's own dialog layer (the first layer an `Srf` installs,
+ * which only takes in-dialog requests), so the guard sees a request before every handler however early the app
+ * registered them. Returns false when the app's layer stack is not where drachtio-srf 5 keeps it.
+ */
+export function moveLayersToFront(app: unknown, handles: ReadonlySet<unknown>): boolean {
+  const stack = (app as { stack?: unknown } | undefined)?.stack;
+  if (!Array.isArray(stack)) return false;
+  const ours = (stack as Layer[]).filter((l) => handles.has(l.handle));
+  const others = (stack as Layer[]).filter((l) => !handles.has(l.handle));
+  const insertAt = Math.min(1, others.length);
+  stack.length = 0;
+  stack.push(...others.slice(0, insertAt), ...ours, ...others.slice(insertAt));
+  return true;
+}
+
+interface AgentLike {
+  mapServer?: Map<unknown, { pendingNetworkInvites?: Map<unknown, unknown> }>;
+}
+
+interface RequestInternals {
+  agent?: unknown;
+  socket?: unknown;
+  get?: (name: string) => unknown;
+}
+
+/**
+ * drachtio-srf remembers every incoming INVITE (`pendingNetworkInvites`, keyed by Call-ID) until the app sends a
+ * final response, so that a later CANCEL can find it. An INVITE the guard drops (or holds and then leaves
+ * unanswered) never gets one: without this, each dropped scanner INVITE would stay in the app's memory for good.
+ * Returns whether an entry was removed.
+ */
+export function forgetPendingInvite(req: RequestInternals): boolean {
+  try {
+    const agent = req.agent as AgentLike | undefined;
+    const entry = agent?.mapServer?.get(req.socket);
+    const callId = typeof req.get === 'function' ? req.get('call-id') : undefined;
+    return entry?.pendingNetworkInvites?.delete(callId) ?? false;
+  } catch {
+    return false;
+  }
+}
