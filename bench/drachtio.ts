@@ -4,13 +4,22 @@
  * 1. added latency of the guard middleware for a legitimate INVITE (toAttempt + judge + enforce → next());
  * 2. 10,000 held tarpitted INVITE transactions: extra heap, and the legitimate INVITE's latency with them held
  *    against without.
+ * 3. examples/drachtio-room-proxy run as its README says (its own process, against the drachtio-server stand-in)
+ *    getting SIGTERM while a call is held in the tarpit: time to the held call's final answer and to the exit.
  *
  * The plugin is imported by relative path: the root package does not depend on `@ghostguard/drachtio`.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { createGuard, createLogger, type Guard } from '@ghostguard/core';
 import { attachDrachtio, type DrachtioAttachment, type GuardMiddleware } from '../plugins/drachtio/src/index.js';
 import { buildRequest, type DetachedRequest, sdpOffer, srfRequestPair } from '../plugins/drachtio/src/testing.js';
+import { startDrachtioServerPeer } from '../stand-ins/src/drachtio-server/index.js';
+import { SipUdpAgent, waitUntil } from '../stand-ins/src/sip-agent/index.js';
 import { fmt, gc, median, percentile, type Row, sink } from './harness.js';
 
 const MB = 1e6;
@@ -202,5 +211,111 @@ export async function drachtio(): Promise<{ rows: Row[]; notes: string[] }> {
   held.guard.close();
   free.guard.close();
   scanners.length = 0;
+  rows.push(...(await shutdownWithHeldCall(notes)));
   return { rows, notes };
+}
+
+const EXAMPLE_DIR = fileURLToPath(new URL('../examples/drachtio-room-proxy/', import.meta.url));
+const SHUTDOWN_RUNS = 3;
+
+/** One run: the example's process holds a VaxSIP INVITE in the tarpit, gets SIGTERM; ms to the final and to exit. */
+async function oneShutdown(dir: string): Promise<{ finalMs: number; exitMs: number; status: number | undefined }> {
+  const peer = await startDrachtioServerPeer({ secret: 'bench' });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@ghostguard/source', '--import', 'tsx', 'src/main.ts', join(dir, 'g.yaml'), join(dir, 'a.json')],
+    {
+      cwd: EXAMPLE_DIR,
+      env: {
+        ...process.env,
+        DRACHTIO_SECRET: 'bench',
+        DRACHTIO_HOST: peer.host,
+        DRACHTIO_PORT: String(peer.adminPort),
+      },
+      stdio: 'ignore',
+    },
+  );
+  let exitedAt: number | undefined;
+  child.once('exit', () => {
+    exitedAt = performance.now();
+  });
+  const agent = await SipUdpAgent.open('127.0.0.70');
+  try {
+    await peer.waitForRoutes(['invite'], 30_000);
+    const callId = `bench-held-${Date.now()}`;
+    agent.send(
+      [
+        'INVITE sip:room-a@video.example.com SIP/2.0',
+        `Via: SIP/2.0/UDP ${agent.address}:${agent.port};branch=z9hG4bK-bench${Date.now()};rport`,
+        'Max-Forwards: 70',
+        `From: <sip:caller@${agent.address}>;tag=b1`,
+        'To: <sip:room-a@video.example.com>',
+        `Call-ID: ${callId}`,
+        'CSeq: 1 INVITE',
+        `Contact: <sip:caller@${agent.address}:${agent.port}>`,
+        'User-Agent: VaxSIPUserAgent/3.1',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n'),
+      peer.sipPort,
+    );
+    await waitUntil(() => agent.responsesFor(callId).some((r) => r.status === 180), 10_000, 'the 180');
+    const t0 = performance.now();
+    child.kill('SIGTERM');
+    let finalAt: number | undefined;
+    await waitUntil(
+      () => {
+        if (finalAt === undefined && agent.responsesFor(callId).some((r) => (r.status ?? 0) >= 200))
+          finalAt = performance.now();
+        return finalAt !== undefined && exitedAt !== undefined;
+      },
+      40_000,
+      'the final answer and the exit',
+      1,
+    );
+    const status = agent.responsesFor(callId).find((r) => (r.status ?? 0) >= 200)?.status;
+    return { finalMs: finalAt! - t0, exitMs: exitedAt! - t0, status };
+  } finally {
+    if (exitedAt === undefined) child.kill('SIGKILL');
+    await agent.close();
+    await peer.close();
+  }
+}
+
+async function shutdownWithHeldCall(notes: string[]): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'gg-bench-shutdown-'));
+  try {
+    writeFileSync(
+      join(dir, 'g.yaml'),
+      `${readFileSync(join(EXAMPLE_DIR, 'ghostguard.yaml'), 'utf8')}\nlog: { level: silent }\ndataDir: null\n`,
+    );
+    writeFileSync(join(dir, 'a.json'), JSON.stringify({ 'room-a': 'a long random secret' }));
+    const runs: Array<{ finalMs: number; exitMs: number; status: number | undefined }> = [];
+    for (let i = 0; i < SHUTDOWN_RUNS; i++) runs.push(await oneShutdown(dir));
+    const finals = runs.map((r) => r.finalMs);
+    const exits = runs.map((r) => r.exitMs);
+    notes.push(
+      `${runs.every((r) => r.status === 486) ? 'check ok' : 'CHECK FAILED'} (shutdown): finals ${runs.map((r) => r.status).join(', ')}; ` +
+        `${SHUTDOWN_RUNS} runs of the example's own process (node --import tsx src/main.ts) against the drachtio-server stand-in, ` +
+        'a VaxSIP INVITE held (hold 30 s), SIGTERM; recorded on the real server before the fix: exit 28.2 s after SIGTERM, no final answer',
+    );
+    return [
+      {
+        name: 'SIGTERM with a held call: its final answer, median',
+        value: median(finals),
+        unit: 'ms',
+        note: `runs ${finals.map((v) => fmt(v)).join(', ')} ms`,
+      },
+      {
+        name: 'SIGTERM with a held call: process exit, median',
+        value: median(exits),
+        unit: 'ms',
+        goal: { kind: 'max', value: 1000, label: '< 1 s' },
+        note: `runs ${exits.map((v) => fmt(v)).join(', ')} ms`,
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -35,14 +35,41 @@ function invitesOf(path: string): CallInfo[] {
   return recordedInvites(readFileSync(new URL(`../test/fixtures/${path}`, import.meta.url), 'utf8')).map((r) => r.call);
 }
 
+/**
+ * The call as its sender would have written it from `ip`: a sender puts its own address into Via, Contact and the
+ * SDP, so the recorded address is replaced there too (left as recorded, they would name a public host other than
+ * the source, the core's identity.foreign-* signals, and the legitimate half would be refused as spoofed).
+ */
+function readdressed(call: Extract<CallInfo, { protocol: 'sip' }>, ip: string): CallInfo {
+  const from = call.source.ip;
+  const swap = (v: string | undefined) => v?.split(from).join(ip);
+  return {
+    ...call,
+    uuid: undefined,
+    source: { ...call.source, ip },
+    ...(call.via !== undefined ? { via: swap(call.via) } : {}),
+    ...(call.sdp !== undefined ? { sdp: swap(call.sdp) } : {}),
+    ...(call.contact
+      ? { contact: { ...call.contact, host: call.contact.host === from ? ip : call.contact.host } }
+      : {}),
+  };
+}
+
 /** Call i of the mix, each from its own documentation-range source so per-source state stays realistic. */
 function mix(legit: CallInfo[], scans: CallInfo[]): (i: number) => CallInfo {
   return (i) => {
     const base = i % 2 === 0 ? legit[(i >> 1) % legit.length]! : scans[(i >> 1) % scans.length]!;
     if (base.protocol !== 'sip') return base;
     const ip = `${i % 2 === 0 ? '192.0.2' : '198.51.100'}.${1 + ((i >> 1) % SOURCES)}`;
-    return { ...base, uuid: undefined, source: { ...base.source, ip } };
+    return i % 2 === 0 ? readdressed(base, ip) : { ...base, uuid: undefined, source: { ...base.source, ip } };
   };
+}
+
+/** The rooms the legitimate calls dial, on file as the deployment's rooms (a room on file is what they call). */
+export function legitRooms(): Array<{ name: string }> {
+  const names = new Set<string>();
+  for (const c of invitesOf('legit/room-calls.sip.txt')) if (c.protocol === 'sip') names.add(c.requestUri.user);
+  return [...names].map((name) => ({ name }));
 }
 
 interface Tally {
@@ -162,6 +189,7 @@ export async function freeswitch(): Promise<{ rows: Row[]; notes: string[] }> {
       localAddresses: ['203.0.113.10', '127.0.0.1'],
       knownTargets: ['room-*'],
     },
+    rooms: { static: legitRooms() },
   });
   const fs = attachFreeswitch(guard, {}, { outbound: { host: '127.0.0.1', port: 0 }, inbound: { enabled: false } });
   await fs.listening;
@@ -216,8 +244,31 @@ export async function freeswitch(): Promise<{ rows: Row[]; notes: string[] }> {
   await bare.close();
   await peer.close();
   const baseSorted = Float64Array.from(baseline.rtt.filter((x) => Number.isFinite(x))).sort();
+  const recorded = recordedSetupCost();
+  const fsShare: Row[] = [];
+  if (recorded) {
+    fsShare.push(
+      {
+        name: 'recorded on FreeSWITCH 1.10.12: setup added by the socket step, median',
+        value: recorded.addedMs,
+        unit: 'ms',
+        note: `not measured here: ${recorded.source} (INVITE → room's 486 at the caller, 120 + 120 interleaved calls: through the socket ${fmt(recorded.aMs)} ms, straight to the rooms ${fmt(recorded.bMs)} ms)`,
+      },
+      {
+        name: "of which FreeSWITCH's own (recorded added − this verdict round trip)",
+        value: recorded.addedMs - median(rtt),
+        unit: 'ms',
+        note: "about one 20 ms tick: in async mode the socket application parks the channel (mod_event_socket.c socket_function → switch_ivr_park), whose loop sleeps a fixed 20 ms per turn for a channel without media (switch_ivr.c, switch_yield(20000)) and so sees the listener's `exit` only when that sleep ends; FreeSWITCH's own log of the recorded call steps in 20 ms ticks (socket at .873, CS_RESET at .893, CS_EXECUTE at .913: setup/freeswitch-log-allowed-call-dialplan.txt). The stand-in has no park loop, so only a real FreeSWITCH shows it; ghostguard's share is the round trip above",
+      },
+    );
+  } else {
+    notes.push(
+      "recorded FreeSWITCH setup cost not found (../shared/fixtures/freeswitch-1.10.12-live/latency/latency-240.json): FreeSWITCH's own share not shown",
+    );
+  }
   return {
     rows: [
+      ...fsShare,
       {
         name: 'verdict round trip (connect → first command), median',
         value: median(rtt),
@@ -247,6 +298,25 @@ export async function freeswitch(): Promise<{ rows: Row[]; notes: string[] }> {
     ],
     notes,
   };
+}
+
+/**
+ * The setup cost the socket step added on a real FreeSWITCH 1.10.12 (../shared/fixtures/freeswitch-1.10.12-live/
+ * latency/latency-240.json, made with the example dialplan): A = through the socket, B = a public extension that
+ * transfers straight to the rooms. Undefined when the recording is not next to the repository.
+ */
+function recordedSetupCost(): { addedMs: number; aMs: number; bMs: number; source: string } | undefined {
+  const source = '../shared/fixtures/freeswitch-1.10.12-live/latency/latency-240.json';
+  try {
+    const data = JSON.parse(readFileSync(new URL(`../${source}`, import.meta.url), 'utf8')) as {
+      summary: { A: { median_ms: number }; B: { median_ms: number } };
+    };
+    const aMs = data.summary.A.median_ms;
+    const bMs = data.summary.B.median_ms;
+    return { addedMs: aMs - bMs, aMs, bMs, source };
+  } catch {
+    return undefined;
+  }
 }
 
 if (process.env[PEER_FLAG] === '1') runPeer();

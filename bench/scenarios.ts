@@ -1,13 +1,16 @@
 import { createGuard, type Guard, type SipAttempt } from '@ghostguard/core';
+import { analyzeScale } from './analyze-scale.js';
 import { asterisk } from './asterisk.js';
 import { daemonMetrics } from './daemon.js';
 import { drachtio } from './drachtio.js';
 import { freeswitch } from './freeswitch.js';
 import { freeswitchRooms } from './freeswitch-rooms.js';
 import { h323Decode } from './h323-decode.js';
+import { h323Flood } from './h323-flood.js';
 import { h323Gate } from './h323-gate.js';
 import { gc, judgeAll, median, percentile, type Row, type ScenarioResult, sink, spread, timedRun } from './harness.js';
 import { redisBans, redisReports } from './redis.js';
+import { banCap, banFlood, banMemory, banStore } from './state.js';
 import {
   benchConfig,
   freshBatch,
@@ -365,6 +368,7 @@ export const SCENARIOS = {
   scanner,
   h323Decode,
   h323Gate,
+  h323Flood,
   drachtio,
   asterisk,
   freeswitch,
@@ -372,5 +376,10 @@ export const SCENARIOS = {
   redisBans,
   redisReports,
   daemonMetrics,
+  banFlood,
+  banCap,
+  banStore,
+  banMemory,
+  analyzeScale,
 } as const;
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { cidrProblem, findUnknownKeys, formatUnknownKey } from './config-keys.js';
 import { GhostguardError } from './errors.js';
-import { CidrSet } from './net/cidr-set.js';
 
 /** `1500`, `"1500ms"`, `"10s"`, `"5m"`, `"2h"`, `"7d"` → milliseconds. */
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
@@ -17,6 +17,12 @@ export const Duration = z.union([z.number(), z.string()]).transform((v, ctx) => 
   }
   return ms;
 });
+
+/** [first level, second level] prefix lengths, the first longer (`[24, 16]`). */
+const PrefixPair = (min: number, max: number) =>
+  z
+    .tuple([z.number().int().min(min).max(max), z.number().int().min(min).max(max)])
+    .refine(([a, b]) => a > b, 'two prefix lengths, the first longer than the second, like [24, 16]');
 
 const ActionSchema = z.enum(['allow', 'reject', 'drop', 'tarpit']);
 const TierSchema = z.object({ minScore: z.number(), action: ActionSchema });
@@ -57,24 +63,22 @@ const CustomFingerprintSchema = z.object({
   source: z.string().default('local configuration'),
 });
 
-const NamedCidr = z.union([z.string(), z.object({ name: z.string(), address: z.string() })]);
-
 /** What a room system is: a video room (the default: what ghostguard guards) or an audio endpoint. */
 export const RoomKindSchema = z.enum(['video', 'audio']);
 export type RoomKind = z.infer<typeof RoomKindSchema>;
 
-/** A network as text (`192.0.2.0/24`, `2001:db8::/32`, a bare address), checked when the file loads. */
-const CidrText = z.string().refine(
-  (s) => {
-    try {
-      new CidrSet().add(s);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'an IP address or CIDR like 192.0.2.0/24 or 2001:db8::/32' },
-);
+/**
+ * A network as text (`192.0.2.0/24`, `2001:db8::/32`, a bare address), checked when the file loads: every
+ * bad entry of a list is named (its index in the key path), host bits below the prefix are an error.
+ */
+const CidrText = z.string().superRefine((s, ctx) => {
+  const problem = cidrProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+/** A network, or a named peer `{name, address}` (the name shows in verdict reasons). */
+const NamedCidr = z.union([CidrText, z.object({ name: z.string(), address: CidrText }).strict()]);
+/** A duration where 0 makes no sense (a window, a ban, a hold). */
+const PositiveDuration = Duration.refine((ms) => ms > 0, 'more than 0 (a duration like 10s, 5m)');
 
 const CallerListSchema = z
   .object({
@@ -149,7 +153,7 @@ export const ConfigSchema = z
       .prefault({}),
     behaviour: z
       .object({
-        window: Duration.default(10_000),
+        window: PositiveDuration.default(10_000),
         /** Upper bound on sources (and on prefixes) tracked; least recently seen are evicted. */
         maxSources: z.number().int().positive().default(100_000),
         prefixV4: z.number().int().min(8).max(32).default(24),
@@ -173,22 +177,54 @@ export const ConfigSchema = z
         banScore: z.number().default(100),
         /** PBX-reported failures within one window that ban the source. */
         failuresToBan: z.number().int().positive().default(10),
-        ttl: Duration.default(600_000),
+        ttl: PositiveDuration.default(600_000),
         /** Each repeat ban multiplies the TTL, up to maxTtl. */
         escalation: z.number().min(1).default(4),
-        maxTtl: Duration.default(7 * 86_400_000),
+        maxTtl: PositiveDuration.default(7 * 86_400_000),
         /** How long a source's past offences count for escalation. */
-        offenseMemory: Duration.default(30 * 86_400_000),
-        /** Upper bound on the ban list (oldest expiring first are dropped beyond it). */
+        offenseMemory: PositiveDuration.default(30 * 86_400_000),
+        /**
+         * Upper bound on the ban list (addresses and prefixes). At the cap the ban with the fewest offences that
+         * ends soonest makes room; a newcomer with fewer offences than every ban on file is not kept (an
+         * operator's ban always is), so a flood of one-shot sources cannot wash out a repeat offender.
+         */
         maxBans: z.number().int().positive().default(1_000_000),
+        /** Upper bound on offence records (for TTL escalation), evicted the same way. Default: maxBans. */
+        maxOffenses: z.number().int().positive().optional(),
+        /**
+         * Prefix aggregation: once `after` addresses of one first-level prefix are banned they become one ban
+         * of the prefix, and `after` banned prefixes of one second-level prefix become one ban of that. 0: off.
+         * Allowlisted addresses inside a banned prefix stay trusted.
+         */
+        aggregate: z
+          .object({
+            after: z.number().int().min(0).default(64),
+            v4: PrefixPair(8, 32).default([24, 16]),
+            v6: PrefixPair(16, 128).default([64, 48]),
+          })
+          .strict()
+          .prefault({}),
       })
+      .prefault({}),
+    /** The embedded store in dataDir (SQLite, WAL): bans and offences written incrementally. */
+    store: z
+      .object({
+        /** Automatic bans are written in the background at least this often (at most this much is lost to a crash). */
+        flushEvery: Duration.refine((ms) => ms > 0 && ms <= 60_000, 'between 1 ms and 60 s').default(200),
+        /** Rows per background transaction (smaller: shorter event-loop pauses). */
+        batchSize: z.number().int().min(1).max(100_000).default(1000),
+      })
+      .strict()
       .prefault({}),
     tarpit: z
       .object({
         /** Concurrent tarpits across all adapters; beyond it the guard drops instead. */
         maxConcurrent: z.number().int().min(0).default(200),
         /** How long a tarpitted call rings before its final answer (< 64 s: SIP transaction timeout). */
-        holdFor: Duration.refine((ms) => ms < 64_000, 'less than 64 s (SIP Timer B/F)').default(30_000),
+        holdFor: Duration.refine(
+          (ms) => ms > 0 && ms < 64_000,
+          'more than 0 and less than 64 s (SIP Timer B/F)',
+        ).default(30_000),
       })
       .prefault({}),
     policy: z
@@ -302,10 +338,6 @@ export function formatConfigIssues(error: z.ZodError, prefix: readonly string[] 
     .join('\n');
 }
 
-function formatIssues(error: z.ZodError, origin: string): string {
-  return `invalid configuration in ${origin}:\n${formatConfigIssues(error)}`;
-}
-
 /**
  * Validates one adapter's section (`adapters.<name>`) with the plugin's own schema; throws
  * GG_CONFIG_INVALID naming every bad key path from the top of the file (`adapters.asterisk.port`).
@@ -330,17 +362,38 @@ export function parseSection<S extends z.ZodType>(
   origin = 'configuration',
 ): z.infer<S> {
   const result = schema.safeParse(value ?? {});
-  if (result.success) return result.data;
-  throw new GhostguardError(
-    'GG_CONFIG_INVALID',
-    `invalid configuration in ${origin}:\n${formatConfigIssues(result.error, path)}`,
-  );
+  const lines = issueLines(schema, value, result.success ? undefined : result.error, path);
+  if (result.success && !lines) return result.data;
+  throw new GhostguardError('GG_CONFIG_INVALID', `invalid configuration in ${origin}:\n${lines}`);
+}
+
+/**
+ * Every problem of a section: unknown keys at any depth (full key path and a did-you-mean, found beside
+ * the schema, so a section that is not `.strict()` is strict all the same), then zod's own issues.
+ */
+function issueLines(schema: z.ZodType, value: unknown, error: z.ZodError | undefined, path: readonly string[]): string {
+  const found = findUnknownKeys(schema, value, path);
+  const covered = new Set(found.map((u) => [...u.path, u.key].join('.')));
+  const parents = new Set(found.map((u) => u.path.join('.')));
+  const at = (issue: z.core.$ZodIssue, key?: string) =>
+    [...path, ...issue.path.map(String), ...(key === undefined ? [] : [key])].join('.');
+  const kept = (error?.issues ?? []).filter((issue) => {
+    // zod's own "unrecognized key" issues of strict sections are kept only where the walk missed one
+    if (issue.code === 'unrecognized_keys') return issue.keys.some((key) => !covered.has(at(issue, key)));
+    // a union that failed because of a key the walk already named says nothing more
+    if (issue.code === 'invalid_union') return !parents.has(at(issue));
+    return true;
+  });
+  const rest = kept.length ? formatConfigIssues(new z.ZodError(kept), path) : '';
+  return [...found.map(formatUnknownKey), ...(rest ? [rest] : [])].join('\n');
 }
 
 /** Validates a config object; throws GG_CONFIG_INVALID naming every bad key path. */
 export function parseConfig(input: unknown, origin = 'configuration'): GhostguardConfig {
   const result = ConfigSchema.safeParse(input ?? {});
-  if (!result.success) throw new GhostguardError('GG_CONFIG_INVALID', formatIssues(result.error, origin));
+  const lines = issueLines(ConfigSchema, input, result.success ? undefined : result.error, []);
+  if (!result.success || lines)
+    throw new GhostguardError('GG_CONFIG_INVALID', `invalid configuration in ${origin}:\n${lines}`);
   return result.data;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -288,14 +288,13 @@ describe('bans', () => {
     });
   });
 
-  it('survives a restart through the data directory (atomic file)', () => {
+  it('survives a restart through the data directory (embedded store)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gg-bans-'));
     const now = Date.now();
     const g1 = createGuard({ ...SERVED, dataDir: dir });
     g1.judge(scanner('203.0.113.80', now));
     g1.close();
-    const file = JSON.parse(readFileSync(join(dir, 'bans.json'), 'utf8'));
-    expect(file.bans[0].ip).toBe('203.0.113.80');
+    expect(existsSync(join(dir, 'ghostguard.db'))).toBe(true);
     withGuard({ ...SERVED, dataDir: dir }, (g2) => {
       expect(g2.bans.get('203.0.113.80')?.reason).toContain('fp.ua.friendly-scanner');
       expect(g2.judge(sipAttempt({ source: { ip: '203.0.113.80' }, time: now + 1 })).action).toBe('drop');
@@ -313,7 +312,8 @@ describe('bans', () => {
       }),
     );
     withGuard({ ...SERVED, dataDir: dir }, (g) => expect(g.bans.list()).toEqual([]));
-    writeFileSync(join(dir, 'bans.json'), '{ not json');
+    for (const f of ['ghostguard.db-wal', 'ghostguard.db-shm']) rmSync(join(dir, f), { force: true });
+    writeFileSync(join(dir, 'ghostguard.db'), 'not a database, but long enough to be read as a header '.repeat(40));
     const { logger, lines } = memoryLogger();
     const g = createGuard({ ...SERVED, dataDir: dir }, { logger });
     expect(g.bans.list()).toEqual([]);

@@ -21,8 +21,8 @@ import { MediaRules, offersVideo } from './rules/media.js';
 import { MemoryRules, REFUSALS_BAN_RULE, type RememberedSource } from './rules/memory.js';
 import { TargetKnowledge, targetUserOf } from './rules/target-knowledge.js';
 import { RuleWeights } from './rules/weights.js';
-import { BanFile } from './state/ban-file.js';
 import { BanList, type BanOrigin, type UnbanCause } from './state/ban-list.js';
+import { BanStore } from './state/ban-store.js';
 import { SuspectMemory } from './state/suspect-memory.js';
 import { TarpitBudget } from './tarpit.js';
 import { type Action, type BanInfo, BanInfoSchema, type Reason, type Verdict } from './verdict.js';
@@ -49,10 +49,10 @@ const KNOWN_BAD_WEIGHT = 100;
 /** Rules whose weight does not count towards a new ban (the source is already known bad). */
 const KNOWN_BAD_RULES = new Set<string>([GUARD_RULES.banned, GUARD_RULES.denylist, GUARD_RULES.feed]);
 const EARNED_TRUST_RULE = 'trust.earned';
-const PERSIST_DELAY_MS = 1000;
 /** pino's numeric value of `info`. */
 const INFO_LEVEL = 30;
 const SWEEP_INTERVAL_MS = 10_000;
+const SWEEP_BUDGET = 5_000;
 
 export interface GuardEvents {
   /** `timing.seconds`: how long judge() took for this verdict (for a latency histogram). */
@@ -278,7 +278,9 @@ class GhostGuard implements Guard {
   private readonly registry: RoomRegistry;
   private knowledge: TargetKnowledge;
   private readonly feedLists = new FeedLists();
-  private readonly banFile: BanFile | undefined;
+  /** The embedded store in dataDir (undefined: no dataDir, or it could not be opened). */
+  private store: BanStore | undefined;
+  private readonly storeErrorLog = new LogThrottle(10_000);
   private monitor: boolean;
   private readonly invalidLog = new LogThrottle(1000);
   /**
@@ -290,7 +292,6 @@ class GhostGuard implements Guard {
   private readonly knownBadVerdictLog = new LogThrottle(1000);
   private readonly policyVerdictLog = new LogThrottle(1000);
   private readonly bannedReasons = new WeakMap<BanInfo, Reason>();
-  private persistTimer: NodeJS.Timeout | undefined;
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
   private readonly counters: GuardStats['byAction'] = { allow: 0, reject: 0, drop: 0, tarpit: 0 };
@@ -335,27 +336,20 @@ class GhostGuard implements Guard {
           },
           this.monitor ? 'would ban source (monitor mode)' : origin === 'replica' ? 'ban merged' : 'banned source',
         );
-        this.schedulePersist();
         this.emit('ban', ban, origin);
       },
       onUnban: (ip, cause) => {
         this.logger.info({ event: 'unban', ip, cause }, 'ban lifted');
-        this.schedulePersist();
         this.emit('unban', ip, cause);
       },
+      onStored: (ip, ban) => this.store?.ban(ip, ban),
+      onOffense: (ip, record) => this.store?.offense(ip, record),
     });
-    if (config.dataDir !== null) {
-      this.banFile = new BanFile(config.dataDir);
-      try {
-        this.banList.restore(this.banFile.load(), this.now());
-        this.logger.info({ event: 'bans-loaded', file: this.banFile.path, bans: this.banList.size }, 'bans restored');
-      } catch (err) {
-        this.logger.error({ event: 'bans-load-failed', err }, 'could not restore bans; starting with none');
-      }
-    }
+    if (config.dataDir !== null) this.openStore(config);
     this.sweepTimer = setInterval(() => {
       const now = this.now();
-      this.banList.sweep(now);
+      // Pops only what ended (a heap), at most SWEEP_BUDGET a tick: no pause when many bans end at once.
+      this.banList.sweep(now, SWEEP_BUDGET);
       registry.sweep(now);
     }, SWEEP_INTERVAL_MS);
     this.sweepTimer.unref();
@@ -373,17 +367,24 @@ class GhostGuard implements Guard {
       now: this.now,
       logger: this.logger,
       report: (o) => this.report(o),
+      // Whether valid credentials from this source are most likely cracked: it has been failing authentication.
       suspicious: (ipText) => {
         const ip = parseIp(ipText);
         if (ip === undefined) return true;
         const now = this.now();
-        if (this.banList.get(ip.text, now)) return true;
         const failures = this.behaviour.describe(ip, now)?.failuresInWindow ?? 0;
-        return failures >= this.config.behaviour.failures;
+        if (failures >= this.config.behaviour.failures) return true;
+        // A ban counts only when it is enforced (a monitor-mode "would ban" is not) and was not made from how the
+        // source's requests scored (banReason: `score N: …`; memory: `memory.refusals: …`) or from calls to targets
+        // that do not exist (report(): `… (last: unknown-target…`): an enumeration or a fingerprint says nothing
+        // about passwords. Bans from failed authentication, hijack attempts, by hand or from another node count.
+        if (this.monitor) return false;
+        const ban = this.banList.get(ip.text, now);
+        return ban !== undefined && !/^score \d|^memory\.|\(last: (?:unknown-target|bad-request)\b/.test(ban.reason);
       },
       isBanned: (ipText) => {
         const ip = parseIp(ipText);
-        return ip !== undefined && this.banList.get(ip.text, this.now()) !== undefined;
+        return ip !== undefined && this.banList.lookup(ip, this.now()) !== undefined;
       },
     });
   }
@@ -465,8 +466,9 @@ class GhostGuard implements Guard {
         attempt.method,
       );
 
-    // Layer 2: known bad (addresses not spelled canonically reach here: IPv6 in capitals, IPv4-mapped…).
-    const ban = this.banList.get(ip.text, now);
+    // Layer 2: known bad (addresses not spelled canonically reach here: IPv6 in capitals, IPv4-mapped…), and
+    // addresses inside a banned prefix (after the trust layer: an allowlisted address in it stays trusted).
+    const ban = this.banList.lookup(ip, now);
     if (ban) return this.finish([this.bannedReason(ban)], KNOWN_BAD_WEIGHT, attempt.method, ban);
     const bodyProblem = checkAttemptBody(attempt);
     if (bodyProblem !== undefined) return this.invalidVerdict(bodyProblem);
@@ -670,7 +672,7 @@ class GhostGuard implements Guard {
       }
       const failures = this.behaviour.recordFailure(ip, now, o.kind === 'unknown-target' ? o.target : undefined);
       const immediate = o.kind === 'hijack-attempt';
-      if ((immediate || failures >= this.config.bans.failuresToBan) && !this.banList.get(ip.text, now)) {
+      if ((immediate || failures >= this.config.bans.failuresToBan) && !this.banList.lookup(ip, now)) {
         const why = immediate
           ? `hijack attempt${o.target ? ` on ${o.target}` : ''}`
           : `${Math.round(failures)} failures reported by the PBX (last: ${o.kind}${o.detail ? `, ${o.detail}` : ''})`;
@@ -736,6 +738,10 @@ class GhostGuard implements Guard {
     this.monitor = next.mode === 'monitor';
     if (next.log.level !== prev.log.level) this.logger.level = next.log.level;
     if (next.dataDir !== prev.dataDir) needsRestart.push('dataDir');
+    // Prefix lengths shape the ban list's keys; the store's settings are read when it opens.
+    if (!sameJson([prev.bans.aggregate.v4, prev.bans.aggregate.v6], [next.bans.aggregate.v4, next.bans.aggregate.v6]))
+      needsRestart.push('bans.aggregate');
+    if (!sameJson(prev.store, next.store)) needsRestart.push('store');
     this.config = next;
     const result: ReconfigureResult = { kept: kept.filter((k) => k !== ''), needsRestart };
     this.logger.info(
@@ -773,8 +779,11 @@ class GhostGuard implements Guard {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweepTimer);
-    if (this.persistTimer) clearTimeout(this.persistTimer);
-    this.persistNow();
+    try {
+      this.store?.close();
+    } catch (err) {
+      this.logger.error({ event: 'bans-save-failed', err }, 'could not persist bans');
+    }
   }
 
   /** A listener that throws must not break judge() or report(). */
@@ -786,22 +795,62 @@ class GhostGuard implements Guard {
     }
   }
 
-  private schedulePersist(): void {
-    if (!this.banFile || this.persistTimer || this.closed) return;
-    this.persistTimer = setTimeout(() => {
-      this.persistTimer = undefined;
-      this.persistNow();
-    }, PERSIST_DELAY_MS);
-    this.persistTimer.unref();
+  /**
+   * Opens the embedded store in dataDir, migrating a legacy bans.json, and restores what is on file. A store that
+   * cannot be opened leaves the guard working in memory (one error line, GG_STATE_IO).
+   */
+  private openStore(config: GhostguardConfig): void {
+    try {
+      const opened = BanStore.open(config.dataDir!, config.store, this.now());
+      const store = opened.store;
+      store.onError = (err) => {
+        const suppressed = this.storeErrorLog.take(this.now());
+        if (suppressed !== undefined)
+          this.logger.error({ event: 'bans-save-failed', err, suppressed }, 'could not persist bans; will retry');
+      };
+      this.store = store;
+      this.banList.restore(opened.snapshot, this.now());
+      // Offence records (escalation only): the first page now, the rest a page per turn of the event loop.
+      this.loadOffenses(store, '');
+      store.startCheckpointer();
+      this.logger.info(
+        {
+          event: 'bans-loaded',
+          file: store.path,
+          bans: this.banList.size,
+          migrated: opened.migrated,
+          tempFilesRemoved: opened.cleaned,
+          expiredOnFile: opened.stale,
+        },
+        'bans restored',
+      );
+      if (store.legacyError !== undefined)
+        this.logger.error(
+          { event: 'bans-migrate-failed', err: store.legacyError },
+          'could not import the legacy bans.json (left in place, tried again next start)',
+        );
+    } catch (err) {
+      this.logger.error({ event: 'bans-load-failed', err }, 'could not restore bans; starting with none');
+    }
   }
 
-  private persistNow(): void {
-    if (!this.banFile) return;
+  private loadOffenses(store: BanStore, after: string): void {
+    if (this.closed) return;
     try {
-      this.banFile.save(this.banList.snapshot());
+      const { page, next } = store.readOffenses(after, this.now(), this.config.bans.offenseMemory);
+      this.banList.restoreOffenses(page, this.now());
+      if (next !== undefined) setImmediate(() => this.loadOffenses(store, next)).unref();
     } catch (err) {
-      this.logger.error({ event: 'bans-save-failed', err }, 'could not persist bans');
+      this.logger.error(
+        { event: 'bans-load-failed', err },
+        'could not restore offence records; escalation starts afresh',
+      );
     }
+  }
+
+  /** An operator's change: written to the store before it returns (GG_STATE_IO if that fails). */
+  private durably<T>(change: () => T): T {
+    return this.store === undefined ? change() : this.store.writeThrough(change);
   }
 
   private warnDeprecated(config: GhostguardConfig): void {
@@ -829,14 +878,24 @@ class GhostGuard implements Guard {
             'GG_BAN_INVALID',
             `${ip.text} is allowlisted (${trusted.label}); remove it from trust.cidrs first`,
           );
-        return this.banList.add(ip.text, reason, this.now(), ttl);
+        // An operator's ban is admitted at the cap whatever it evicts, and is on disk before this returns.
+        return this.durably(() => this.banList.add(ip.text, reason, this.now(), ttl, true));
       },
       remove: (ipText, options) => {
+        const cause = options?.origin === 'replica' ? 'replica' : 'removed';
         const ip = parseIp(ipText);
-        return ip ? this.banList.remove(ip.text, options?.origin === 'replica' ? 'replica' : 'removed') : false;
+        const key = ip ? ip.text : typeof ipText === 'string' && ipText.includes('/') ? ipText : undefined;
+        if (key === undefined) return false;
+        // An operator's lift is on disk before this returns; one applied from elsewhere goes with the next batch.
+        // A prefix ban is lifted by its own text (`198.51.100.0/24`, as bans.list() shows it).
+        return cause === 'removed'
+          ? this.durably(() => this.banList.remove(key, cause))
+          : this.banList.remove(key, cause);
       },
       merge: (ban) => {
         const parsed = BanInfoSchema.safeParse(ban);
+        // A prefix ban another node folded (`198.51.100.0/24` at this guard's prefix lengths).
+        if (parsed.success && parsed.data.ip.includes('/')) return this.banList.merge(parsed.data, this.now());
         const ip = parsed.success ? parseIp(parsed.data.ip) : undefined;
         if (!parsed.success || ip === undefined) {
           this.logger.warn({ event: 'invalid-ban', detail: parsed.error?.issues[0]?.message }, 'ignored invalid ban');
@@ -854,7 +913,7 @@ class GhostGuard implements Guard {
       },
       get: (ipText) => {
         const ip = parseIp(ipText);
-        return ip ? this.banList.get(ip.text, this.now()) : undefined;
+        return ip ? this.banList.lookup(ip, this.now()) : undefined;
       },
       explain: (ipText) => {
         const ip = this.parseOrThrow(ipText);
@@ -866,7 +925,7 @@ class GhostGuard implements Guard {
         if (d) out.denied = d.label;
         const f = this.feedLists.match(ip);
         if (f) out.feed = `${f.feed}: ${f.entry.cidr}`;
-        const ban = this.banList.get(ip.text, now);
+        const ban = this.banList.lookup(ip, now);
         if (ban) out.ban = ban;
         const activity = this.behaviour.describe(ip, now);
         if (activity) out.activity = activity;

@@ -10,6 +10,7 @@ import {
   totals,
 } from '@ghostguard/cli';
 import { createGuard, createLogger, loadConfigFile } from '@ghostguard/core';
+import { runAnalyzeH323Demo } from './analyze-h323.js';
 import { runLiveAsteriskDemo } from './live-asterisk.js';
 import { runLiveDrachtioDemo } from './live-drachtio.js';
 import { runLiveFreeswitchDemo } from './live-freeswitch.js';
@@ -101,6 +102,8 @@ export async function runDemo(opts: { configPath?: string | undefined }, out: Ou
   const sum = (rs: readonly ScenarioResult[], f: (r: ScenarioResult) => number) => rs.reduce((n, r) => n + f(r), 0);
   const all = results.flatMap((r) => r.judged);
   const t = all.length ? totals(all) : emptyActions();
+  out.line('');
+  for (const l of (await runAnalyzeH323Demo(configPath)).lines) out.line(l);
   out.line('');
   const live = await runLiveH323Demo(configPath);
   for (const l of live.lines) out.line(l);

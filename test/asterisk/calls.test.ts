@@ -140,9 +140,9 @@ describe('Asterisk adapter: a verdict per call, from recorded traffic', () => {
     expect(r.attachment.stats().tarpitsHeld).toBe(0);
   });
 
-  it('judges chan_ooh323 calls: unconfigured callers by the address in the channel name, configured ones via h323Peers', async () => {
+  it('judges chan_ooh323 calls by the connection address in the channel name; a configured (named) caller follows the fail mode', async () => {
     peer = await startAmiPeer({ checkTimeoutMs: 5_000 });
-    r = rig(peer, demoConfig(), { h323Peers: { callerb: '127.0.0.2' } });
+    r = rig(peer, demoConfig(), { failMode: 'open' });
     await r.attachment.ready;
     // The recorded call: configured caller "callerb" (OOH323/callerb-0), CALLER_H323ID, CALLER_H323DIALEDDIGITS.
     const recorded: ScriptedCall = {
@@ -157,7 +157,10 @@ describe('Asterisk adapter: a verdict per call, from recorded traffic', () => {
     };
     const call = peer.placeCall(recorded);
     expect(call.channel).toBe('OOH323/callerb-0');
+    // chan_ooh323 matched the name from any address: not judged as any address (fail-open here).
     expect(await call.outcome).toMatchObject({ kind: 'allowed', by: 'verdict' });
+    expect(r.logs.events('asterisk-check-unjudgeable')[0]).toMatchObject({ channel: 'OOH323/callerb-0' });
+    // OOH323/<ip>-<n>: chan_ooh323's call->remoteIP, the TCP connection's address.
     const unconfigured = peer.placeCall({ ...recorded, h323Name: undefined, source: { ip: '192.0.2.44' } });
     expect(unconfigured.channel).toBe('OOH323/192.0.2.44-1');
     expect(await unconfigured.outcome).toMatchObject({ kind: 'allowed', by: 'verdict' });
@@ -170,7 +173,7 @@ describe('Asterisk adapter: a verdict per call, from recorded traffic', () => {
     }).outcome;
     expect(fraud.kind).not.toBe('allowed');
     const lines = r.logs.events('asterisk-call');
-    expect(lines.map((l) => l.source)).toEqual(['127.0.0.2', '192.0.2.44', '192.0.2.45']);
+    expect(lines.map((l) => l.source)).toEqual([undefined, '192.0.2.44', '192.0.2.45']);
   });
 
   it('a configured chan_ooh323 caller without an address follows the adapter fail mode, logged', async () => {
@@ -186,6 +189,22 @@ describe('Asterisk adapter: a verdict per call, from recorded traffic', () => {
     // fail-closed with the guard's failClosedAction (drop): Hangup cause 1
     expect(outcome).toMatchObject({ kind: 'hungup', cause: 1 });
     expect(r.logs.events('asterisk-check-unjudgeable')[0]).toMatchObject({ failMode: 'closed', action: 'drop' });
+  });
+
+  it('the peer runs the wait as the dialplan does: an allow is seen at the next look (the former 50 ms loop here)', async () => {
+    // Before issue 15 the routine looked every 50 ms (While/Wait(0.05)): a real Asterisk added 52.5 ms per call.
+    peer = await startAmiPeer({ checkTimeoutMs: 5_000, verdictPollMs: 50 });
+    r = rig(peer, demoConfig());
+    await r.attachment.ready;
+    const [first] = invitesAsCalls(join(LEGIT, 'room-calls.sip.txt'), 'PJSIP');
+    const checked = await peer.placeCall(first!).outcome;
+    expect(checked).toMatchObject({ kind: 'allowed', by: 'verdict' });
+    expect(checked.setupMs!).toBeGreaterThanOrEqual(50);
+    expect(checked.setupMs!).toBeGreaterThanOrEqual(checked.roundTripMs!);
+    // A context without the Gosub raises no check.
+    const plain = await peer.placeCall({ ...first!, noCheck: true }).outcome;
+    expect(plain).toMatchObject({ kind: 'allowed', by: 'no-check' });
+    expect(r.attachment.stats().checks).toBe(1);
   });
 
   it('monitor mode lets scanners through and logs what it would have done', async () => {

@@ -1,3 +1,4 @@
+import { AsteriskSectionSchema } from '@ghostguard/asterisk';
 import { waitUntil } from '@ghostguard/asterisk/testing';
 import { type AmiPeer, type ScriptedCall, securityEvent, startAmiPeer } from '@ghostguard/stand-ins/ami';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,9 +77,9 @@ describe('Asterisk adapter: the AMI connection', () => {
     try {
       // No attachment at all: nobody answers the check.
       const open = await peer.placeCall(roomCall('198.51.100.71')).outcome;
-      expect(open).toEqual({ kind: 'allowed', by: 'fail-open' });
+      expect(open).toMatchObject({ kind: 'allowed', by: 'fail-open' });
       const closed = await refused.placeCall(roomCall('198.51.100.72')).outcome;
-      expect(closed).toEqual({ kind: 'hungup', cause: 21, by: 'fail-closed' });
+      expect(closed).toMatchObject({ kind: 'hungup', cause: 21, by: 'fail-closed' });
     } finally {
       await refused.close();
     }
@@ -92,6 +93,21 @@ describe('Asterisk adapter: the AMI connection', () => {
     await waitUntil(() => peer!.received.filter((a) => a.message.get('Action') === 'Ping').length >= 3, 5_000, 'pings');
     expect(r.attachment.stats().keepaliveFailures).toBe(0);
     expect(r.attachment.stats().drops).toBe(0);
+  });
+
+  it('while Asterisk stays down, one warning for the outage, the failed attempts at debug; backoff capped at 5 s', async () => {
+    peer = await startAmiPeer();
+    r = rig(peer, demoConfig(), { reconnect: { minDelay: 5, maxDelay: 10 } });
+    await r.attachment.ready;
+    await peer.close();
+    peer = undefined;
+    const downs = () => r!.logs.events('ami-down');
+    await waitUntil(() => downs().some((l) => Number(l.failedAttempts) >= 6), 10_000, 'six failed attempts');
+    expect(downs().filter((l) => l.level === 40)).toHaveLength(1);
+    expect(downs().filter((l) => l.level === 40)[0]).toMatchObject({ reason: 'connection lost' });
+    expect(r.logs.events('ami-reconnect').filter((l) => l.level === 30)).toHaveLength(1);
+    // `core stop` then start: Asterisk was found 14 s late with the former 30 s cap (issue 15).
+    expect(AsteriskSectionSchema.parse({ username: 'u', secret: 's' }).reconnect.maxDelay).toBe(5_000);
   });
 
   it('close() stops reconnecting and closes the connection', async () => {

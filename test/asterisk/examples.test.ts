@@ -5,12 +5,13 @@ import { loadConfigFile, parseAdapterSection } from '@ghostguard/core';
 import {
   CHECK_EVENT,
   checkEventBody,
+  DEFAULT_VERDICT_POLL_MS,
   EXAMPLE_PJSIP_ALLOW,
   TARPIT_CONTEXT,
   VERDICT_VARIABLE,
 } from '@ghostguard/stand-ins/ami';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from './support.js';
+import { ROOT, readAsteriskConf, SHARED } from './support.js';
 
 const EXAMPLES = join(ROOT, 'examples/asterisk');
 const read = (name: string) => readFileSync(join(EXAMPLES, name), 'utf8');
@@ -20,12 +21,9 @@ describe('examples/asterisk', () => {
   it('ghostguard.yaml is valid, adapters.asterisk included', () => {
     const config = loadConfigFile(join(EXAMPLES, 'ghostguard.yaml'));
     const section = parseAdapterSection(AsteriskSectionSchema, config, 'asterisk');
-    expect(section).toMatchObject({
-      host: '127.0.0.1',
-      port: 5038,
-      username: 'ghostguard',
-      h323Peers: { callerb: '192.0.2.50' },
-    });
+    expect(section).toMatchObject({ host: '127.0.0.1', port: 5038, username: 'ghostguard', failMode: 'open' });
+    // h323Peers attributed calls by name (issue 15): the example no longer sets it.
+    expect(section.h323Peers).toEqual({});
     expect(section.dropCause.PJSIP).toBe(1);
     expect(section.rejectCause.SIP).toBe(21);
   });
@@ -46,6 +44,24 @@ describe('examples/asterisk', () => {
     expect(dialplan).toContain(`Set(${VERDICT_VARIABLE}=)`);
     expect(dialplan).toContain(`[${TARPIT_CONTEXT}]`);
     expect(dialplan).toMatch(/GHOSTGUARD_FAIL_POLICY=open/);
+  });
+
+  it('the check waits with a construct that wakes on the verdict (WaitForCondition, 1 ms), not a 50 ms Wait loop', () => {
+    const dialplan = read('extensions.conf');
+    const routine = dialplan.slice(dialplan.indexOf('[ghostguard-check]'), dialplan.indexOf('[ghostguard-tarpit]'));
+    expect(routine).not.toMatch(/^\s*same => n,Wait\(/m);
+    expect(routine).not.toMatch(/While\(/);
+    // app_waitforcond's syntax: replacement char, the condition with it for '$', timeout, interval (>= 0.001).
+    const wait = /^ same => n,WaitForCondition\((.),(.+),\$\{GHOSTGUARD_WAIT\},\$\{GHOSTGUARD_POLL\}\)$/m.exec(routine);
+    expect(wait).not.toBeNull();
+    const [, rep, cond] = wait!;
+    expect(cond!.startsWith(`${rep}[`) && cond!.endsWith(']')).toBe(true);
+    expect(cond!.replaceAll(rep!, '$')).toBe(`$["$\{${VERDICT_VARIABLE}}" != ""]`);
+    const poll = Number(/^GHOSTGUARD_POLL=([0-9.]+)/m.exec(dialplan)?.[1]);
+    expect(poll).toBeGreaterThanOrEqual(0.001);
+    expect(poll).toBeLessThanOrEqual(0.001);
+    // The stand-in runs the wait with this interval by default (what the bench measures).
+    expect(DEFAULT_VERDICT_POLL_MS).toBe(poll * 1000);
   });
 
   it('the check routine reads the offer as the adapter expects, from the functions Asterisk 20 has', () => {
@@ -85,5 +101,39 @@ describe('examples/asterisk', () => {
     expect(manager).toMatch(/^write = call,system$/m);
     const defaults = AsteriskSectionSchema.parse({ username: 'u', secret: 's' });
     expect(defaults.eventMask.split(',').sort()).toEqual(['call', 'security', 'system', 'user']);
+  });
+
+  it('pjsip.conf and sip.conf load into one Asterisk: no port bound twice', () => {
+    const pjsip = readAsteriskConf(read('pjsip.conf'));
+    const sip = readAsteriskConf(read('sip.conf'));
+    const pjsipBinds = pjsip
+      .filter((x) => x.values.type === 'transport')
+      .map((x) => `${x.values.protocol}/${x.values.bind!.split(':').at(-1)}`);
+    expect(pjsipBinds).toEqual(['udp/5060', 'tcp/5060']);
+    const sipPort = sip
+      .find((x) => x.name === 'general')!
+      .values.udpbindaddr!.split(':')
+      .at(-1);
+    expect(pjsipBinds).not.toContain(`udp/${sipPort}`);
+  });
+
+  it('pjsip.conf has a room template: endpoint to the check, one contact per AOR, userpass auth', () => {
+    const pjsip = readAsteriskConf(read('pjsip.conf'));
+    const room = (type: string) => pjsip.find((x) => !x.template && x.values.type === type && /^room1/.test(x.name));
+    expect(room('endpoint')?.values).toMatchObject({ context: 'from-external', aors: 'room1', auth: 'room1-auth' });
+    expect(room('aor')?.values).toMatchObject({ max_contacts: '1', remove_existing: 'yes', qualify_frequency: '60' });
+    expect(room('auth')?.values).toMatchObject({ auth_type: 'userpass', username: 'room1' });
+    expect(room('endpoint')!.values.allow).toBe(EXAMPLE_PJSIP_ALLOW.join(','));
+  });
+
+  it('ooh323.conf says what chan_ooh323 does with it, as recorded: unconfigured callers refused before the dialplan', () => {
+    const conf = read('ooh323.conf');
+    const general = readAsteriskConf(conf).find((x) => x.name === 'general')!.values;
+    expect(general.gatekeeper).toBe('DISABLE');
+    const console = readFileSync(join(SHARED, 'asterisk-20.20.1-live/asterisk-instanceB-console-1.txt'), 'utf8');
+    expect(console).toMatch(/ooh323_onReceivedSetup: Unacceptable ip 127\.0\.0\.2/);
+    expect(conf).toContain('"Unacceptable ip <address>", ReleaseComplete cause 21');
+    expect(conf).toContain('FROM ANY ADDRESS');
+    expect(conf).not.toMatch(/h323Peers/);
   });
 });

@@ -42,6 +42,7 @@ function seedRegistrations(p: AmiPeer): void {
       uri: 'sip:room-boardroom@10.0.0.21:5060;transport=tcp',
       viaAddr: '10.0.0.21',
       viaPort: 5060,
+      callId: 'boardroom-reg-1',
       userAgent: 'Cisco/CE (RoomKit Pro) RoomOS 11.14.1.5',
       expires: 3_600,
     },
@@ -49,7 +50,13 @@ function seedRegistrations(p: AmiPeer): void {
   );
   // The endpoint dials as its AOR's extension too.
   p.registrar.pjsipRegister(
-    { aor: '5552002', endpoint: 'room-huddle', uri: 'sip:5552002@10.0.0.22:5060', expires: 600 },
+    {
+      aor: '5552002',
+      endpoint: 'room-huddle',
+      uri: 'sip:5552002@10.0.0.22:5060',
+      callId: 'huddle-reg-1',
+      expires: 600,
+    },
     true,
   );
   // A contact written in pjsip.conf is not a registration.
@@ -92,10 +99,12 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     expect(Object.keys(rooms).sort()).toEqual(['101', 'room-boardroom', 'room-huddle']);
     expect(rooms['room-boardroom']).toMatchObject({
       contact: 'sip:room-boardroom@10.0.0.21:5060;transport=tcp',
-      source: { ip: '10.0.0.21', port: 5060 },
       adapter: 'asterisk',
       static: false,
     });
+    // The listing's ViaAddr is what the client wrote: a contact registered before the adapter came is stored
+    // without a source (fail-open) until its next REGISTER authenticates.
+    expect(rooms['room-boardroom']!.source).toBeUndefined();
     expect(rooms['room-huddle']!.aliases).toEqual(['5552002']);
     expect(rooms['101']).toMatchObject({ contact: 'sip:101@10.0.0.5:5060', aliases: ['5551101'] });
     // Expiry as Asterisk holds it, not a default.
@@ -187,7 +196,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     expect(await peer.placeCall(roomCall('10.0.0.21', '101')).outcome).toMatchObject({ kind: 'allowed' });
   });
 
-  it('a cracked PJSIP REGISTER naming the PBX as contact (svwar style) is a hijack of its Via source, not of the PBX', async () => {
+  it('a cracked PJSIP REGISTER naming the PBX as contact (svwar style) is a hijack of its real source, not of the PBX or its Via', async () => {
     peer = await startAmiPeer();
     seedRegistrations(peer);
     r = rig(peer, registryConfig());
@@ -195,28 +204,41 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     await waitUntil(() => listings(r!) === 2, 10_000, 'both listings');
     const cracker = { ip: '203.0.113.66', port: 5061 };
     for (let i = 0; i < 3; i++) {
-      peer.publish(securityEvent({ event: 'InvalidPassword', accountId: 'room-boardroom', remote: cracker }));
+      peer.publish(
+        securityEvent({
+          event: 'ChallengeResponseFailed',
+          service: 'PJSIP',
+          accountId: 'room-boardroom',
+          remote: cracker,
+        }),
+      );
     }
     await waitUntil(() => r!.attachment.stats().securityReports === 3, 5_000, 'the failures');
-    // Then a guess works: res_pjsip stores the contact, which names the PBX's own address.
-    peer.registrar.pjsipRegister({
-      aor: 'room-boardroom',
-      endpoint: 'room-boardroom',
-      uri: 'sip:room-boardroom@10.0.0.1:5060',
-      viaAddr: cracker.ip,
-      viaPort: cracker.port,
-      expires: 3_600,
-    });
+    // Then a guess works: res_pjsip stores the contact, which names the PBX's own address, with a Via naming
+    // another host; only SuccessfulAuth's RemoteAddress says where it came from.
+    peer.registrar.pjsipRegister(
+      {
+        aor: 'room-boardroom',
+        endpoint: 'room-boardroom',
+        uri: 'sip:room-boardroom@10.0.0.1:5060',
+        viaAddr: '10.0.0.21',
+        viaPort: 5060,
+        callId: 'cracked-1',
+        expires: 3_600,
+      },
+      false,
+      { source: cracker },
+    );
     await waitUntil(() => r!.attachment.stats().rooms.hijacks === 1, 10_000, 'the hijack');
     expect(r.guard.rooms.get('room-boardroom')?.contact).toBe('sip:room-boardroom@10.0.0.21:5060;transport=tcp');
     expect(r.guard.bans.get(cracker.ip)).toBeDefined();
     expect(r.guard.bans.get('10.0.0.1')).toBeUndefined();
-    // The check waited for the listing, which carries the Via address.
-    expect(peer.received.filter((a) => a.message.get('Action') === 'PJSIPShowContacts').length).toBe(2);
-    // A later listing (another room arrives) lists the binding again: it is not reported (nor banned) twice.
-    peer.registrar.pjsipRegister({ aor: 'room-new', endpoint: 'room-new', uri: 'sip:room-new@10.0.0.40', expires: 60 });
-    await waitUntil(() => r!.guard.rooms.isRoom('room-new'), 5_000, 'the new room');
-    expect(peer.received.filter((a) => a.message.get('Action') === 'PJSIPShowContacts').length).toBe(3);
+    expect(r.guard.bans.get('10.0.0.21')).toBeUndefined();
+    // Decided from the events: no listing per contact.
+    expect(peer.received.filter((a) => a.message.get('Action') === 'PJSIPShowContacts').length).toBe(1);
+    // The listing after a reconnect shows the binding again: not reported (nor banned) twice.
+    peer.dropConnections();
+    await waitUntil(() => listings(r!) === 4, 10_000, 'the listings after the reconnect');
     expect(r.logs.events('asterisk-room-hijack')).toHaveLength(1);
     expect(r.guard.rooms.get('room-boardroom')?.contact).toBe('sip:room-boardroom@10.0.0.21:5060;transport=tcp');
   });
@@ -287,7 +309,13 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     r = rig(peer, registryConfig(), { rooms: { maxListItems: 3, failMode } });
     await r.attachment.ready;
     await waitUntil(() => listings(r!) === 2, 10_000, 'both listings');
-    expect(r.guard.rooms.size).toBe(3);
+    // The listed PJSIP rooms reach the guard (fail-closed: with their real source, on their next REGISTER).
+    for (const c of peer.registrar.pjsipContacts()) {
+      const ip = /@([\d.]+):/.exec(c.uri)?.[1];
+      if (ip === undefined) continue;
+      peer.registrar.pjsipRegister({ ...c, expires: 600 }, false, { source: { ip, port: 5060 } });
+    }
+    await waitUntil(() => r!.guard.rooms.size === 3, 10_000, 'the rooms');
     for (const n of [1, 2]) {
       peer.registrar.pjsipRegister(
         { aor: `r-${n}`, endpoint: `r-${n}`, uri: `sip:r-${n}@10.0.1.${n}`, expires: 60 },
@@ -309,16 +337,16 @@ describe('Asterisk tells the guard which room systems are registered', () => {
     'a contact with no address to check never moves a room; a new one is stored only fail-open (%s)',
     async (failMode) => {
       peer = await startAmiPeer();
-      seedRegistrations(peer);
       r = rig(peer, registryConfig(), { rooms: { failMode } });
       await r.attachment.ready;
       await waitUntil(() => listings(r!) === 2, 10_000, 'both listings');
-      peer.registrar.pjsipRegister({
-        aor: 'room-boardroom',
-        endpoint: 'room-boardroom',
-        uri: 'sip:room-boardroom@rooms.example.net',
-        expires: 600,
+      const boardroom = { aor: 'room-boardroom', endpoint: 'room-boardroom', expires: 600 };
+      peer.registrar.pjsipRegister({ ...boardroom, uri: 'sip:room-boardroom@10.0.0.21:5060' }, false, {
+        source: { ip: '10.0.0.21', port: 5060 },
       });
+      await waitUntil(() => r!.guard.rooms.isRoom('room-boardroom'), 5_000, 'the room');
+      // Contacts whose REGISTER raised no SuccessfulAuth (an endpoint without auth, or `security` not read).
+      peer.registrar.pjsipRegister({ ...boardroom, uri: 'sip:room-boardroom@rooms.example.net' });
       peer.registrar.pjsipRegister({
         aor: 'room-dns',
         endpoint: 'room-dns',
@@ -326,7 +354,7 @@ describe('Asterisk tells the guard which room systems are registered', () => {
         expires: 600,
       });
       await waitUntil(() => r!.logs.events('room-unverifiable').length === 2, 10_000, 'both verdicts');
-      expect(r.guard.rooms.get('room-boardroom')?.contact).toBe('sip:room-boardroom@10.0.0.21:5060;transport=tcp');
+      expect(r.guard.rooms.get('room-boardroom')?.contact).toBe('sip:room-boardroom@10.0.0.21:5060');
       expect(r.guard.rooms.isRoom('room-dns')).toBe(failMode === 'open');
       expect(r.logs.events('room-unverifiable').map((l) => l.failMode)).toEqual(['closed', failMode]);
     },

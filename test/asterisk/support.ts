@@ -50,3 +50,43 @@ export function rig(peer: AmiPeer, config: ConfigInput = demoConfig(), options: 
   );
   return { guard, attachment, logs };
 }
+
+/**
+ * An Asterisk .conf file as its config loader reads it (main/config.c): `[name]`, `[name](!)` (a template),
+ * `[name](template,…)` (inherits the templates' keys, in order), `key = value`, `;` comments. Sections are
+ * listed in file order; a name may repeat (pjsip.conf: an endpoint and an AOR both named room1).
+ */
+export interface ConfSection {
+  name: string;
+  template: boolean;
+  values: Record<string, string>;
+}
+
+export function readAsteriskConf(text: string): ConfSection[] {
+  const out: ConfSection[] = [];
+  let current: ConfSection | undefined;
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/;.*$/, '').trim();
+    if (line === '') continue;
+    const head = /^\[([^\]]+)\](?:\(([^)]*)\))?$/.exec(line);
+    if (head) {
+      const opts = (head[2] ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
+      const inherited: Record<string, string> = {};
+      for (const t of opts.filter((o) => o !== '!')) {
+        const base = [...out].reverse().find((x) => x.name === t && x.template);
+        if (!base) throw new Error(`template ${t} used before it is defined`);
+        Object.assign(inherited, base.values);
+      }
+      current = { name: head[1]!, template: opts.includes('!'), values: inherited };
+      out.push(current);
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0 || current === undefined) throw new Error(`not a key = value line: ${line}`);
+    current.values[line.slice(0, eq).replace(/>$/, '').trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}

@@ -79,14 +79,33 @@ describe('drachtio room proxy with ghostguard (drachtio-server stand-in, real dr
     expect(h.guard.bans.get('127.0.0.3')?.reason).toMatch(/hijack/);
   });
 
-  it('a call to a room that is not registered gets 404 and counts as an unknown target', async () => {
+  it('a call to an account that is not registered gets 480 (offline) and is no unknown target', async () => {
+    const h = await harness();
+    const caller = await agent('127.0.0.4');
+    const callId = `offline-room-${Date.now()}`;
+    caller.send(
+      buildRequest({
+        method: 'INVITE',
+        uri: `sip:room-b@${REALM}`,
+        from: { address: caller.address, port: caller.port },
+        callId,
+        sdp: sdpOffer(caller.address),
+      }),
+      h.peer.sipPort,
+    );
+    await waitUntil(() => caller.responsesFor(callId).some((r) => (r.status ?? 0) >= 200), 10_000, 'the final answer');
+    expect(caller.responsesFor(callId).map((r) => r.status)).toEqual([100, 480]);
+    expect(h.guard.bans.explain('127.0.0.4').activity?.failuresInWindow ?? 0).toBe(0);
+  });
+
+  it('a call to a name that is no account gets 404 and counts as an unknown target', async () => {
     const h = await harness();
     const caller = await agent('127.0.0.4');
     const callId = `no-room-${Date.now()}`;
     caller.send(
       buildRequest({
         method: 'INVITE',
-        uri: `sip:room-b@${REALM}`,
+        uri: `sip:room-z@${REALM}`,
         from: { address: caller.address, port: caller.port },
         callId,
         sdp: sdpOffer(caller.address),

@@ -1,4 +1,5 @@
-import type { BanInfo, ConfigInput, RoomEntry, Verdict } from '@ghostguard/core';
+import type { BanInfo, ConfigInput, Logger, RoomEntry, Verdict } from '@ghostguard/core';
+import { memoryLogger } from '@ghostguard/core/testing';
 import { buildRequest, headerValue, SipUdpAgent, sdpOffer, waitUntil } from '@ghostguard/drachtio/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ACCOUNTS, REALM, type RoomProxyHarness, startRoomProxy } from './support/room-proxy.js';
@@ -15,8 +16,8 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
-async function harness(over: ConfigInput = {}): Promise<RoomProxyHarness> {
-  const h = await startRoomProxy(over);
+async function harness(over: ConfigInput = {}, logger?: Logger): Promise<RoomProxyHarness> {
+  const h = await startRoomProxy(over, logger);
   closers.push(() => h.close());
   return h;
 }
@@ -31,9 +32,10 @@ async function agent(address: string): Promise<SipUdpAgent> {
   return a;
 }
 
-/** What a room is to the guard: name, where its calls go, who told it. */
+/** What a registered room is to the guard: name, where its calls go, who told it (declared accounts left out). */
 function summary(rooms: readonly RoomEntry[]) {
   return rooms
+    .filter((r) => !r.static)
     .map((r) => ({ aor: r.aor, contact: r.contact, adapter: r.adapter, source: r.source?.ip }))
     .sort((a, b) => a.aor.localeCompare(b.aor));
 }
@@ -47,7 +49,15 @@ describe('registrations through the example registrar appear in guard.rooms', ()
     const h = await harness();
     const roomA = await room('room-a', '127.0.0.5');
     const room1066 = await room('1066', '127.0.0.6');
-    expect(h.guard.rooms.list()).toEqual([]);
+    // Every account is a room that exists before it registers (declared, at no address yet).
+    expect(h.guard.rooms.list().map((r) => [r.aor, r.static, r.contact])).toEqual(
+      expect.arrayContaining([
+        ['room-a', true, ''],
+        ['room-b', true, ''],
+        ['1066', true, ''],
+      ]),
+    );
+    expect(h.guard.rooms.size).toBe(3);
 
     expect(await roomA.register({ proxyPort: h.peer.sipPort, password: password('room-a'), domain: REALM })).toBe(200);
     expect(await room1066.register({ proxyPort: h.peer.sipPort, password: password('1066'), domain: REALM })).toBe(200);
@@ -59,12 +69,14 @@ describe('registrations through the example registrar appear in guard.rooms', ()
     // Dialled names reach it however the caller writes them.
     expect(h.guard.rooms.isRoom(`sip:room-a@${REALM}`)).toBe(true);
     expect(h.guard.rooms.isRoom('ROOM-A')).toBe(true);
-    expect(h.guard.rooms.isRoom('room-b')).toBe(false);
+    // An account that has not registered is still a room that exists (offline), a name that is no account is not.
+    expect(h.guard.rooms.get('room-b')).toMatchObject({ static: true, contact: '' });
+    expect(h.guard.rooms.isRoom('room-c')).toBe(false);
     // The registrar's own location service and the guard agree.
     expect(h.proxy.bindings.get('room-a')?.contact).toBe(roomA.contact);
   });
 
-  it('a registration with a short Expires leaves the registry when it runs out', async () => {
+  it('a registration with a short Expires runs out: the room is an offline account again', async () => {
     const h = await harness();
     const roomA = await room('room-a', '127.0.0.5');
     expect(
@@ -73,23 +85,24 @@ describe('registrations through the example registrar appear in guard.rooms', ()
     const entry = h.guard.rooms.get('room-a');
     expect(entry?.contact).toBe(roomA.contact);
     expect(entry?.expiresAt).toBeLessThanOrEqual(Date.now() + 1_000);
-    await waitUntil(() => !h.guard.rooms.isRoom('room-a'), 15_000, 'the registration to expire');
-    expect(h.guard.rooms.list()).toEqual([]);
+    await waitUntil(() => h.guard.rooms.get('room-a')?.static === true, 15_000, 'the registration to expire');
+    expect(summary(h.guard.rooms.list())).toEqual([]);
+    expect(h.guard.rooms.get('room-a')?.contact).toBe('');
     expect(h.proxy.bindings.get('room-a')).toBeUndefined();
   });
 
-  it('a REGISTER with Expires: 0 takes the room off at once', async () => {
+  it('a REGISTER with Expires: 0 takes the registration off at once (the account stays a room, offline)', async () => {
     const h = await harness();
     const roomA = await room('room-a', '127.0.0.5');
     const roomB = await room('room-b', '127.0.0.7');
     expect(await roomA.register({ proxyPort: h.peer.sipPort, password: password('room-a'), domain: REALM })).toBe(200);
     expect(await roomB.register({ proxyPort: h.peer.sipPort, password: password('room-b'), domain: REALM })).toBe(200);
-    expect(h.guard.rooms.size).toBe(2);
+    expect(summary(h.guard.rooms.list())).toHaveLength(2);
 
     expect(
       await roomA.register({ proxyPort: h.peer.sipPort, password: password('room-a'), domain: REALM, expires: 0 }),
     ).toBe(200);
-    expect(h.guard.rooms.isRoom('room-a')).toBe(false);
+    expect(h.guard.rooms.get('room-a')).toMatchObject({ static: true, contact: '' });
     expect(h.proxy.bindings.get('room-a')).toBeUndefined();
     expect(summary(h.guard.rooms.list())).toEqual([
       { aor: 'room-b', contact: roomB.contact, adapter: 'drachtio', source: '127.0.0.7' },
@@ -150,13 +163,21 @@ describe('a REGISTER that would move a registered room without credentials', () 
   });
 
   it('wrong credentials from a new address: 403, hijack, banned, the room kept', async () => {
-    const h = await harness();
+    const { logger, sink } = memoryLogger('info');
+    const h = await harness({}, logger);
     const roomA = await room('room-a', '127.0.0.5');
     expect(await roomA.register({ proxyPort: h.peer.sipPort, password: password('room-a'), domain: REALM })).toBe(200);
     const attacker = await room('room-a', '127.0.0.10');
     expect(await attacker.register({ proxyPort: h.peer.sipPort, password: 'guess', domain: REALM })).toBe(403);
     expect(h.guard.bans.get('127.0.0.10')?.reason).toMatch(/hijack/);
     expect(h.guard.rooms.get('room-a')?.contact).toBe(roomA.contact);
+    // Logged as what it was: credentials that failed, not a REGISTER without any.
+    expect(sink.find('room-hijack')).toEqual([
+      expect.objectContaining({
+        credentials: 'failed',
+        msg: 'REGISTER with wrong credentials would move a room: refused',
+      }),
+    ]);
   });
 
   it('control: the room itself, moved to a new address, registers there with its credentials and is not banned', async () => {
@@ -173,7 +194,8 @@ describe('a REGISTER that would move a registered room without credentials', () 
 
 describe('a password guesser against a room that is not registered', () => {
   it('valid credentials after a run of failures do not bind the offline room: refused, banned, not on file', async () => {
-    const h = await harness();
+    const { logger, sink } = memoryLogger('info');
+    const h = await harness({}, logger);
     // A clean-looking guesser (no scanner marker, slow enough to stay under the guard's refusal score).
     const guesser = await room('room-b', '127.0.0.40');
     const answers: number[] = [];
@@ -182,14 +204,56 @@ describe('a password guesser against a room that is not registered', () => {
     }
     // Three failures make the source one that has been guessing; the right password then counts as cracked.
     expect(answers).toEqual([403, 403, 403, 403]);
-    expect(h.guard.rooms.isRoom('room-b')).toBe(false);
+    expect(h.guard.rooms.get('room-b')).toMatchObject({ static: true, contact: '' });
     expect(h.proxy.bindings.get('room-b')).toBeUndefined();
     expect(h.guard.bans.get('127.0.0.40')?.reason).toMatch(/hijack attempt on room-b/);
+    // One hijack line for the cracked REGISTER (the registrar's own 403 to it is no second failed password).
+    expect(sink.find('room-hijack')).toEqual([expect.objectContaining({ cracked: true, credentials: 'valid' })]);
 
     // The room itself, from its own address, still registers.
     const roomB = await room('room-b', '127.0.0.7');
     expect(await roomB.register({ proxyPort: h.peer.sipPort, password: password('room-b'), domain: REALM })).toBe(200);
     expect(h.guard.rooms.get('room-b')?.contact).toBe(roomB.contact);
+  });
+});
+
+describe('a cracked password for a registered room', () => {
+  it('is refused once, in one hijack line: the registrar’s own 403 to it is no second failed password', async () => {
+    const { logger, sink } = memoryLogger('info');
+    const h = await harness({}, logger);
+    const roomA = await room('room-a', '127.0.0.5');
+    expect(await roomA.register({ proxyPort: h.peer.sipPort, password: password('room-a'), domain: REALM })).toBe(200);
+    // A guesser fails three times on an offline account (no binding to move: failed passwords only)…
+    const guesser = await room('room-b', '127.0.0.42');
+    for (const guess of ['a', 'b', 'c']) {
+      expect(await guesser.register({ proxyPort: h.peer.sipPort, password: guess, domain: REALM })).toBe(403);
+    }
+    expect(sink.find('room-hijack')).toEqual([]);
+    // … then has room-a's password, from its own address: cracked, a hijack, refused.
+    const cracker = await room('room-a', '127.0.0.42');
+    expect(await cracker.register({ proxyPort: h.peer.sipPort, password: password('room-a'), domain: REALM })).toBe(
+      403,
+    );
+    expect(sink.find('room-hijack')).toEqual([
+      expect.objectContaining({ aor: 'room-a', cracked: true, credentials: 'valid' }),
+    ]);
+    expect(h.guard.rooms.get('room-a')?.contact).toBe(roomA.contact);
+  });
+});
+
+describe('the registrar in monitor mode', () => {
+  it('answers a guesser as without the guard (403 for wrong, 200 for right) and binds it; the guard keeps the room', async () => {
+    const h = await harness({ mode: 'monitor' });
+    const guesser = await room('room-b', '127.0.0.41');
+    const answers: number[] = [];
+    for (const guess of ['staples', 'Staple', 'stapler', password('room-b')]) {
+      answers.push(await guesser.register({ proxyPort: h.peer.sipPort, password: guess, domain: REALM }));
+    }
+    // The digest check's own 403s for wrong passwords; the right one gets 200 as it would without the guard.
+    expect(answers).toEqual([403, 403, 403, 200]);
+    expect(h.proxy.bindings.get('room-b')?.contact).toBe(guesser.contact);
+    // The guard counts the right password as cracked (three failures before it): its registry does not take it.
+    expect(h.guard.rooms.get('room-b')).toMatchObject({ static: true, contact: '' });
   });
 });
 
@@ -240,7 +304,7 @@ describe('calls and the registry', () => {
     // A clean-looking caller (no scanner marker) tries numbers that are not rooms, one after the other.
     const stranger = await agent('127.0.0.21');
     const answers: number[][] = [];
-    for (const target of ['1066', '2001', '3105', '4400', '5172']) {
+    for (const target of ['2001', '3105', '4400', '5172', '6230']) {
       const callId = `stranger-${target}-${Date.now()}`;
       const judged = verdicts.length;
       stranger.send(invite(stranger, target, callId), h.peer.sipPort);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadConfigFile } from '@ghostguard/core';
 import { freeswitchSection } from '@ghostguard/freeswitch';
 import { describe, expect, it } from 'vitest';
@@ -6,13 +6,21 @@ import { describe, expect, it } from 'vitest';
 const example = (path: string) => new URL(`../../examples/freeswitch/${path}`, import.meta.url);
 
 describe('examples/freeswitch', () => {
-  it('ghostguard.yaml is valid and its outbound port is the one the dialplan connects to', () => {
+  it('ghostguard.yaml is valid and its outbound port is the one every socket action of the dialplan connects to', () => {
     const section = freeswitchSection(loadConfigFile(example('ghostguard.yaml').pathname));
     expect(section.outbound).toMatchObject({ host: '127.0.0.1', port: 8084 });
-    const dialplan = readFileSync(example('dialplan/00_ghostguard.xml'), 'utf8');
-    expect(dialplan).toContain(`data="${section.outbound?.host}:${section.outbound?.port} async full"`);
+    const dialplan = readFileSync(example('dialplan/ghostguard.xml'), 'utf8');
+    const sockets = [...dialplan.matchAll(/application="socket" data="([^"]*)"/g)].map((m) => m[1]);
+    expect(sockets.length).toBeGreaterThan(0);
+    for (const data of sockets) expect(data).toBe(`${section.outbound?.host}:${section.outbound?.port} async full`);
     expect(dialplan).toMatch(/sched_transfer" data="\+3 \$1 XML ghostguard-fallback"/);
     expect(dialplan).not.toMatch(/socket_resume=true/);
+  });
+
+  it('ships no file for dialplan/public/ (vanilla public.xml runs its own extensions before those)', () => {
+    expect(existsSync(example('dialplan/public'))).toBe(false);
+    expect(existsSync(example('dialplan/00_ghostguard.xml'))).toBe(false);
+    expect(readFileSync(example('README.md'), 'utf8')).toContain('<param name="context" value="ghostguard"/>');
   });
 
   it('the inbound password and port match event_socket.conf.xml', () => {

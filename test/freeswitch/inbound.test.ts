@@ -131,4 +131,40 @@ describe('inbound socket: the learning path', () => {
     expect(fs!.stats().socketErrors).toBeGreaterThanOrEqual(1);
     expect(fs!.stats().inbound.connected).toBe(true);
   });
+
+  it('does not report the NO_ROUTE of a call ghostguard moved itself, and says once that the target has no route', async () => {
+    const c = await setup();
+    await fs!.ready;
+    const moved = [
+      ...hangupComplete('NO_ROUTE_DESTINATION', false, '127.0.0.30'),
+      ['variable_ghostguard_transferred', 'true'],
+    ] as const;
+    for (let i = 0; i < 3; i++) server!.emit(moved);
+    server!.emit(hangupComplete('NO_ROUTE_DESTINATION', false, '198.51.100.10'));
+    await waitUntil(() => fs!.stats().inbound.events >= 4);
+    expect(fs!.stats().inbound.reported.unknownTargets).toBe(1);
+    expect(fs!.stats().inbound.transferNoRoute).toBe(3);
+    expect(c.lines.filter((l) => l.event === 'freeswitch-transfer-no-route')).toHaveLength(1);
+  });
+
+  it('at start-up with nothing listening, says it cannot connect and why (not "connection lost")', async () => {
+    const c = capturingGuard({ log: { level: 'silent' }, dataDir: null }, 'info');
+    guard = c.guard;
+    const dead = await startEslInbound({ password: 'ClueCon' });
+    const port = dead.port;
+    await dead.close();
+    fs = attachFreeswitch(
+      guard,
+      {},
+      {
+        outbound: { enabled: false },
+        inbound: { host: '127.0.0.1', port, reconnect: { initialDelay: 10_000, maxDelay: 10_000, factor: 2 } },
+      },
+    );
+    await waitUntil(() => c.lines.some((l) => l.event === 'freeswitch-inbound-lost'));
+    const line = c.lines.find((l) => l.event === 'freeswitch-inbound-lost');
+    expect(line).toMatchObject({ phase: 'connecting', reason: 'ECONNREFUSED', address: `127.0.0.1:${port}` });
+    expect(String(line?.msg)).toContain('cannot connect');
+    expect(String(line?.msg)).not.toContain('connection lost');
+  });
 });

@@ -86,6 +86,29 @@ describe('outbound socket: legitimate calls go on', () => {
     expect(fs!.stats().allowed).toBe(invites.length);
   });
 
+  it('logs an allowed call at info (a ghost call that rang a room leaves a line)', async () => {
+    const c = capturingGuard(undefined, 'info');
+    guard = c.guard;
+    fs = await attachOutbound(guard);
+    await placeCall({ port: fs.outbound!.port, call: legitCall() });
+    await waitUntil(() => c.lines.some((l) => l.event === 'freeswitch-call'));
+    expect(c.lines.find((l) => l.event === 'freeswitch-call')).toMatchObject({ level: 30, action: 'allow' });
+  });
+
+  it('fills allow.transfer in from CHANNEL_DATA, and resumes when the value is not one safe word', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: FreeSWITCH's channel-variable syntax, not a template.
+    const { port } = await setup({ allow: { transfer: '${destination_number} XML rooms' } });
+    const ok = await placeCall({ port, call: legitCall() });
+    expect(ok).toMatchObject({ outcome: 'transferred', transferTarget: 'room-boardroom XML rooms' });
+    const odd = await placeCall({
+      port,
+      call: legitCall({ requestUri: { user: 'room-boardroom XML default', host: 'video.example.com' } }),
+    });
+    expect(odd.commands).not.toContainEqual(expect.stringContaining('uuid_transfer'));
+    expect(odd.commands.slice(-2)).toEqual(['resume', 'exit']);
+    expect(fs!.stats()).toMatchObject({ transferred: 1, transferUnsafe: 1 });
+  });
+
   it('transfers allowed calls with uuid_transfer when allow.transfer is set', async () => {
     const { port } = await setup({ allow: { transfer: 'room-boardroom XML rooms' } });
     const r = await placeCall({ port, call: legitCall() });
@@ -140,6 +163,20 @@ describe('outbound socket: each verdict carried out as FreeSWITCH applications',
     const r = await placeCall({ port, call: scanner(1) });
     expect(r.applications).toEqual(['hangup NO_ANSWER']);
     expect(r).toMatchObject({ ringing: false, sipStatus: 480 });
+  });
+
+  it('drop: no Q.850 Reason header (disable_q850_reason), and a delayed final only while a tarpit slot is free', async () => {
+    const { port } = await setup({ drop: { delay: 150 } }, tiers('drop'));
+    const held = placeCall({ port, call: scanner(4) });
+    await waitUntil(() => guard!.tarpits.inUse === 1, 5_000, 'the delayed drop');
+    // The cap (1) is taken: the next drop answers at once.
+    const next = await placeCall({ port, call: scanner(5) });
+    expect(next.applications).toEqual(['hangup NO_USER_RESPONSE']);
+    const first = await held;
+    expect(first.applications).toEqual(['sleep 150', 'hangup NO_USER_RESPONSE']);
+    expect(first.variables.disable_q850_reason).toBe('true');
+    expect(first).toMatchObject({ ringing: false, sipStatus: 408 });
+    await waitUntil(() => guard!.tarpits.inUse === 0, 5_000, 'the slot released');
   });
 
   it('tarpit: ring_ready, a bounded sleep, hangup; beyond the cap the next call is dropped', async () => {

@@ -1,23 +1,66 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { GhostguardError } from '@ghostguard/core';
-import { captureFormatOf } from '@ghostguard/core/capture';
-import { captureRecords } from './capture-input.js';
-import { jsonLinesRecords } from './jsonl-input.js';
+import { CaptureStream, captureFormatOf } from '@ghostguard/core/capture';
+import { CaptureRecordReader, captureRecords } from './capture-input.js';
+import { JsonLinesSplitter, jsonLinesRecords } from './jsonl-input.js';
 import type { InputRecord } from './records.js';
 import { sipTextRecords } from './sip-text-input.js';
 
 export type InputFormat = 'capture' | 'jsonl' | 'sip-text';
 
-/** Largest input file read whole (captures are read into memory). */
+/** Largest input read whole: readInputFile(), and SIP text (its block headings are matched over the whole text). */
 const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+/** Bytes looked at to tell the format. */
+const SNIFF_BYTES = 4096;
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+/** The first line of SIP text: a block heading of the recorded fixtures, a request line or a status line. */
+const SIP_TEXT_START =
+  /^(?:===== (?:request|response) |[!%'*+\-.0-9A-Z_`a-z~]+[ \t]+\S+[ \t]+SIP\/\d|SIP\/\d\.\d[ \t]+\d{3})/;
 
-export function detectFormat(bytes: Uint8Array): InputFormat {
-  if (captureFormatOf(bytes) !== undefined) return 'capture';
-  const head = Buffer.from(bytes.subarray(0, 64)).toString('utf8').trimStart();
-  return head.startsWith('{') ? 'jsonl' : 'sip-text';
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
 }
 
-/** Reads one input file into records; every failure is a GhostguardError naming the file (and offset). */
+/**
+ * The format of an input by its first bytes (after gunzip): pcap/pcapng by magic, JSON lines by a leading `{`,
+ * SIP text by its first line; undefined for anything else (random bytes, HTML, a tarball…).
+ */
+export function detectFormat(bytes: Uint8Array): InputFormat | undefined {
+  if (captureFormatOf(bytes) !== undefined) return 'capture';
+  const head = Buffer.from(bytes.subarray(0, SNIFF_BYTES))
+    .toString('latin1')
+    .replace(/^[\s\uFEFF]+/, '');
+  if (head.startsWith('{')) return 'jsonl';
+  if (head.startsWith('\u00ef\u00bb\u00bf{')) return 'jsonl';
+  // SIP text files may open with `#` comment lines (the recorded fixtures do).
+  const lines = head.split('\n');
+  let i = 0;
+  while (i < lines.length - 1 && (lines[i]!.startsWith('#') || lines[i]!.trim() === '')) i++;
+  const first = lines[i]!;
+  if (i === lines.length - 1 && first.startsWith('#')) return 'sip-text';
+  return SIP_TEXT_START.test(first) ? 'sip-text' : undefined;
+}
+
+function unknownFormat(path: string, bytes: Uint8Array, gzipped: boolean): GhostguardError {
+  const magic = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return new GhostguardError(
+    'GG_INPUT_FORMAT',
+    `${path} at offset 0: not a pcap, pcapng, JSON lines or SIP text input${gzipped ? ' (after gunzip)' : ''}: starts with ${magic || 'nothing (empty)'}`,
+    { offset: 0 },
+  );
+}
+
+/** A GhostguardError from reading `path`, made to name the file (and offset) first. */
+function namingFile(path: string, err: unknown): unknown {
+  if (!(err instanceof GhostguardError)) return err;
+  if (err.message.startsWith(path)) return err;
+  const where = err.offset === undefined ? '' : ` at offset ${err.offset}`;
+  return new GhostguardError(err.code, `${path}${where}: ${err.message}`, { offset: err.offset, cause: err });
+}
+
+/** Reads one small input file whole into records (tests, the demo); gzip by magic. Failures name the file. */
 export function readInputFile(path: string): { format: InputFormat; records: InputRecord[] } {
   let bytes: Buffer;
   try {
@@ -25,10 +68,19 @@ export function readInputFile(path: string): { format: InputFormat; records: Inp
   } catch (err) {
     throw new GhostguardError('GG_INPUT_FORMAT', `${path}: cannot read (${(err as Error).message})`, { cause: err });
   }
+  const gzipped = isGzip(bytes);
+  try {
+    if (gzipped) bytes = gunzipSync(bytes, { maxOutputLength: MAX_INPUT_BYTES });
+  } catch (err) {
+    throw new GhostguardError('GG_INPUT_FORMAT', `${path}: gzip input does not inflate (${(err as Error).message})`, {
+      cause: err,
+    });
+  }
   if (bytes.length > MAX_INPUT_BYTES) {
     throw new GhostguardError('GG_INPUT_FORMAT', `${path}: larger than ${MAX_INPUT_BYTES} bytes`);
   }
   const format = detectFormat(bytes);
+  if (format === undefined) throw unknownFormat(path, bytes, gzipped);
   try {
     const records =
       format === 'capture'
@@ -38,11 +90,116 @@ export function readInputFile(path: string): { format: InputFormat; records: Inp
           : [...sipTextRecords(bytes.toString('utf8'))];
     return { format, records };
   } catch (err) {
-    if (err instanceof GhostguardError) {
-      const where = err.offset === undefined ? '' : ` at offset ${err.offset}`;
-      const message = err.message.startsWith(path) ? err.message : `${path}${where}: ${err.message}`;
-      throw new GhostguardError(err.code, message, { offset: err.offset, cause: err });
-    }
-    throw err;
+    throw namingFile(path, err);
   }
+}
+
+/** How far a streamed input has been read: bytes of the file itself (compressed ones for gzip) and its size. */
+export interface InputProgress {
+  read: number;
+  size: number;
+}
+
+/**
+ * Streams one input file into records in constant memory (the reader's own bounded state aside): captures,
+ * JSON lines and, read whole up to MAX_INPUT_BYTES, SIP text; gzip by magic. `progress` is updated as the file
+ * is read. Failures are GhostguardErrors naming the file (and offset); an unknown format is GG_INPUT_FORMAT at
+ * offset 0.
+ */
+export async function* streamInputFile(
+  path: string,
+  progress: InputProgress = { read: 0, size: 0 },
+): AsyncGenerator<InputRecord> {
+  let gzipped: boolean;
+  try {
+    progress.size = statSync(path).size;
+    gzipped = await peekGzip(path);
+  } catch (err) {
+    throw new GhostguardError('GG_INPUT_FORMAT', `${path}: cannot read (${(err as Error).message})`, { cause: err });
+  }
+  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
+  file.on('data', (c) => {
+    progress.read += c.length;
+  });
+  const gunzip = gzipped ? createGunzip() : undefined;
+  if (gunzip) {
+    file.on('error', (err) => gunzip.destroy(err));
+    file.pipe(gunzip);
+  }
+  const source = (gunzip ?? file) as AsyncIterable<Buffer>;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    try {
+      for await (const c of source) yield c;
+    } catch (err) {
+      if (err instanceof GhostguardError) throw err;
+      const what = gunzip ? 'gzip input does not inflate' : 'cannot read';
+      throw new GhostguardError('GG_INPUT_FORMAT', `${what} (${(err as Error).message})`, { cause: err });
+    }
+  }
+  try {
+    yield* recordsOf(path, chunks(), gzipped);
+  } catch (err) {
+    throw namingFile(path, err);
+  } finally {
+    file.destroy();
+    gunzip?.destroy();
+  }
+}
+
+/** Whether the file starts with gzip's magic (two bytes read). */
+async function peekGzip(path: string): Promise<boolean> {
+  const h = await open(path, 'r');
+  try {
+    const b = Buffer.alloc(2);
+    await h.read(b, 0, 2, 0);
+    return isGzip(b);
+  } finally {
+    await h.close();
+  }
+}
+
+async function* recordsOf(path: string, chunks: AsyncGenerator<Buffer>, gzipped: boolean): AsyncGenerator<InputRecord> {
+  // Enough bytes to tell the format.
+  const pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let done = false;
+  while (pendingBytes < SNIFF_BYTES) {
+    const r = await chunks.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    pending.push(r.value);
+    pendingBytes += r.value.length;
+  }
+  const head = Buffer.concat(pending, pendingBytes);
+  const format = detectFormat(head);
+  if (format === undefined) throw unknownFormat(path, head, gzipped);
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    if (!done) for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value;
+  }
+  if (format === 'capture') {
+    const stream = new CaptureStream();
+    const reader = new CaptureRecordReader();
+    for await (const c of all()) for (const ev of stream.push(c)) yield* reader.read(ev);
+    for (const ev of stream.end()) yield* reader.read(ev);
+    return;
+  }
+  if (format === 'jsonl') {
+    const splitter = new JsonLinesSplitter();
+    for await (const c of all()) yield* splitter.push(c);
+    yield* splitter.end();
+    return;
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const c of all()) {
+    size += c.length;
+    if (size > MAX_INPUT_BYTES) {
+      throw new GhostguardError('GG_INPUT_FORMAT', `SIP text larger than ${MAX_INPUT_BYTES} bytes`);
+    }
+    parts.push(c);
+  }
+  yield* sipTextRecords(Buffer.concat(parts, size).toString('utf8'));
 }

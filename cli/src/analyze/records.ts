@@ -13,8 +13,14 @@ export type NotJudgedReason =
    * to the guard. A request whose start line says SIP but does not decode is judged instead (`undecodable`).
    */
   | 'malformed-sip'
-  /** TCP connections that do not carry SIP (ESL, AMI, H.245…). */
-  | 'non-sip-stream';
+  /** TCP connections that carry neither SIP nor H.323 call signalling (ESL, AMI, TLS…). */
+  | 'non-sip-stream'
+  /** H.323 call signalling other than a SETUP (CallProceeding, Alerting, Connect, Facility, ReleaseComplete…). */
+  | 'h323-other'
+  /** H.245 on a TPKT connection of its own (what follows a call's Connect; the guard judges SETUPs). */
+  | 'h245'
+  /** H.225.0 RAS datagrams (UDP 1719: GRQ, RRQ, ARQ, LRQ…): recognised and counted, not judged. */
+  | 'h323-ras';
 
 export type InputRecord =
   | { kind: 'attempt'; attempt: CallAttempt }
@@ -32,4 +38,7 @@ export const NOT_JUDGED_REASONS: readonly NotJudgedReason[] = [
   'retransmission',
   'malformed-sip',
   'non-sip-stream',
+  'h323-other',
+  'h245',
+  'h323-ras',
 ];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { captureLogs, waitUntil } from '@ghostguard/asterisk/testing';
 import { type AmiPeer, startAmiPeer } from '@ghostguard/stand-ins/ami';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bansOnDisk } from '../daemon/test-support/daemon-harness.js';
 import { bufferOutput } from '../output.js';
 import { runAsterisk } from './asterisk.js';
 
@@ -65,7 +66,7 @@ describe('ghostguard asterisk', () => {
     expect(out.stdout.at(-1)).toMatch(/stopped; checks 1: allow 0/);
     await waitUntil(() => peer!.sessions() === 0, 5_000, 'the AMI session to close');
     // the ban the scanner earned was written to dataDir on close
-    expect(readFileSync(join(dir, 'bans.json'), 'utf8')).toContain('203.0.113.5');
+    expect(bansOnDisk(dir)).toContain('203.0.113.5');
   });
 
   it('stops with exit code 2 and a clear message when Asterisk refuses the login', async () => {

@@ -1,7 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { sipAttempt } from '@ghostguard/core/testing';
 import { describe, expect, it } from 'vitest';
+import { unbannable } from '../daemon/admin-routes.js';
 import {
   daemonConfig,
   startRoom,
@@ -12,12 +14,17 @@ import {
   writeConfig,
 } from '../daemon/test-support/daemon-harness.js';
 import { bufferOutput } from '../output.js';
-import { runBans } from './bans.js';
+import { BANS_EXIT_CODES, EXIT_NOT_BANNED, remaining, runBans } from './bans.js';
 
 async function bans(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const out = bufferOutput();
   const code = await runBans(argv, out, { env });
   return { code, stdout: out.stdout.join('\n'), stderr: out.stderr.join('\n') };
+}
+
+function writeFile(path: string, content: string): string {
+  writeFileSync(path, content);
+  return path;
 }
 
 async function runningDaemon() {
@@ -46,8 +53,8 @@ describe('ghostguard bans', () => {
     });
     const table = await bans(['list', '--config', clientConfig]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^ip\s+until\s+offense\s+reason$/m);
-    expect(table.stdout).toMatch(/^203\.0\.113\.20\s+\S+Z\s+1\s+seen scanning$/m);
+    expect(table.stdout).toMatch(/^ip\s+remaining\s+until\s+offences\s+reason$/m);
+    expect(table.stdout).toMatch(/^203\.0\.113\.20\s+(9m \d+s|10m)\s+\S+Z\s+1\s+seen scanning$/m);
     const json = await bans(['list', '--config', clientConfig, '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ total: 1, bans: [{ ip: '203.0.113.20', offense: 1 }] });
   });
@@ -78,7 +85,7 @@ describe('ghostguard bans', () => {
   it('exit 2 for bad usage, a missing or refused token, an address the daemon rejects', async () => {
     const { url } = await runningDaemon();
     const cases: Array<[string[], RegExp]> = [
-      [[], /expected list, add, remove or explain/],
+      [[], /expected list, add, remove, explain, import or export/],
       [['purge', '--admin', url, '--token', TOKEN], /expected list, add/],
       [['add', '--admin', url, '--token', TOKEN], /exactly one address/],
       [['add', '192.0.2.1', '--ttl', 'forever', '--admin', url, '--token', TOKEN], /--ttl/],
@@ -95,15 +102,125 @@ describe('ghostguard bans', () => {
     }
   });
 
-  it('exit 1 when no daemon answers or it refuses the change', async () => {
+  it('exit 1 when no daemon answers', async () => {
     const port = await closedPort();
     const down = await bans(['list', '--admin', `http://127.0.0.1:${port}`, '--token', TOKEN]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/no answer from the daemon.*ECONNREFUSED/);
+  });
 
+  it('exit 3 (documented, not "unexpected failure") when removing an address that is not banned', async () => {
     const { url } = await runningDaemon();
     const r = await bans(['remove', '192.0.2.50', '--admin', url, '--token', TOKEN]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(EXIT_NOT_BANNED);
+    expect(r.code).toBe(3);
     expect(r.stderr).toContain('192.0.2.50 is not banned');
+    expect(BANS_EXIT_CODES).toContain('3 ');
+  });
+
+  it('says how to give a token when the daemon wants one or refuses it', async () => {
+    const { url } = await runningDaemon();
+    const wrong = await bans(['list', '--admin', url, '--token', 'x'.repeat(20)]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--token');
+    const none = await bans(['list', '--admin', url]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('--token');
+  });
+
+  it('caps --ttl at bans.maxTtl unless --force', async () => {
+    const { daemon, url } = await runningDaemon();
+    const capped = await bans(['add', '203.0.113.30', '--ttl', '1000d', '--admin', url, '--token', TOKEN]);
+    expect(capped.code).toBe(2);
+    expect(capped.stderr).toMatch(/longer than bans\.maxTtl .*--force/);
+    expect(daemon.guard.bans.get('203.0.113.30')).toBeUndefined();
+    const forced = await bans(['add', '203.0.113.30', '--ttl', '1000d', '--force', '--admin', url, '--token', TOKEN]);
+    expect(forced.code).toBe(0);
+    expect((daemon.guard.bans.get('203.0.113.30')?.until ?? 0) - Date.now()).toBeGreaterThan(999 * 86_400_000);
+  });
+
+  it('never bans loopback or the unspecified address (exit 1, the daemon refuses)', async () => {
+    const { daemon, url } = await runningDaemon();
+    for (const ip of ['127.0.0.1', '::1', '0.0.0.0', '::']) {
+      const r = await bans(['add', ip, '--admin', url, '--token', TOKEN]);
+      expect(r.code, ip).toBe(1);
+      expect(r.stderr, ip).toMatch(/never banned/);
+    }
+    expect(daemon.guard.bans.list()).toEqual([]);
+  });
+
+  it('imports one address per line or JSON, checks every line first, and exports what it imported', async () => {
+    const { daemon, dir, url } = await runningDaemon();
+    const bad = writeFile(join(dir, 'bad.txt'), '203.0.113.40\nnot-an-ip\n# comment\n203.0.113.999\n');
+    const refused = await bans(['import', bad, '--admin', url, '--token', TOKEN]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('line 2: not an IP address');
+    expect(refused.stderr).toContain('line 4: not an IP address');
+    expect(daemon.guard.bans.list()).toEqual([]);
+
+    const list = writeFile(
+      join(dir, 'list.txt'),
+      '# from the old firewall\n203.0.113.41\n\n203.0.113.42 # noisy\n127.0.0.1\n',
+    );
+    const imported = await bans(['import', list, '--reason', 'old firewall', '--admin', url, '--token', TOKEN]);
+    expect(imported.code).toBe(1);
+    expect(imported.stdout).toBe('imported 2 ban(s), 1 refused');
+    expect(imported.stderr).toContain('127.0.0.1');
+    expect(daemon.guard.bans.get('203.0.113.41')?.reason).toBe('old firewall');
+
+    const plain = await bans(['export', '--admin', url, '--token', TOKEN]);
+    expect(plain.stdout.split('\n').sort()).toEqual(['203.0.113.41', '203.0.113.42']);
+    const json = await bans(['export', '--json', '--admin', url, '--token', TOKEN]);
+    const other = await runningDaemon();
+    const round = writeFile(join(dir, 'export.json'), json.stdout);
+    expect((await bans(['import', round, '--admin', other.url, '--token', TOKEN])).code).toBe(0);
+    const moved = other.daemon.guard.bans.get('203.0.113.42');
+    expect(moved?.reason).toBe('old firewall');
+    expect(Math.abs((moved?.until ?? 0) - (daemon.guard.bans.get('203.0.113.42')?.until ?? 0))).toBeLessThan(60_000);
+  });
+
+  it('says where a range goes instead of banning it by hand (exit 2)', async () => {
+    const r = await bans(['add', '198.51.100.0/24', '--admin', 'http://127.0.0.1:9', '--token', TOKEN]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('198.51.100.0/24 is a range');
+    expect(r.stderr).toContain('deny.cidrs');
+  });
+
+  it('lifts a folded prefix ban by the text the list shows', async () => {
+    const { daemon, url } = await runningDaemon();
+    expect(
+      daemon.guard.bans.merge({
+        ip: '198.51.100.0/24',
+        reason: 'prefix',
+        since: Date.now(),
+        until: Date.now() + 60_000,
+        offense: 1,
+      }),
+    ).toBe(true);
+    const r = await bans(['remove', '198.51.100.0/24', '--admin', url, '--token', TOKEN]);
+    expect(r.code).toBe(0);
+    expect(daemon.guard.bans.list()).toEqual([]);
+  });
+});
+
+describe('remaining', () => {
+  it('shows the two largest units of what is left', () => {
+    expect(remaining(2 * 86_400_000 + 3 * 3_600_000 + 5_000)).toBe('2d 3h');
+    expect(remaining(45 * 60_000)).toBe('45m');
+    expect(remaining(61_000)).toBe('1m 1s');
+    expect(remaining(500)).toBe('<1s');
+    expect(remaining(0)).toBe('ending');
+  });
+});
+
+describe('unbannable', () => {
+  it("names loopback, the unspecified address and this host's own addresses, and nothing else", () => {
+    const own = () => ['192.0.2.10', 'fe80::1'];
+    expect(unbannable('127.0.0.1', own)).toMatch(/loopback/);
+    expect(unbannable('::ffff:127.0.0.1', own)).toMatch(/loopback/);
+    expect(unbannable('::', own)).toMatch(/unspecified/);
+    expect(unbannable('192.0.2.10', own)).toMatch(/address of this host/);
+    expect(unbannable('192.0.2.11', own)).toBeUndefined();
+    expect(unbannable('203.0.113.5')).toBeUndefined();
   });
 });

@@ -4,7 +4,14 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { waitUntil } from '@ghostguard/h323-gate/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryLogger, TOKEN, tempDir, WAIT_MS, writeConfig } from '../daemon/test-support/daemon-harness.js';
+import {
+  bansOnDisk,
+  memoryLogger,
+  TOKEN,
+  tempDir,
+  WAIT_MS,
+  writeConfig,
+} from '../daemon/test-support/daemon-harness.js';
 import { bufferOutput } from '../output.js';
 import { runDaemonCommand } from './run.js';
 
@@ -102,8 +109,8 @@ describe('ghostguard run (the real CLI)', () => {
     ]);
     expect(code, cli.stderr()).toBe(0);
     expect(find('daemon-stopped')).toHaveLength(1);
-    const bans = JSON.parse(readFileSync(join(dir, 'data', 'bans.json'), 'utf8')) as { bans: Array<{ ip: string }> };
-    expect(bans.bans.map((b) => b.ip)).toEqual(['192.0.2.77']);
+    // A restart reads the bans back from dataDir.
+    expect(bansOnDisk(join(dir, 'data'))).toEqual(['192.0.2.77']);
   });
 });
 
@@ -155,6 +162,6 @@ describe('ghostguard run (in process)', () => {
     stop();
     expect(await running).toBe(0);
     expect(out.stderr.join('\n')).toMatch(/running \(h323Gate 127\.0\.0\.1:\d+\).*\n.*stopped/);
-    expect(readFileSync(join(dir, 'data', 'bans.json'), 'utf8')).toContain('192.0.2.8');
+    expect(bansOnDisk(join(dir, 'data'))).toContain('192.0.2.8');
   });
 });

@@ -1,4 +1,5 @@
-import type { Logger } from '@ghostguard/core';
+import { GhostguardError, type Logger, loadConfigFile } from '@ghostguard/core';
+import { ADAPTER_COMPONENTS, guardedComponents } from '../daemon/components.js';
 import { type Daemon, startDaemon } from '../daemon/daemon.js';
 import { isDaemonError } from '../daemon/errors.js';
 import { wireSignals } from '../daemon/signals.js';
@@ -24,6 +25,15 @@ export const EXIT_START_FAILED = 1;
  * JSON log.
  */
 export async function runDaemonCommand(opts: RunCommandOptions, out: Output): Promise<number> {
+  // A daemon with no adapter would hold bans and answer its endpoints while every call goes by unjudged.
+  if (guardedComponents(ADAPTER_COMPONENTS, loadConfigFile(opts.configPath)).length === 0) {
+    throw new GhostguardError(
+      'GG_CONFIG_INVALID',
+      `${opts.configPath} configures nothing to guard: ghostguard run needs adapters.h323Gate, adapters.asterisk ` +
+        'or adapters.freeswitch (adapters.drachtio runs inside your drachtio-srf app, not in the daemon); ' +
+        '`ghostguard check --config <file>` shows what would start',
+    );
+  }
   // Until the daemon runs, a SIGHUP (logrotate, an eager operator) would kill the process by default: note it
   // and reload once started.
   let earlyHup = false;

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { type BanInfo, Duration, type Guard, isGhostguardError, type Logger, parseIp } from '@ghostguard/core';
 import type { DaemonControl } from './daemon-types.js';
 import { DaemonError } from './errors.js';
@@ -32,13 +33,29 @@ function ipParam(raw: string): string {
   return ip;
 }
 
-/** `POST /v1/bans` body: `{ ip, reason, ttl? }`, ttl in ms or a duration like "1h". */
-function banRequest(body: unknown): { ip: string; reason: string; ttl?: number } {
+/** What a ban by hand asks: the address, why, and optionally how long (beyond bans.maxTtl only with force). */
+interface BanRequest {
+  ip: string;
+  reason: string;
+  ttl?: number;
+  force?: boolean;
+}
+
+function prefixOrIpParam(raw: string): string {
+  const slash = raw.toLowerCase().lastIndexOf('%2f');
+  if (slash < 0) return ipParam(raw);
+  const len = raw.slice(slash + 3);
+  if (!/^\d{1,3}$/.test(len)) throw new DaemonError('GG_ADMIN_BAD_REQUEST', 'not an IP address or prefix');
+  return `${ipParam(raw.slice(0, slash))}/${Number(len)}`;
+}
+
+/** `POST /v1/bans` body: `{ ip, reason, ttl?, force? }`, ttl in ms or a duration like "1h". */
+function banRequest(body: unknown, maxTtl: number): BanRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new DaemonError('GG_ADMIN_BAD_REQUEST', 'expected a JSON object { ip, reason, ttl? }');
+    throw new DaemonError('GG_ADMIN_BAD_REQUEST', 'expected a JSON object { ip, reason, ttl?, force? }');
   }
   const b = body as Record<string, unknown>;
-  const extra = Object.keys(b).filter((k) => !['ip', 'reason', 'ttl'].includes(k));
+  const extra = Object.keys(b).filter((k) => !['ip', 'reason', 'ttl', 'force'].includes(k));
   if (extra.length > 0)
     throw new DaemonError('GG_ADMIN_BAD_REQUEST', `unknown field(s): ${extra.slice(0, 5).join(', ')}`);
   if (typeof b.ip !== 'string') throw new DaemonError('GG_ADMIN_BAD_REQUEST', 'ip: expected a string');
@@ -46,7 +63,10 @@ function banRequest(body: unknown): { ip: string; reason: string; ttl?: number }
   if (typeof b.reason !== 'string' || b.reason.trim() === '' || b.reason.length > MAX_REASON) {
     throw new DaemonError('GG_ADMIN_BAD_REQUEST', `reason: expected a string of 1 to ${MAX_REASON} characters`);
   }
-  const out: { ip: string; reason: string; ttl?: number } = { ip, reason: b.reason.trim() };
+  if (b.force !== undefined && typeof b.force !== 'boolean') {
+    throw new DaemonError('GG_ADMIN_BAD_REQUEST', 'force: expected true or false');
+  }
+  const out: BanRequest = { ip, reason: b.reason.trim(), ...(b.force ? { force: true } : {}) };
   if (b.ttl !== undefined) {
     const ttl = Duration.safeParse(b.ttl);
     if (!ttl.success || ttl.data <= 0 || ttl.data > MAX_TTL_MS) {
@@ -55,16 +75,46 @@ function banRequest(body: unknown): { ip: string; reason: string; ttl?: number }
         'ttl: expected a duration from 1 ms to 3650d (ms, or like 30m, 1h, 7d)',
       );
     }
+    // bans.maxTtl bounds every automatic ban; a longer one by hand is a deliberate act (--force)
+    if (ttl.data > maxTtl && !out.force) {
+      throw new DaemonError(
+        'GG_ADMIN_BAD_REQUEST',
+        `ttl: ${ttl.data} ms is longer than bans.maxTtl (${maxTtl} ms); ask with force (ghostguard bans add --force) to ban longer`,
+      );
+    }
     out.ttl = ttl.data;
   }
   return out;
 }
 
 /**
+ * Why `ip` can never be banned by hand, or undefined: localhost (127.0.0.1, ::1) and the unspecified address
+ * (the host's own tools, a local proxy: fail2ban's ignoreself), and every address of this host's interfaces (a ban would cut the
+ * daemon off its own adapters and PBX). Allowlisted addresses are refused by the guard itself.
+ */
+export function unbannable(ipText: string, ownAddresses: () => Iterable<string> = hostAddresses): string | undefined {
+  const ip = parseIp(ipText);
+  if (ip === undefined) return undefined;
+  // localhost itself; the rest of 127.0.0.0/8 stays bannable (local tools and tests give each peer its own)
+  if (ip.text === '127.0.0.1' || ip.text === '::1') return `${ip.text} is the loopback address`;
+  if (ip.text === '0.0.0.0' || ip.text === '::') return `${ip.text} is the unspecified address`;
+  for (const own of ownAddresses()) {
+    if (parseIp(own)?.text === ip.text) return `${ip.text} is an address of this host`;
+  }
+  return undefined;
+}
+
+function hostAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address.split('%')[0] ?? ''));
+}
+
+/**
  * `guard.bans.add`, its GG_BAN_INVALID answered as the admin API's own code: the address was checked above, so a
  * refusal of an IP literal is the allowlist's (409); anything else the guard refuses is the client's (400).
  */
-function addBan(guard: Guard, ban: { ip: string; reason: string; ttl?: number }): BanInfo {
+function addBan(guard: Guard, ban: BanRequest): BanInfo {
+  const never = unbannable(ban.ip);
+  if (never) throw new DaemonError('GG_ADMIN_CONFLICT', `${never}: never banned`);
   try {
     return guard.bans.add(
       ban.ip,
@@ -116,14 +166,15 @@ export async function routeAdmin(deps: AdminDeps, method: string, url: URL, req:
       const limit = limitParam(url.searchParams.get('limit'));
       return { status: 200, body: { total: bans.length, bans: bans.length > limit ? bans.slice(0, limit) : bans } };
     }
-    const ban = banRequest(await readJsonBody(req));
+    const ban = banRequest(await readJsonBody(req), guard.config.bans.maxTtl);
     const info = addBan(guard, ban);
     logger.info({ event: 'admin-ban', ip: info.ip, reason: info.reason, until: info.until }, 'ban added by admin');
     return { status: 201, body: { ban: info } };
   }
   if (resource === 'bans' && param !== undefined && param !== '' && sub === undefined) {
     allowMethods(method, ['DELETE', 'GET']);
-    const ip = ipParam(param);
+    // a prefix ban is lifted by its own text, as the list shows it (`198.51.100.0/24`)
+    const ip = method === 'DELETE' ? prefixOrIpParam(param) : ipParam(param);
     if (method === 'GET') {
       const ban = guard.bans.get(ip);
       if (!ban) throw new DaemonError('GG_ADMIN_NOT_FOUND', `${ip} is not banned`);

@@ -1,3 +1,4 @@
+import type { GhostguardConfig } from '@ghostguard/core';
 import type { Component } from './component.js';
 import { h323GateComponent } from './h323-gate-component.js';
 import { asteriskComponent, freeswitchComponent } from './pbx-components.js';
@@ -15,3 +16,14 @@ export const ADAPTER_COMPONENTS: readonly Component[] = [
   asteriskComponent,
   freeswitchComponent,
 ];
+
+/** The components that put the guard in front of calls (the others share bans, fetch feeds, serve endpoints). */
+const CALL_GUARDS = new Set(['h323Gate', 'asterisk', 'freeswitch']);
+
+/**
+ * Which of `components` the configuration starts that guard calls. None: `ghostguard run` would hold bans and
+ * serve its endpoints while every call goes by unjudged, so it refuses to start (and `check` says so).
+ */
+export function guardedComponents(components: readonly Component[], config: GhostguardConfig): string[] {
+  return components.filter((c) => CALL_GUARDS.has(c.name) && c.section(config) !== undefined).map((c) => c.name);
+}

@@ -46,11 +46,11 @@ describe('daemon section', () => {
       'daemon.admin.listen.host',
       'daemon.admin.listen.port',
       'daemon.admin.token: at least 16 characters',
-      'daemon.admin: Unrecognized key: "extra"',
+      'daemon.admin.extra: unknown key',
       'daemon.metrics.path',
       'daemon.requireAllComponents',
       'daemon.stopTimeout',
-      'daemon: Unrecognized key: "other"',
+      'daemon.other: unknown key',
     ]) {
       expect(message).toContain(key);
     }

@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { GhostguardError } from '@ghostguard/core';
+import { createGuard, GhostguardError } from '@ghostguard/core';
 import { describe, expect, it } from 'vitest';
 import { runBans } from '../commands/bans.js';
 import { bufferOutput } from '../output.js';
@@ -156,13 +156,13 @@ describe('ghostguard daemon', () => {
     expect(allowed.reachedRoom).toBe(true);
 
     const listed = await bans('list');
-    expect(listed.stdout).toMatch(/127\.0\.0\.5\s+\S+\s+1\s+scanner seen on node b/);
+    expect(listed.stdout).toMatch(/127\.0\.0\.5\s+(59m \d+s|1h)\s+\S+Z\s+1\s+scanner seen on node b/);
     const explained = await bans('explain', '127.0.0.5');
     expect(explained.stdout).toContain('ban: until');
     expect(explained.stdout).toContain('scanner seen on node b');
 
     expect((await bans('remove', '127.0.0.5')).code).toBe(0);
-    expect((await bans('remove', '127.0.0.5')).code).toBe(1); // not banned any more
+    expect((await bans('remove', '127.0.0.5')).code).toBe(3); // not banned any more: EXIT_NOT_BANNED
     const again = await callThroughGate(daemon, room, '127.0.0.5', 2);
     expect(again.reachedRoom).toBe(true);
   });
@@ -288,10 +288,13 @@ describe('ghostguard daemon', () => {
     expect(
       (await admin(first.daemon, 'POST', '/v1/bans', { body: { ip: '127.0.0.9', reason: 'persist me' } })).status,
     ).toBe(201);
+    // Acknowledged means on disk: another reader of the data directory sees it while the daemon still runs.
+    const reader = createGuard({ log: { level: 'silent' }, dataDir: join(dir, 'data') });
+    expect(reader.bans.get('127.0.0.9')?.reason).toBe('persist me');
+    reader.close();
     await first.daemon.stop();
     await first.daemon.stop(); // idempotent
-    const file = JSON.parse(readFileSync(join(dir, 'data', 'bans.json'), 'utf8')) as { bans: Array<{ ip: string }> };
-    expect(file.bans.map((b) => b.ip)).toEqual(['127.0.0.9']);
+    expect(existsSync(join(dir, 'data', 'ghostguard.db'))).toBe(true);
     expect(first.log.find('daemon-stopped')).toHaveLength(1);
 
     const second = await startTestDaemon(path);
@@ -380,7 +383,7 @@ describe('daemon start-up', () => {
       code: 'GG_CONFIG_INVALID',
       message: expect.stringContaining('admin: false'),
     });
-    expect(existsSync(join(dir, 'data', 'bans.json'))).toBe(false);
+    expect(existsSync(join(dir, 'data', 'ghostguard.db'))).toBe(false);
 
     (cfg.daemon as { admin: unknown }).admin = false;
     writeConfig(path, cfg);
@@ -445,6 +448,6 @@ describe('daemon start-up', () => {
     const err = await startDaemon({ configPath: writeConfig(join(dir, 'gg.yaml'), cfg), env: {} }).catch((e) => e);
     expect(err).toBeInstanceOf(GhostguardError);
     expect(err.message).toContain('daemon.metrics.listen.port');
-    expect(err.message).toContain('daemon.metrics: Unrecognized key: "pat"');
+    expect(err.message).toContain('daemon.metrics.pat: unknown key (did you mean "path"?)');
   });
 });

@@ -9,7 +9,7 @@ import {
 } from '@ghostguard/core';
 import { adminComponent } from './admin-component.js';
 import type { Component, ListenAddress } from './component.js';
-import { ADAPTER_COMPONENTS } from './components.js';
+import { ADAPTER_COMPONENTS, guardedComponents } from './components.js';
 import { parseDaemonSection } from './daemon-config.js';
 import type { DaemonControl, DaemonStatus, ReloadResult } from './daemon-types.js';
 import { DaemonError } from './errors.js';
@@ -87,7 +87,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     logger: guard.logger,
     timeoutMs: section.stopTimeout,
   });
-  metrics.watchComponents(() => supervisor.states());
+  metrics.watchComponents(() => supervisor.status());
   try {
     await supervisor.startAll(config, section.requireAllComponents);
   } catch (err) {
@@ -125,6 +125,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     config = next;
     section = nextSection;
     log.level = guard.logger.level;
+    // `run` refuses to start like this; a reload that drops the last adapter is applied, but said loudly
+    if (guardedComponents(options.components ?? ADAPTER_COMPONENTS, next).length === 0) {
+      log.warn(
+        { event: 'nothing-to-guard', config: configPath },
+        'the reloaded configuration has no adapter: no call is judged until one is configured again',
+      );
+    }
     configLoadedAt = Date.now();
     supervisor.setTimeout(section.stopTimeout);
     const changes = await supervisor.apply(next);

@@ -42,8 +42,10 @@ const DAEMON_CODES = {
   },
   GG_ADMIN_CONFLICT: {
     status: 409,
-    means: 'A ban was asked for an address that is allowlisted (trust.cidrs), which is never banned.',
-    action: 'Remove the address from trust.cidrs and reload first if it really must be banned; otherwise nothing.',
+    means:
+      'A ban was asked for an address that is never banned: allowlisted (trust.cidrs), loopback, the unspecified address (0.0.0.0, ::) or an address of the host the daemon runs on.',
+    action:
+      'Nothing, for loopback and the addresses of this host; an allowlisted one: remove it from trust.cidrs and reload first if it really must be banned.',
   },
   GG_ADMIN_RELOAD_FAILED: {
     status: 422,

@@ -47,4 +47,14 @@ describe('example Grafana dashboard', () => {
     const missing = [...used].filter((name) => !exported.has(name.replace(/_(bucket|sum|count)$/, '')));
     expect(missing).toEqual([]);
   });
+
+  it('shows the age and size of each feed, so a stale APIBAN feed is visible', () => {
+    const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+      panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    };
+    const byMetric = (metric: string) =>
+      dashboard.panels.filter((p) => (p.targets ?? []).some((t) => t.expr.includes(metric))).map((p) => p.title);
+    expect(byMetric('ghostguard_feed_age_seconds')).toEqual(['Oldest feed (age)', 'Feed age by feed']);
+    expect(byMetric('ghostguard_feed_entries')).toEqual(['Feed size (entries)']);
+  });
 });

@@ -1,9 +1,11 @@
 import { createGuard } from '@ghostguard/core';
 import { sipAttempt } from '@ghostguard/core/testing';
+import { attachH323Gate } from '@ghostguard/h323-gate';
+import { dial, waitUntil } from '@ghostguard/h323-gate/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LabelIndex } from './label-index.js';
 import { DaemonMetrics } from './metrics.js';
-import { sample } from './test-support/daemon-harness.js';
+import { roomSetup, sample } from './test-support/daemon-harness.js';
 
 const guards: Array<{ close(): void }> = [];
 afterEach(() => {
@@ -88,6 +90,43 @@ describe('daemon metrics', () => {
     const b = new DaemonMetrics();
     a.watchComponents(() => [{ name: 'x', up: true }]);
     expect(sample((await b.render()).body, 'ghostguard_component_up{component="x"}')).toBeUndefined();
+  });
+});
+
+describe('call outcome metrics', () => {
+  it('counts an allowed H.323 call with no room system to go to as no-route, apart from the allow verdict, and connections without a SETUP as closed-before-setup', async () => {
+    const guard = createGuard({ log: { level: 'silent' }, dataDir: null });
+    guards.push(guard);
+    const metrics = new DaemonMetrics();
+    metrics.attach(guard);
+    // No default upstream and no alias the SETUP dials: an allowed call gets a ReleaseComplete.
+    const gate = attachH323Gate(
+      guard,
+      { host: '127.0.0.1', port: 0 },
+      {
+        upstreams: { byAlias: { 'no-such-room': { host: '127.0.0.1', port: 9 } } },
+      },
+    );
+    try {
+      await gate.ready;
+      const addr = gate.address()!;
+      metrics.watchComponents(() => [{ name: 'h323Gate', up: true, health: { ...gate.stats() } }]);
+      const caller = await dial({ host: addr.address, port: addr.port, send: roomSetup() });
+      await caller.closed;
+      const garbage = await dial({ host: addr.address, port: addr.port, send: Buffer.from('GET / HTTP/1.1\r\n\r\n') });
+      await garbage.closed;
+      await waitUntil(() => gate.stats().closedWithoutVerdict === 1 && gate.stats().noRoute === 1);
+      const text = (await metrics.render()).body;
+      expect(
+        sample(text, 'ghostguard_verdicts_total{action="allow",intended="allow",protocol="h323",adapter="h323-gate"}'),
+      ).toBe(1);
+      expect(sample(text, 'ghostguard_call_outcomes_total{adapter="h323Gate",outcome="no-route"}')).toBe(1);
+      expect(sample(text, 'ghostguard_call_outcomes_total{adapter="h323Gate",outcome="relayed"}')).toBe(0);
+      expect(sample(text, 'ghostguard_call_outcomes_total{adapter="h323Gate",outcome="closed-before-setup"}')).toBe(1);
+    } finally {
+      metrics.detach();
+      await gate.close();
+    }
   });
 });
 

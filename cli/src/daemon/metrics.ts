@@ -3,6 +3,25 @@ import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'pr
 import { JudgeHistogram } from './judge-histogram.js';
 import { VerdictTally } from './verdict-tally.js';
 
+/**
+ * What an adapter did with the calls it handled, apart from the guard's verdicts: an allowed H.323 call with no
+ * room system to go to is a verdict `allow` but an outcome `no-route`; connections closed before any SETUP have
+ * no verdict at all. Read from each running component's counters (its health) under these names.
+ */
+export const OUTCOME_FIELDS: ReadonlyArray<readonly [field: string, outcome: string]> = [
+  ['relayed', 'relayed'],
+  ['noRoute', 'no-route'],
+  ['upstreamErrors', 'upstream-error'],
+  ['closedWithoutVerdict', 'closed-before-setup'],
+];
+
+/** A component as the metrics see it: up or not, and its counters (for the outcomes) when it reports them. */
+export interface ComponentState {
+  name: string;
+  up: boolean;
+  health?: Record<string, unknown>;
+}
+
 /** judge() takes about a microsecond on the ban fast path and tens of microseconds on a full evaluation. */
 export const JUDGE_BUCKETS = [1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2];
 
@@ -22,7 +41,7 @@ export class DaemonMetrics {
     JUDGE_BUCKETS,
   );
   private readonly bansTotal: Counter<'origin'>;
-  private componentStates: () => ReadonlyArray<{ name: string; up: boolean }> = () => [];
+  private componentStates: () => ReadonlyArray<ComponentState> = () => [];
 
   constructor() {
     const registers = [this.registry];
@@ -31,7 +50,7 @@ export class DaemonMetrics {
     collectDefaultMetrics({ register: this.registry });
     new Counter({
       name: 'ghostguard_verdicts_total',
-      help: 'Verdicts by enforced action, intended action (differs in monitor mode), protocol and adapter',
+      help: 'Verdicts by enforced action, intended action (differs in monitor mode), protocol and adapter; what the adapter then did is ghostguard_call_outcomes_total',
       labelNames: ['action', 'intended', 'protocol', 'adapter'],
       registers,
       collect() {
@@ -66,6 +85,23 @@ export class DaemonMetrics {
         // Only configured components: one removed by a reload disappears rather than reading as an outage.
         this.reset();
         for (const c of self.componentStates()) this.set({ component: c.name }, c.up ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'ghostguard_call_outcomes_total',
+      help: 'What adapters did with calls apart from verdicts: relayed, no-route (allowed, nowhere to go), upstream-error, closed-before-setup (no verdict); since the component started',
+      labelNames: ['adapter', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of self.componentStates()) {
+          const h = c.health;
+          if (h === undefined) continue;
+          for (const [field, outcome] of OUTCOME_FIELDS) {
+            const n = h[field];
+            if (typeof n === 'number' && Number.isFinite(n)) this.inc({ adapter: c.name, outcome }, n);
+          }
+        }
       },
     });
     new Gauge({
@@ -142,8 +178,11 @@ export class DaemonMetrics {
     this.guard = undefined;
   }
 
-  /** Where ghostguard_component_up is read from at each scrape (the daemon's supervisor). */
-  watchComponents(states: () => ReadonlyArray<{ name: string; up: boolean }>): void {
+  /**
+   * Where ghostguard_component_up and ghostguard_call_outcomes_total are read from at each scrape (the daemon's
+   * supervisor: its status(), with each component's counters).
+   */
+  watchComponents(states: () => ReadonlyArray<ComponentState>): void {
     this.componentStates = states;
   }
 

@@ -49,31 +49,51 @@ interface Section {
 }
 
 export function readPcapngFile(bytes: Uint8Array): ContainerContents {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reader = new PcapngBlockReader();
   const records: PacketRecord[] = [];
-  const warnings: CaptureWarning[] = [];
-  let section: Section | undefined;
-  // Simple Packet Blocks carry no timestamp; they inherit the previous packet's time.
-  let lastTime = 0;
-
   let offset = 0;
   while (offset < bytes.length) {
-    const remaining = bytes.length - offset;
-    const isFileHeader = offset === 0;
-    if (remaining < 8) {
-      if (isFileHeader) throw captureTruncatedError('Section Header Block', 'the file ends inside it', offset);
-      warnings.push(truncatedLastRecordWarning('the file ends inside a pcapng block header', offset));
+    const r = reader.block(bytes, offset, bytes.length, offset === 0);
+    if (r === 'more') {
+      if (offset === 0) throw captureTruncatedError('Section Header Block', 'the file ends inside it', offset);
+      reader.warnings.push(truncatedLastRecordWarning(reader.endsInside(bytes, offset), offset));
       break;
     }
+    if (r.record) records.push(r.record);
+    offset += r.length;
+  }
+  return { records, warnings: reader.warnings };
+}
+
+/**
+ * pcapng one block at a time, for the whole-file reader and the streaming one: keeps the section (byte order,
+ * interfaces) and the last packet time between blocks. Record data are views of `bytes`.
+ */
+export class PcapngBlockReader {
+  readonly warnings: CaptureWarning[] = [];
+  private section: Section | undefined;
+  // Simple Packet Blocks carry no timestamp; they inherit the previous packet's time.
+  private lastTime = 0;
+
+  /**
+   * Reads the block at `bytes[offset…]`. `limit` bounds a plausible block length (the whole file, or a cap when
+   * streaming); 'more': the bytes end inside the block. Throws GG_CAPTURE_FORMAT / GG_CAPTURE_TRUNCATED.
+   */
+  block(
+    bytes: Uint8Array,
+    offset: number,
+    limit: number,
+    isFileHeader: boolean,
+  ): { length: number; record?: PacketRecord } | 'more' {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const remaining = bytes.length - offset;
+    if (remaining < 8) return 'more';
     const rawType = view.getUint32(offset, true);
     if (rawType === PCAPNG_SECTION_HEADER_TYPE) {
-      if (remaining < BLOCK_OVERHEAD) {
-        if (isFileHeader) throw captureTruncatedError('Section Header Block', 'the file ends inside it', offset);
-        warnings.push(truncatedLastRecordWarning('the file ends inside a Section Header Block', offset));
-        break;
-      }
-      section = { littleEndian: sectionByteOrder(view, offset), interfaces: [] };
+      if (remaining < BLOCK_OVERHEAD) return 'more';
+      this.section = { littleEndian: sectionByteOrder(view, offset), interfaces: [] };
     }
+    const section = this.section;
     if (!section) throw captureFormatError('pcapng file does not start with a Section Header Block', offset);
 
     const { littleEndian } = section;
@@ -86,11 +106,11 @@ export function readPcapngFile(bytes: Uint8Array): ContainerContents {
       littleEndian,
       blockName,
       kind?.minimumLength ?? BLOCK_OVERHEAD,
+      limit,
     );
     if (totalLength > remaining) {
-      if (isFileHeader) throw captureTruncatedError(blockName, 'the file ends inside it', offset);
-      warnings.push(truncatedLastRecordWarning(`the file ends inside a ${blockName} of ${totalLength} bytes`, offset));
-      break;
+      if (isFileHeader && remaining >= limit) throw captureTruncatedError(blockName, 'the file ends inside it', offset);
+      return 'more';
     }
     if (view.getUint32(offset + totalLength - 4, littleEndian) !== totalLength) {
       throw captureFormatError(`${blockName} trailing length differs from its leading length ${totalLength}`, offset);
@@ -105,27 +125,36 @@ export function readPcapngFile(bytes: Uint8Array): ContainerContents {
             offset,
           );
         }
-        break;
+        return { length: totalLength };
       case INTERFACE_DESCRIPTION_TYPE:
         section.interfaces.push(readInterfaceDescription(block));
-        break;
+        return { length: totalLength };
       case ENHANCED_PACKET_TYPE:
       case OBSOLETE_PACKET_TYPE: {
         const record = readTimestampedPacket(block, section, type === ENHANCED_PACKET_TYPE);
-        lastTime = record.time;
-        records.push(record);
-        break;
+        this.lastTime = record.time;
+        return { length: totalLength, record };
       }
       case SIMPLE_PACKET_TYPE:
-        records.push(readSimplePacket(block, section, lastTime));
-        break;
+        return { length: totalLength, record: readSimplePacket(block, section, this.lastTime) };
       default:
         // Statistics, name resolution, custom blocks are skipped.
-        break;
+        return { length: totalLength };
     }
-    offset += totalLength;
   }
-  return { records, warnings };
+
+  /** What the bytes from `offset` end inside, for the truncated-last-record warning. */
+  endsInside(bytes: Uint8Array, offset: number): string {
+    const remaining = bytes.length - offset;
+    if (remaining < 8 || this.section === undefined) return 'the file ends inside a pcapng block header';
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const type = view.getUint32(offset, this.section.littleEndian);
+    if (type === PCAPNG_SECTION_HEADER_TYPE && remaining < BLOCK_OVERHEAD) {
+      return 'the file ends inside a Section Header Block';
+    }
+    const blockName = KNOWN_BLOCKS.get(type)?.name ?? `pcapng block of type 0x${type.toString(16).padStart(8, '0')}`;
+    return `the file ends inside a ${blockName} of ${view.getUint32(offset + 4, this.section.littleEndian)} bytes`;
+  }
 }
 
 interface Block {
@@ -148,6 +177,7 @@ function checkedBlockLength(
   littleEndian: boolean,
   blockName: string,
   minimumLength: number,
+  limit: number = view.byteLength,
 ): number {
   const totalLength = view.getUint32(offset + 4, littleEndian);
   if (totalLength < minimumLength) {
@@ -157,10 +187,12 @@ function checkedBlockLength(
       offset,
     );
   }
-  if (totalLength > view.byteLength) {
+  if (totalLength > limit) {
     throw captureTruncatedError(
       blockName,
-      `declared length ${totalLength} is larger than the whole file (${view.byteLength} bytes)`,
+      limit === view.byteLength
+        ? `declared length ${totalLength} is larger than the whole file (${limit} bytes)`
+        : `declared length ${totalLength} is larger than any block this reader takes (${limit} bytes)`,
       offset,
     );
   }

@@ -61,21 +61,21 @@ function inTimeOrder(records: PacketRecord[]): PacketRecord[] {
   return records;
 }
 
-function heldBytesLimit(options: ReadCaptureOptions): number {
+export function heldBytesLimit(options: ReadCaptureOptions): number {
   const limit = options.maxTcpHeldBytes;
   return limit !== undefined && Number.isFinite(limit) && limit >= 0
     ? limit
     : DEFAULT_TCP_REASSEMBLER_OPTIONS.maxHeldBytes;
 }
 
-function emptyStats(): CaptureStats {
+export function emptyStats(): CaptureStats {
   const skipped = {} as Record<SkipReason, number>;
   for (const reason of SKIP_REASONS) skipped[reason] = 0;
   return { packets: 0, packetsByLinkType: {}, udpDatagrams: 0, tcpSegments: 0, skipped };
 }
 
 /** Decodes one frame down to UDP/TCP; returns the skip reason when it yields nothing. */
-function decodeRecord(
+export function decodeRecord(
   record: PacketRecord,
   events: CaptureEvent[],
   reassembler: TcpReassembler,

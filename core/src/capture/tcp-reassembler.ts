@@ -4,8 +4,9 @@ import type { TcpSegment } from './transport-layer.js';
 /**
  * Rebuilds each direction of each TCP connection as an in-order byte stream: duplicates and
  * overlaps are trimmed, segments past a gap are held until the gap fills. Payloads are delivered
- * as views of the segments they came from (no copies), so held data costs no extra memory beyond
- * bookkeeping; the byte budget still bounds how far a stream may run ahead of a gap.
+ * as views of the segments they came from (no copies; held segments are copied only with
+ * `copyHeld`, for a streaming reader), so held data costs no extra memory beyond bookkeeping; the
+ * byte budget still bounds how far a stream may run ahead of a gap.
  */
 
 export interface TcpReassemblerOptions {
@@ -13,11 +14,22 @@ export interface TcpReassemblerOptions {
   maxHeldBytes: number;
   /** Most segments held per direction (bounds bookkeeping for floods of tiny segments). */
   maxHeldSegments: number;
+  /**
+   * Most directions remembered; past it the least recently opened is forgotten (a capture of many connections
+   * read as a stream stays bounded; a forgotten direction seen again starts over as if mid-stream).
+   */
+  maxDirections?: number;
+  /**
+   * Copy a segment held behind a gap (a streaming reader reuses its window once a packet is done); without
+   * it held segments stay views of the caller's buffer, like every delivered payload.
+   */
+  copyHeld?: boolean;
 }
 
 export const DEFAULT_TCP_REASSEMBLER_OPTIONS: TcpReassemblerOptions = {
   maxHeldBytes: 1024 * 1024,
   maxHeldSegments: 4096,
+  maxDirections: 65_536,
 };
 
 interface HeldSegment {
@@ -76,7 +88,7 @@ export class TcpReassembler {
     if (!direction) {
       if (segment.rst) return;
       direction = this.newDirection(src, dst, this.directions.get(reverseKey)?.connection ?? this.nextConnection++);
-      this.directions.set(key, direction);
+      this.remember(key, direction);
     }
     if (direction.ended) return; // retransmissions after FIN/RST carry nothing new
 
@@ -135,8 +147,18 @@ export class TcpReassembler {
     const direction = this.newDirection(src, dst, connection);
     direction.initialSeq = segment.seq;
     direction.nextSeq = seqAdd(segment.seq, 1);
-    this.directions.set(key, direction);
+    this.directions.delete(key);
+    this.remember(key, direction);
     return direction;
+  }
+
+  /** Adds a direction, forgetting the oldest one (Map order: first added) past maxDirections. */
+  private remember(key: string, direction: StreamDirection): void {
+    this.directions.set(key, direction);
+    const max = this.options.maxDirections ?? DEFAULT_TCP_REASSEMBLER_OPTIONS.maxDirections!;
+    if (this.directions.size <= max) return;
+    const oldest = this.directions.keys().next().value;
+    if (oldest !== undefined && oldest !== key) this.directions.delete(oldest);
   }
 
   private newDirection(src: TransportEndpoint, dst: TransportEndpoint, connection: number): StreamDirection {
@@ -177,7 +199,7 @@ export class TcpReassembler {
       if (entry && seqDistance(entry.seq, nextSeq) <= distance) low = middle + 1;
       else high = middle;
     }
-    direction.held.splice(low, 0, { seq, data });
+    direction.held.splice(low, 0, { seq, data: this.options.copyHeld ? data.slice() : data });
     direction.heldBytes += data.length;
 
     while (

@@ -131,3 +131,45 @@ describe('guard.rooms', () => {
     ).toMatchObject({ change: 'hijack', accept: false });
   });
 });
+
+describe('valid credentials count as cracked only after failed authentication', () => {
+  const sweep = (g: Guard, ip: string) => {
+    for (let i = 0; i < 12; i++) g.judge(invite(`nobody-${i}`, ip));
+  };
+  const register = (g: Guard, ip: string) =>
+    g.rooms.checkRegister({ aor: 'boardroom', contact: `sip:boardroom@${ip}`, source: { ip }, authenticated: true });
+
+  it('an enumeration ban is no failed authentication: a room behind that address registers', () => {
+    const g = guard({ dialShape: { knownTargets: ['room-*'] } });
+    sweep(g, '203.0.113.30');
+    expect(g.bans.get('203.0.113.30')?.reason).toMatch(/^score \d+: .*behaviour\.enumeration/);
+    expect(register(g, '203.0.113.30')).toEqual({ change: 'new', accept: true });
+  });
+
+  it('a monitor-mode "would ban" is no failed authentication either, nor even a would-ban for failures', () => {
+    const g = guard({ mode: 'monitor', dialShape: { knownTargets: ['room-*'] } });
+    sweep(g, '203.0.113.31');
+    expect(g.bans.get('203.0.113.31')).toBeDefined();
+    expect(register(g, '203.0.113.31')).toEqual({ change: 'new', accept: true });
+  });
+
+  it('a ban for calls to targets that do not exist is no failed authentication either', () => {
+    // Recent failures alone stay below behaviour.failures here: only the bans decide.
+    const g = guard({ behaviour: { failures: 50 }, bans: { failuresToBan: 10 } });
+    for (let i = 0; i < 10; i++)
+      g.report({ kind: 'unknown-target', source: { ip: '203.0.113.34' }, target: `missing-${i}` });
+    expect(g.bans.get('203.0.113.34')?.reason).toMatch(/last: unknown-target/);
+    for (let i = 0; i < 10; i++) g.report({ kind: 'auth-failure', source: { ip: '203.0.113.35' } });
+    expect(g.bans.get('203.0.113.35')?.reason).toMatch(/last: auth-failure/);
+    expect(register(g, '203.0.113.34')).toEqual({ change: 'new', accept: true });
+    expect(register(g, '203.0.113.35')).toMatchObject({ change: 'hijack', accept: false });
+  });
+
+  it('a ban from reported failures, a hijack or an operator still counts, and so do recent failures', () => {
+    const g = guard();
+    g.bans.add('203.0.113.32', { reason: 'by hand' });
+    expect(register(g, '203.0.113.32')).toMatchObject({ change: 'hijack', accept: false });
+    for (let i = 0; i < 3; i++) g.report({ kind: 'auth-failure', source: { ip: '203.0.113.33' } });
+    expect(register(g, '203.0.113.33')).toMatchObject({ change: 'hijack', accept: false });
+  });
+});

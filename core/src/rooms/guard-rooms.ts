@@ -13,6 +13,11 @@ export interface RegisterCheck {
   source: { ip: string; port?: number };
   /** True when the registrar verified credentials (digest) for this REGISTER. */
   authenticated: boolean;
+  /**
+   * When not authenticated, whether the REGISTER carried credentials that failed (`failed`) or none (`none`,
+   * the default): only the log line differs.
+   */
+  credentials?: 'none' | 'failed';
   adapter?: string;
 }
 
@@ -29,8 +34,10 @@ export interface GuardRooms {
   /** Adds or refreshes a room; `expires: 0` removes it. Undefined when refused (invalid, cap reached). */
   register(registration: RoomRegistration): RoomEntry | undefined;
   /**
-   * A room that never registers, known from an adapter's own configuration (the H.323 gate's upstreams by
-   * alias): kept for the guard's lifetime, like `rooms.static` in the config.
+   * A room that exists without registering here, known from an adapter's own configuration: the H.323 gate's
+   * upstreams by alias (with an address), a registrar's accounts (without one: the room is reachable where it
+   * registers, takes its registrations on top, and stays a room that exists while offline). Kept for the guard's
+   * lifetime, like `rooms.static` in the config.
    */
   declare(room: {
     name: string;
@@ -82,6 +89,7 @@ const RegisterCheckSchema = z.object({
   contact: z.string().max(1024),
   source: Source,
   authenticated: z.boolean(),
+  credentials: z.enum(['none', 'failed']).optional(),
   adapter: z.string().max(32).optional(),
 });
 
@@ -139,10 +147,20 @@ export function createGuardRooms(
       const change: BindingChange = cracked && found === 'new' ? 'hijack' : found;
       if (change !== 'hijack') return { change, accept: true };
       logger.warn(
-        { event: 'room-hijack', aor: c.aor, contact: c.contact, ip: c.source.ip, adapter: c.adapter, cracked },
+        {
+          event: 'room-hijack',
+          aor: c.aor,
+          contact: c.contact,
+          ip: c.source.ip,
+          adapter: c.adapter,
+          cracked,
+          credentials: c.authenticated ? 'valid' : (c.credentials ?? 'none'),
+        },
         cracked
           ? 'REGISTER would move a room from a source that was guessing passwords: refused'
-          : 'REGISTER would move a room without credentials: refused',
+          : c.credentials === 'failed'
+            ? 'REGISTER with wrong credentials would move a room: refused'
+            : 'REGISTER would move a room without credentials: refused',
       );
       const ban = deps.report({
         kind: 'hijack-attempt',

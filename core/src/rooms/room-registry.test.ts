@@ -46,6 +46,32 @@ describe('RoomRegistry', () => {
     expect(r.unregister('h323-room')).toBe(false);
   });
 
+  it('lets a room declared without an address (an account) register on top, and keeps it known when it leaves', () => {
+    const r = new RoomRegistry(10);
+    r.declare({ name: 'boardroom', aliases: [] }, T0);
+    // Declared, not registered: it exists (a call to it is no unknown target), and nothing is bound to move.
+    expect(r.get('boardroom', T0)?.static).toBe(true);
+    expect(r.classify('boardroom', 'sip:boardroom@192.168.1.20:5060', false, T0)).toBe('new');
+    expect(r.isRoomAddress('203.0.113.7')).toBe(false);
+    const reg = { aor: 'boardroom', contact: 'sip:boardroom@203.0.113.7:5062', source: { ip: '203.0.113.7' } };
+    expect(r.register({ ...reg, expires: 60 }, T0)).toMatchObject({ static: false, contact: reg.contact });
+    expect(r.size).toBe(1);
+    expect(r.isRoomAddress('203.0.113.7')).toBe(true);
+    expect(r.classify('boardroom', 'sip:boardroom@198.51.100.9', false, T0)).toBe('hijack');
+    // Declared again (a reload of the accounts) while registered: the registration stays.
+    r.declare({ name: 'boardroom', aliases: [] }, T0 + 1);
+    expect(r.get('boardroom', T0 + 1)?.contact).toBe(reg.contact);
+    // The registration runs out: the account is back, offline, at no address.
+    expect(r.get('boardroom', T0 + 60_000)).toMatchObject({ static: true, contact: '' });
+    expect(r.isRoomAddress('203.0.113.7')).toBe(false);
+    r.register({ ...reg, expires: 60 }, T0 + 60_001);
+    expect(r.unregister('boardroom')).toBe(true);
+    expect(r.get('boardroom', T0 + 60_002)?.static).toBe(true);
+    r.register({ ...reg, expires: 60 }, T0 + 60_003);
+    r.register({ ...reg, expires: 0 }, T0 + 60_004);
+    expect(r.list(T0 + 60_005)).toMatchObject([{ aor: 'boardroom', static: true, contact: '' }]);
+  });
+
   it('refuses new rooms past the cap, after sweeping expired ones, and refuses oversized names', () => {
     const r = new RoomRegistry(2);
     expect(r.register({ aor: 'a', contact: 'c', expires: 10 }, T0)).toBeDefined();

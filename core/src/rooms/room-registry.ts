@@ -101,6 +101,11 @@ export class RoomRegistry {
 
   /** AORs of the static rooms that came from the config (replaced as a whole on reload). */
   private configRooms = new Set<string>();
+  /**
+   * Declared rooms without an address (a registrar's accounts: rooms that exist, reachable where they register)
+   * whose registration is on file now: the declaration comes back when the registration expires or leaves.
+   */
+  private readonly declaredUnder = new Map<string, RoomEntry>();
 
   constructor(
     private maxRooms: number,
@@ -119,34 +124,35 @@ export class RoomRegistry {
       if (entry) next.add(entry.aor);
     }
     for (const aor of this.configRooms) {
+      if (next.has(aor)) continue;
+      if (this.declaredUnder.delete(aor)) continue;
       const entry = this.entries.get(aor);
-      if (!next.has(aor) && entry?.static) this.remove(entry);
+      if (entry?.static) this.remove(entry);
     }
     this.configRooms = next;
   }
 
   /**
    * A room that never registers (from the config, or from an adapter's own routing table such as the
-   * H.323 gate's upstreams): kept until the guard closes. Replaces a registration under the same name.
+   * H.323 gate's upstreams): kept until the guard closes. Replaces a registration under the same name, except
+   * that a room declared without an address (a registrar's account: it exists, and is reachable where it
+   * registers) keeps a registration on top of it.
    */
   declare(room: StaticRoom, now: number): RoomEntry | undefined {
     const aor = normalizeRoomName(room.name);
     if (aor === '' || aor.length > MAX_NAME_LENGTH) return undefined;
     const existing = this.entries.get(aor);
+    const registered = existing !== undefined && !existing.static;
+    // An account declared again while it is registered: the registration stays on top of the new declaration.
+    if (registered && room.address === undefined) {
+      const entry = staticEntry(aor, room, now);
+      this.declaredUnder.set(aor, entry);
+      return entry;
+    }
+    this.declaredUnder.delete(aor);
     if (existing) this.remove(existing);
     else if (this.entries.size >= this.maxRooms) return undefined;
-    const entry: RoomEntry = {
-      aor,
-      aliases: room.aliases
-        .map(normalizeRoomName)
-        .filter((a) => a !== '' && a.length <= MAX_NAME_LENGTH)
-        .slice(0, 16),
-      contact: room.address ?? '',
-      registeredAt: now,
-      static: true,
-      ...(room.kind ? { kind: room.kind } : {}),
-      ...(room.callers ? { callers: room.callers } : {}),
-    };
+    const entry = staticEntry(aor, room, now);
     this.store(entry);
     return entry;
   }
@@ -156,7 +162,11 @@ export class RoomRegistry {
     return this.entries.size;
   }
 
-  /** Adds or refreshes a registration; `expires: 0` removes it. Undefined when refused (cap, bad name). */
+  /**
+   * Adds or refreshes a registration; `expires: 0` removes it. Undefined when refused (cap, bad name). A room
+   * declared with an address (the config's static rooms, the H.323 gate's upstreams) is never replaced; one
+   * declared without (a registrar's account) takes the registration on top, and is back once it ends.
+   */
   register(reg: RoomRegistration, now: number): RoomEntry | undefined {
     const aor = normalizeRoomName(reg.aor);
     if (aor === '' || aor.length > MAX_NAME_LENGTH) return undefined;
@@ -165,26 +175,31 @@ export class RoomRegistry {
       if (existing && !existing.static) this.remove(existing);
       return undefined;
     }
-    if (existing?.static) return existing;
+    if (existing?.static && existing.contact !== '') return existing;
     if (!existing && this.entries.size >= this.maxRooms) {
       this.sweep(now);
       if (this.entries.size >= this.maxRooms) return undefined;
     }
-    if (existing) this.remove(existing);
+    if (existing?.static) {
+      this.declaredUnder.set(aor, existing);
+      this.detach(existing);
+    } else if (existing) this.remove(existing);
     const aliases = (reg.aliases ?? [])
       .map(normalizeRoomName)
       .filter((a) => a !== '' && a.length <= MAX_NAME_LENGTH)
       .slice(0, 16);
+    const declared = this.declaredUnder.get(aor);
     const entry: RoomEntry = {
       aor,
-      aliases,
+      aliases: aliases.length > 0 ? aliases : [...(declared?.aliases ?? [])],
       contact: reg.contact.slice(0, MAX_NAME_LENGTH),
       ...(reg.source ? { source: { ...reg.source } } : {}),
       expiresAt: now + Math.min(reg.expires, 7 * 86_400) * 1000,
       registeredAt: now,
       ...(reg.adapter ? { adapter: reg.adapter } : {}),
       static: false,
-      ...(reg.kind ? { kind: reg.kind } : {}),
+      ...(reg.kind ? { kind: reg.kind } : declared?.kind ? { kind: declared.kind } : {}),
+      ...(declared?.callers ? { callers: declared.callers } : {}),
     };
     this.store(entry);
     return entry;
@@ -206,7 +221,9 @@ export class RoomRegistry {
     if (entry === undefined) return undefined;
     if (entry.expiresAt !== undefined && entry.expiresAt <= now) {
       this.remove(entry);
-      return undefined;
+      // A declared account whose registration ran out still exists (offline).
+      const declared = this.entries.get(entry.aor);
+      return declared?.static ? declared : undefined;
     }
     return entry;
   }
@@ -227,8 +244,9 @@ export class RoomRegistry {
   /** How a REGISTER for `aor` from `contact` relates to the binding on file. */
   classify(aor: string, contact: string, authenticated: boolean, now: number): BindingChange {
     const entry = this.get(aor, now);
-    if (entry === undefined) return 'new';
-    if (entry.contact !== '' && contactHost(entry.contact) === contactHost(contact)) return 'refresh';
+    // Nothing bound: no room yet, or a declared account that is not registered now (nothing to move).
+    if (entry === undefined || entry.contact === '') return 'new';
+    if (contactHost(entry.contact) === contactHost(contact)) return 'refresh';
     return authenticated ? 'move' : 'hijack';
   }
 
@@ -247,7 +265,17 @@ export class RoomRegistry {
     for (const a of entry.aliases) if (!this.byName.has(a)) this.byName.set(a, entry);
   }
 
+  /** Removes an entry; a registration that sat on a declared account gives the name back to the declaration. */
   private remove(entry: RoomEntry): void {
+    this.detach(entry);
+    if (entry.static) return;
+    const declared = this.declaredUnder.get(entry.aor);
+    if (declared === undefined) return;
+    this.declaredUnder.delete(entry.aor);
+    this.store(declared);
+  }
+
+  private detach(entry: RoomEntry): void {
     const at = addressOf(entry);
     const n = at === undefined ? 0 : (this.bySource.get(at) ?? 0);
     if (n > 1) this.bySource.set(at!, n - 1);
@@ -259,6 +287,21 @@ export class RoomRegistry {
       if (this.byName.get(name) === entry) this.byName.delete(name);
     }
   }
+}
+
+function staticEntry(aor: string, room: StaticRoom, now: number): RoomEntry {
+  return {
+    aor,
+    aliases: room.aliases
+      .map(normalizeRoomName)
+      .filter((a) => a !== '' && a.length <= MAX_NAME_LENGTH)
+      .slice(0, 16),
+    contact: room.address ?? '',
+    registeredAt: now,
+    static: true,
+    ...(room.kind ? { kind: room.kind } : {}),
+    ...(room.callers ? { callers: room.callers } : {}),
+  };
 }
 
 /** Where a room's calls come from: the registration's source, else its contact or static address, if an IP. */

@@ -88,6 +88,29 @@ describe('behaviour', () => {
   });
 });
 
+describe('behaviour: a flood cannot wash out a source with history', () => {
+  it("keeps an enumerating source's counters through a flood of 10x maxSources one-shot sources from other /24s", () => {
+    const maxSources = 1000;
+    const b = rules({ behaviour: { maxSources } });
+    for (let i = 0; i < 7; i++) step(b, '198.51.100.9', T0 + i, { user: `ext${i * 7}x`, known: false });
+    for (let i = 0; i < 10 * maxSources; i++)
+      step(b, `10.${(i >> 8) & 255}.${i & 255}.1`, T0 + 10 + (i >> 4), { user: undefined, known: undefined });
+    expect(b.sources.size).toBeLessThanOrEqual(maxSources);
+    expect(b.prefixes.size).toBeLessThanOrEqual(maxSources);
+    // the eighth unknown target still meets the seven before it (threshold 8)
+    expect(step(b, '198.51.100.9', T0 + 1000, { user: 'ext99x', known: false })).toContain('behaviour.enumeration');
+  });
+
+  it('keeps the same through a flood of fresh IPv6 /64s', () => {
+    const maxSources = 500;
+    const b = rules({ behaviour: { maxSources } });
+    for (let i = 0; i < 7; i++) step(b, '2001:db8:1:2::9', T0 + i, { user: `ext${i * 7}x`, known: false });
+    for (let i = 0; i < 10 * maxSources; i++)
+      step(b, `2001:db8:${(i >> 8) & 255}:${(i & 255) + 256}::1`, T0 + 10, { user: undefined, known: undefined });
+    expect(step(b, '2001:db8:1:2::9', T0 + 1000, { user: 'ext99x', known: false })).toContain('behaviour.enumeration');
+  });
+});
+
 describe('behaviour: sources seen once', () => {
   it('keeps a lone first attempt as a bare window index, and counts it when the source comes back', () => {
     const b = rules({ behaviour: { ratePerSource: 1 } });

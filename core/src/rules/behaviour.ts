@@ -2,7 +2,7 @@ import type { GhostguardConfig } from '../config.js';
 import type { ParsedIp } from '../net/ip.js';
 import { maskV4, maskV6Key } from '../net/ip.js';
 import { Activity, hashString } from '../state/activity.js';
-import { BoundedMap } from '../state/bounded-map.js';
+import { AdmissionMap } from '../state/admission-map.js';
 import type { Reason } from '../verdict.js';
 import { type RuleWeights, resolveWeights } from './weights.js';
 
@@ -35,7 +35,7 @@ export interface SourceDescription {
 }
 
 type ActivityEntry = Activity | number;
-type ActivityMap = BoundedMap<number | string, ActivityEntry>;
+type ActivityMap = AdmissionMap<number | string, ActivityEntry>;
 
 const TRAILING_NUMBER = /(\d{1,9})$/;
 const NEIGHBOUR_NOTE = ' (neighbours only: not counted for a clean caller offering video to a known room)';
@@ -43,7 +43,9 @@ const NEIGHBOUR_NOTE = ' (neighbours only: not counted for a clean caller offeri
 /**
  * Layer 5, Kamailio-pike style: per source and per address prefix (/24, /64), sliding-window counts
  * of attempts, distinct unknown targets, consecutive-number sweeps and PBX-reported failures.
- * Memory is bounded by `maxSources` for each of the two maps, whatever the number of sources.
+ * Memory is bounded by `maxSources` for each of the two maps, whatever the number of sources, and a flood of
+ * one-shot sources cannot wash out a source with history (TinyLFU admission, see AdmissionMap): an offender's
+ * counters survive a flood of 10 × maxSources fresh sources from other prefixes.
  */
 export class BehaviourRules {
   /**
@@ -51,8 +53,8 @@ export class BehaviourRules {
    * or prefix seen once, with nothing else to remember, is stored as the bare index of that attempt's window
    * (a small integer, no object): most sources of a sweep or a flood of fresh addresses never come back.
    */
-  readonly sources: BoundedMap<number | string, ActivityEntry>;
-  readonly prefixes: BoundedMap<number | string, ActivityEntry>;
+  readonly sources: AdmissionMap<number | string, ActivityEntry>;
+  readonly prefixes: AdmissionMap<number | string, ActivityEntry>;
   private readonly w: Record<BehaviourRule, number | undefined>;
   private readonly b: GhostguardConfig['behaviour'];
   private readonly targetCap: number;
@@ -61,8 +63,8 @@ export class BehaviourRules {
   /** `carryOver`: the rules of a previous configuration with the same window and prefixes, whose counters continue. */
   constructor(config: GhostguardConfig, weights: RuleWeights, carryOver?: BehaviourRules) {
     this.b = config.behaviour;
-    this.sources = carryOver?.sources ?? new BoundedMap(this.b.maxSources);
-    this.prefixes = carryOver?.prefixes ?? new BoundedMap(this.b.maxSources);
+    this.sources = carryOver?.sources ?? new AdmissionMap(Math.max(2, this.b.maxSources));
+    this.prefixes = carryOver?.prefixes ?? new AdmissionMap(Math.max(2, this.b.maxSources));
     if (carryOver) this.epoch = carryOver.epoch;
     this.w = resolveWeights(BEHAVIOUR_RULES, weights, { earnedTrust: -config.trust.earnedTrustWeight });
     this.targetCap = Math.max(this.b.distinctUnknownTargets, this.b.distinctTargetsBlind) + 1;

@@ -6,16 +6,21 @@
  */
 import { pathToFileURL } from 'node:url';
 import { createGuard, type Guard, loadConfigFile } from '@ghostguard/core';
-import { type BanSink, mirrorBans } from '@ghostguard/drachtio';
+import { type BanSink, mirrorBans, watchSrfConnection } from '@ghostguard/drachtio';
 import Srf from 'drachtio-srf';
 import { loadAccounts } from './accounts.js';
-import { installRoomProxy } from './room-proxy.js';
+import { installRoomProxy, type RoomProxy } from './room-proxy.js';
 import { stopSrf } from './stop-srf.js';
 
 export interface RunningRoomProxy {
   srf: Srf;
   guard: Guard;
-  stop(): void;
+  proxy: RoomProxy;
+  /**
+   * Shutdown: held tarpits get their final answer first (written before the connection ends), no new caller is
+   * let in, then the connection to drachtio-server and the guard close. Nothing is left to keep the process up.
+   */
+  stop(): Promise<void>;
 }
 
 export async function runRoomProxy(
@@ -31,32 +36,46 @@ export async function runRoomProxy(
   const realm = env.ROOM_REALM ?? config.dialShape.domains[0];
   if (!realm) throw new Error('set ROOM_REALM or dialShape.domains in the config');
   const srf = new Srf();
-  // Without an 'error' listener a refused or lost connection to drachtio-server crashes the process.
-  srf.on('error', (err: Error) => guard.logger.warn({ event: 'drachtio-error', err }, 'drachtio connection error'));
-  srf.on('connect', (err: Error | null, hostport: string) => {
-    if (err) guard.logger.error({ event: 'drachtio-auth-failed', err }, 'drachtio-server refused the connection');
-    else guard.logger.info({ event: 'drachtio-connected', hostport }, 'connected to drachtio-server');
-  });
+  // One line when the link drops, one when it is back, retries at debug; it is also the 'error' listener without
+  // which a refused or lost connection to drachtio-server crashes the process.
+  const link = watchSrfConnection(srf, guard.logger.child({ adapter: 'drachtio' }));
   const proxy = installRoomProxy(srf, { guard, accounts: loadAccounts(accountsPath), realm });
   const mirror = banSink ? mirrorBans(guard, banSink) : undefined;
   srf.connect({ host: env.DRACHTIO_HOST ?? '127.0.0.1', port: Number(env.DRACHTIO_PORT ?? 9022), secret });
+  let stopping: Promise<void> | undefined;
   return {
     srf,
     guard,
+    proxy,
     stop: () => {
-      // Answers the held tarpits (their final code goes out before the connection ends) and admits no one new.
-      void proxy.attachment.close();
-      mirror?.stop();
-      stopSrf(srf);
-      guard.close();
+      stopping ??= (async () => {
+        // Answers the held tarpits (their final code is written before the connection ends) and admits no one new.
+        await proxy.attachment.close();
+        mirror?.stop();
+        link.stop();
+        stopSrf(srf);
+        guard.close();
+      })();
+      return stopping;
     },
   };
 }
 
+/** After a signal: the longest the process may take to go once everything is closed (it normally exits at once). */
+const EXIT_GRACE_MS = 1000;
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runRoomProxy(process.argv.slice(2), process.env).then(
     (running) => {
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, running.stop);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => {
+          running.guard.logger.info({ event: 'shutdown', signal }, 'shutting down');
+          void running.stop().finally(() => {
+            // Nothing of ours is left open; should a library still hold a handle, do not wait for it.
+            setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
+          });
+        });
+      }
     },
     (err: unknown) => {
       console.error(err instanceof Error ? err.message : err);

@@ -1,25 +1,32 @@
 import type { Guard, Logger } from '@ghostguard/core';
 import { withMethods } from '@ghostguard/drachtio';
 import type Srf from 'drachtio-srf';
+import type { Accounts } from './accounts.js';
 import type { Bindings } from './bindings.js';
 import { targetUser } from './registrar.js';
 
 export interface ProxyOptions {
   guard: Guard;
+  accounts: Accounts;
   bindings: Bindings;
   logger: Logger;
 }
 
 /**
  * INVITEs that passed the guard go to the registered room they dial (drachtio-server proxies the transaction;
- * the call's media and later requests flow between the parties). A target that is not registered gets 404 and
- * is reported to the guard as an unknown target (enumeration evidence).
+ * the call's media and later requests flow between the parties). A room that exists but is not registered now
+ * gets 480 (offline: nothing the caller did wrong); a target that is no account gets 404 and is reported to the
+ * guard as an unknown target (enumeration evidence).
  */
 export function installProxy(app: Srf, o: ProxyOptions): void {
   const srf = withMethods(app);
   srf.invite(async (req, res) => {
     const user = targetUser(req.uri);
     const binding = user === undefined ? undefined : o.bindings.get(user);
+    if (user !== undefined && binding === undefined && o.accounts.has(user)) {
+      res.send(480);
+      return;
+    }
     if (user === undefined || binding === undefined) {
       res.send(404);
       o.guard.report({

@@ -1,7 +1,7 @@
 /// <reference path="./drachtio-mw-digest-auth.d.ts" />
-import { type Guard, type Logger, parseIp } from '@ghostguard/core';
+import { type Guard, type Logger, LogThrottle, parseIp } from '@ghostguard/core';
 import { parseNameAddr, parseSipUri, splitHeaderList } from '@ghostguard/core/sip';
-import { reportAuthOutcomes, withMethods } from '@ghostguard/drachtio';
+import { reportAuthFailure, withMethods } from '@ghostguard/drachtio';
 import digestAuth from 'drachtio-mw-digest-auth';
 import type Srf from 'drachtio-srf';
 import type { Accounts } from './accounts.js';
@@ -18,6 +18,8 @@ export interface RegistrarOptions {
   /** Longest registration granted, seconds. */
   maxExpires: number;
   logger: Logger;
+  /** False: never refuse a binding on the guard's word (no guard attached). Default true. */
+  enforce?: boolean;
 }
 
 const DEFAULT_EXPIRES = 3600;
@@ -47,24 +49,33 @@ function contactOf(req: Req): { uri: string; star: boolean; expires: number } | 
 
 /**
  * A registrar for room systems: REGISTER is always authenticated (digest, drachtio-mw-digest-auth), the
- * authenticated username must be the AOR's user, and a binding never changes without credentials. svwar's
+ * authenticated username must be the AOR's user, and a binding never changes without credentials. Every account
+ * is a room the guard knows exists (room-proxy.ts declares them), so a room's REGISTER is never a call to an
+ * unknown target, however it is named and however many rooms register from one address. svwar's
  * REGISTERs (`Contact: sip:<ext>@<proxy>`) are challenged and never stored; a REGISTER with wrong credentials
  * for a room on file, or one without credentials binding a room on file to another party's address, goes to
  * `guard.rooms.checkRegister` (a hijack attempt when it would move the room).
- * Registered rooms are fed to `guard.rooms`, so calls to anything else are a dial-shape signal.
+ * Registered rooms are fed to `guard.rooms`. In monitor mode the registrar answers exactly as without the guard.
  */
 export function installRegistrar(app: Srf, o: RegistrarOptions): void {
   const srf = withMethods(app);
   const { guard, accounts, bindings, logger } = o;
 
-  // Auth failures (a credentialed REGISTER answered 401/403/407) raise the source's score.
-  srf.use('register', reportAuthOutcomes(guard));
+  // The registrar's own 403 to a binding the guard refused (its credentials were right): not a failed password.
+  const refusedBinding = new WeakSet<object>();
+  const monitor = (): boolean => o.enforce === false || guard.config.mode === 'monitor';
+  // A peer can repeat what triggers it: one line a second, with how many were left out.
+  const wouldRefuseLog = new LogThrottle(1000);
 
-  // A REGISTER whose credentials fail is checked against the binding on file (hijack → immediate ban).
+  // A REGISTER that carried credentials and was answered 401/403/407 failed authentication: reported (svcrack's
+  // guessing raises the source's score and, at bans.failuresToBan, bans it), and checked against the binding on
+  // file (wrong credentials that would move a room: a hijack attempt, banned at once).
   srf.use('register', (req, res, next) => {
     if (req.has('authorization') || req.has('proxy-authorization')) {
       res.once('end', ({ status }) => {
         if (status !== 401 && status !== 403 && status !== 407) return;
+        if (refusedBinding.has(req)) return;
+        reportAuthFailure(guard, req, `REGISTER answered ${status}`);
         const user = aorUser(req);
         const contact = contactOf(req);
         if (user === undefined || contact === undefined || contact.star) return;
@@ -73,6 +84,7 @@ export function installRegistrar(app: Srf, o: RegistrarOptions): void {
           contact: contact.uri,
           source: sourceOf(req),
           authenticated: false,
+          credentials: 'failed',
           adapter: 'drachtio',
         });
       });
@@ -149,7 +161,8 @@ export function installRegistrar(app: Srf, o: RegistrarOptions): void {
       authenticated: true,
       adapter: 'drachtio',
     });
-    if (!check.accept) {
+    if (!check.accept && !monitor()) {
+      refusedBinding.add(req);
       res.send(403);
       return;
     }
@@ -158,7 +171,25 @@ export function installRegistrar(app: Srf, o: RegistrarOptions): void {
       res.send(503);
       return;
     }
-    guard.rooms.register({ aor: user, contact: contact.uri, source, expires, adapter: 'drachtio' });
+    if (check.accept) guard.rooms.register({ aor: user, contact: contact.uri, source, expires, adapter: 'drachtio' });
+    else {
+      // Monitor mode changes nothing a caller sees: the REGISTER is answered and bound as it would be without the
+      // guard. The guard's registry keeps the room where it was (checkRegister logged the refusal it would make).
+      const suppressed = wouldRefuseLog.take();
+      if (suppressed !== undefined) {
+        logger.warn(
+          {
+            event: 'room-would-refuse',
+            room: user,
+            contact: contact.uri,
+            ip: source.ip,
+            change: check.change,
+            suppressed,
+          },
+          'monitor mode: REGISTER the guard would refuse is answered and bound as without the guard',
+        );
+      }
+    }
     logger.info(
       { event: 'room-registered', room: user, contact: contact.uri, ip: source.ip, change: check.change },
       'room registered',

@@ -3,6 +3,7 @@ import type { AmiObject } from 'asterisk-manager';
 import { Enforcer } from './enforce.js';
 import { AsteriskError, type AsteriskErrorCode } from './errors.js';
 import { textField } from './fields.js';
+import { GateVerdicts } from './h323-gate-verdicts.js';
 import { judgeCheck } from './judge-check.js';
 import { AmiLink } from './link.js';
 import { type AmiAccess, type AsteriskOptions, resolveAsteriskOptions } from './options.js';
@@ -34,6 +35,7 @@ export function attachAsterisk(guard: Guard, ami: AmiAccess, options: AsteriskOp
   const o = resolveAsteriskOptions(ami, options, guard);
   const log = o.logger;
   const malformedLog = new LogThrottle(1000);
+  const downLog = new LogThrottle(60_000);
   const stats = emptyStats();
   const checkEvent = o.checkEvent.toLowerCase();
   const { ready, settle } = readiness();
@@ -58,17 +60,36 @@ export function attachAsterisk(guard: Guard, ami: AmiAccess, options: AsteriskOp
       rooms?.resync();
       settle();
     },
-    onDown: (reason) =>
+    onDown: (reason, failedAttempts) => {
+      const line = { event: 'ami-down', reason, host: o.host, port: o.port, failedAttempts };
+      // One warning when the connection goes (or the first attempt fails); while Asterisk stays away, at most
+      // one a minute (with how many were left out), the rest at debug.
+      const first = failedAttempts === 0;
+      const suppressed = downLog.take(Date.now());
+      if (!first && suppressed === undefined) {
+        log.debug(line, `AMI ${reason}`);
+        return;
+      }
       log.warn(
-        { event: 'ami-down', reason, host: o.host, port: o.port },
-        `AMI ${reason}: calls follow the dialplan's fail policy until it is back`,
-      ),
+        first ? line : { ...line, suppressed },
+        first
+          ? `AMI ${reason}: calls follow the dialplan's fail policy until it is back`
+          : `AMI still unreachable after ${failedAttempts + 1} attempts: calls follow the dialplan's fail policy`,
+      );
+    },
     onAuthFailed: (err) => {
       log.error({ event: 'ami-auth-failed', code: err.code, host: o.host, port: o.port }, err.message);
       settle(err);
     },
   });
   const enforcer = new Enforcer(guard, link, o, stats);
+  const gate = o.h323Gate.callers.length > 0 ? new GateVerdicts(guard, o.h323Gate.window) : undefined;
+  if (Object.keys(o.h323Peers).length > 0) {
+    log.warn(
+      { event: 'asterisk-h323-peers-ignored', names: Object.keys(o.h323Peers).slice(0, 16) },
+      'adapters.asterisk.h323Peers is no longer used: chan_ooh323 matches a configured user by its Display name from any address, so the mapped address is not the caller’s; such calls follow failMode unless the H.323 gate judged them (h323Gate, README)',
+    );
+  }
 
   function dispatch(evt: AmiObject): void {
     const name = (textField(evt, 'event') ?? '').toLowerCase();
@@ -113,7 +134,7 @@ export function attachAsterisk(guard: Guard, ami: AmiAccess, options: AsteriskOp
   function onCheck(evt: AmiObject): void {
     stats.checks++;
     const time = Date.now();
-    const d = judgeCheck(guard, o, evt, time);
+    const d = judgeCheck(guard, o, evt, time, gate);
     if (d.kind === 'no-channel') {
       stats.noChannel++;
       log.warn(
@@ -124,6 +145,11 @@ export function attachAsterisk(guard: Guard, ami: AmiAccess, options: AsteriskOp
     }
     if (d.kind === 'unjudgeable') {
       enforcer.unjudgeable(d.target, d.detail);
+      return;
+    }
+    if (d.kind === 'gate') {
+      stats.fromGate++;
+      enforcer.enforce(d.target, d.verdict.action, { ...verdictFields(d.verdict, d.source), judgedBy: 'h323-gate' });
       return;
     }
     stats.judged++;
@@ -174,6 +200,7 @@ export function attachAsterisk(guard: Guard, ami: AmiAccess, options: AsteriskOp
         settle(new AsteriskError('GG_ASTERISK_CLOSED', 'closed before the AMI connection was ready'));
         // Rooms learned stay in the registry until they expire: the guard may outlive this attachment.
         rooms?.close();
+        gate?.close();
         await link.close();
         enforcer.close();
         log.info({ event: 'ami-closed' }, 'Asterisk adapter closed');

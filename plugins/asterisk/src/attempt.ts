@@ -4,7 +4,6 @@ import {
   type H323Attempt,
   MAX_FIELD_LENGTH,
   type Party,
-  parseIp,
   type SipAttempt,
   type SipSection,
   type Transport,
@@ -118,24 +117,17 @@ export function checkAttempt(req: CheckRequest, source: SourceAddress, time: num
 
 /**
  * Where a checked call came from, per channel driver; a problem text when it cannot be told. chan_ooh323 puts
- * the caller's address in no AMI field: its channel name carries an IP, or a configured name that `h323Peers`
- * maps to one.
+ * the caller's address in no AMI field. Its channel name carries the address of the TCP connection
+ * (`OOH323/<remoteIP>-<n>`, call->remoteIP) for a caller no `[user]` matched; for a configured one only the
+ * user's name, and chan_ooh323 matches that by the caller's Display name from any address (chan_ooh323.c
+ * find_user): the address is unknown, never inferred (an inferred address would take the caller's ban).
  */
-export function sourceOf(
-  tech: ChannelTech,
-  channel: string,
-  text: string | undefined,
-  h323Peers: Readonly<Record<string, string>>,
-): SourceAddress | string {
+export function sourceOf(tech: ChannelTech, channel: string, text: string | undefined): SourceAddress | string {
   if (tech === 'OOH323') {
     const caller = ooh323Caller(channel);
     if (caller === undefined) return `chan_ooh323 channel name ${JSON.stringify(channel.slice(0, 80))} names no caller`;
     if ('ip' in caller) return { ip: caller.ip, transport: 'tcp' };
-    const mapped = h323Peers[caller.name];
-    const ip = mapped === undefined ? undefined : parseIp(mapped);
-    return ip
-      ? { ip: ip.text, transport: 'tcp' }
-      : `configured chan_ooh323 caller ${JSON.stringify(caller.name)} has no address (add it to h323Peers)`;
+    return `chan_ooh323 matched the configured user ${JSON.stringify(caller.name.slice(0, 80))} (by Display name, from any address): the caller's address is in no AMI field (put the H.323 gate in front: README)`;
   }
   if (text === undefined) return 'the check event has no Source';
   return parseHostPort(text) ?? `Source ${JSON.stringify(text.slice(0, 80))} is not an address`;

@@ -1,4 +1,4 @@
-import { type Action, countEnforced, type Guard } from '@ghostguard/core';
+import { type Action, countEnforced, type Guard, LogThrottle } from '@ghostguard/core';
 import type { CheckRequest } from './check-event.js';
 import type { CheckTarget } from './judge-check.js';
 import type { AmiLink } from './link.js';
@@ -41,6 +41,8 @@ export function isChannelGone(message: string): boolean {
  */
 export class Enforcer {
   private readonly slots: TarpitSlots;
+  /** A caller can make its checks unjudgeable at will (a Display name chan_ooh323 matches): one line a second. */
+  private readonly unjudgeableLog = new LogThrottle(1000);
 
   constructor(
     private readonly guard: Guard,
@@ -70,17 +72,21 @@ export class Enforcer {
     const o = this.o;
     this.stats.unjudgeable++;
     const action: Action = o.failMode === 'open' ? 'allow' : this.guard.config.policy.failClosedAction;
-    o.logger.warn(
-      {
-        event: 'asterisk-check-unjudgeable',
-        channel: target.channel,
-        tech: target.tech,
-        detail,
-        failMode: o.failMode,
-        action,
-      },
-      `cannot judge call: fail-${o.failMode}`,
-    );
+    const suppressed = this.unjudgeableLog.take(Date.now());
+    if (suppressed !== undefined) {
+      o.logger.warn(
+        {
+          event: 'asterisk-check-unjudgeable',
+          channel: target.channel,
+          tech: target.tech,
+          detail,
+          failMode: o.failMode,
+          action,
+          suppressed,
+        },
+        `cannot judge call: fail-${o.failMode}`,
+      );
+    }
     this.enforce(target, action, { failMode: o.failMode });
   }
 

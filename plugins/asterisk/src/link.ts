@@ -25,7 +25,8 @@ interface ListCollector {
 export interface AmiLinkHandlers {
   onEvent(evt: AmiObject): void;
   onReady(): void;
-  onDown(reason: string): void;
+  /** `failedAttempts`: attempts that failed since the connection was last ready (0 for a lost connection). */
+  onDown(reason: string, failedAttempts: number): void;
   onAuthFailed(err: AsteriskError): void;
 }
 
@@ -276,12 +277,15 @@ export class AmiLink {
       for (const w of this.closeWaiters.splice(0)) w();
       return;
     }
-    this.h.onDown(wasReady ? 'connection lost' : 'connection attempt failed');
+    this.h.onDown(wasReady ? 'connection lost' : 'connection attempt failed', this.failures);
     const { minDelay, maxDelay, factor } = this.o.reconnect;
     const base = Math.min(maxDelay, minDelay * factor ** Math.min(this.failures, 30));
     const delay = Math.round(base * (0.8 + Math.random() * 0.4));
     this.failures++;
-    this.log.info({ event: 'ami-reconnect', inMs: delay, attempt: this.failures }, `AMI reconnect in ${delay} ms`);
+    // One info line per outage; the attempts after it at debug (issue 15: a line per attempt was noise).
+    const line = { event: 'ami-reconnect', inMs: delay, attempt: this.failures };
+    if (this.failures === 1) this.log.info(line, `AMI reconnect in ${delay} ms`);
+    else this.log.debug(line, `AMI reconnect in ${delay} ms`);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       if (!this.closed) this.open();

@@ -19,7 +19,7 @@ describe('asterisk options', () => {
       dropCause: { PJSIP: 1, SIP: 1, OOH323: 1, other: 1 },
       tarpit: { context: 'ghostguard-tarpit', exten: 's', priority: 1, releaseAfter: 25_000 },
       failMode: 'closed',
-      reconnect: { minDelay: 500, maxDelay: 30_000, factor: 2 },
+      reconnect: { minDelay: 500, maxDelay: 5_000, factor: 2 },
     });
   });
 

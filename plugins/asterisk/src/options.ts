@@ -62,8 +62,11 @@ export const AsteriskSectionSchema = z
       .strict()
       .prefault({}),
     /**
-     * chan_ooh323 names a configured caller's channel `OOH323/<name>-<n>` and puts its address in no AMI field: map
-     * such names to their addresses (as in ooh323.conf `host=`) so their calls can be judged.
+     * No longer used to judge calls (kept so existing configurations load; a warning says so). chan_ooh323 matches a
+     * configured `[user]` by the caller's Display name from any address (chan_ooh323.c find_user; recorded in
+     * ../shared/fixtures/asterisk-20.20.1-live/ami-h323-display-callerb-session.follow.txt), so the address mapped
+     * here is not where the call came from: judging it as that address banned the real partner. Calls on such
+     * channels follow `failMode`, unless the H.323 gate judged them (`h323Gate`).
      */
     h323Peers: z
       .record(
@@ -71,6 +74,20 @@ export const AsteriskSectionSchema = z
         z.string().refine((a) => parseIp(a) !== undefined, 'an IP address'),
       )
       .default({}),
+    /**
+     * The ghostguard H.323 gate in front of chan_ooh323 (examples/asterisk/h323-gate/): `callers` are the names
+     * the gate's calls get in their channel name `OOH323/<caller>-<n>` (its ooh323.conf `[user]`, or its address).
+     * A check on such a channel takes the verdict the gate (same guard, same daemon) gave the SETUP, matched by
+     * CALLER_H323ID and the dialed extension within `window`; without one it follows `failMode`. Never judged
+     * as the gate's address.
+     */
+    h323Gate: z
+      .object({
+        callers: z.array(z.string().min(1).max(256)).max(64).default([]),
+        window: positiveDuration.default(10_000),
+      })
+      .strict()
+      .prefault({}),
     /**
      * A check the guard cannot judge (no usable source address): `open` lets the call continue, `closed` applies the
      * guard's policy.failClosedAction. Default: the guard's policy.failMode. Logged either way.
@@ -112,7 +129,8 @@ export const AsteriskSectionSchema = z
     reconnect: z
       .object({
         minDelay: positiveDuration.default(500),
-        maxDelay: positiveDuration.default(30_000),
+        // Asterisk back after `core stop` was found 14 s late with a 30 s cap (issue 15): a login is cheap.
+        maxDelay: positiveDuration.default(5_000),
         factor: z.number().min(1).default(2),
       })
       .strict()

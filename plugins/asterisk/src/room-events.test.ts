@@ -53,12 +53,12 @@ describe('reading what Asterisk says about registrations', () => {
     expect(readPeerStatus({ ...base, channeltype: 'IAX2', peer: 'IAX2/x', peerstatus: 'Registered' }).ok).toBe(false);
   });
 
-  it('reads a ContactList event: endpoint, AOR from the sorcery id, URI, expiry left and the Via address', () => {
+  it('reads a ContactList event: endpoint, AOR from the sorcery id, URI, expiry left, Call-ID; never the Via as source', () => {
     const evt = {
       event: 'ContactList',
       actionid: 'gg-3',
       objecttype: 'contact',
-      objectname: 'room-lab@@0f3a8e5c1d2b4a6978e0c1d2b3a49587',
+      objectname: 'room-lab;@0f3a8e5c1d2b4a6978e0c1d2b3a49587',
       viaaddr: '198.51.100.7',
       viaport: '5062',
       callid: 'a84b4c76e66710',
@@ -76,7 +76,7 @@ describe('reading what Asterisk says about registrations', () => {
         name: 'room-lab-east',
         aliases: ['room-lab'],
         contact: 'sip:room-lab@198.51.100.7:5062;transport=tcp',
-        source: { ip: '198.51.100.7', port: 5062 },
+        callId: 'a84b4c76e66710',
         expires: 3_000,
         permanent: false,
       },
@@ -89,15 +89,11 @@ describe('reading what Asterisk says about registrations', () => {
     expect(readContactList({ ...evt, expirationtime: 'soon' }, NOW).ok).toBe(false);
     expect(readContactList({ ...evt, uri: '' }, NOW).ok).toBe(false);
     expect(readContactList({ ...evt, endpoint: '', objectname: 'garbage' }, NOW).ok).toBe(false);
-    // No Via: the contact's own host is where the registration is taken to come from.
-    const { viaaddr: _v, viaport: _p, ...noVia } = evt;
-    expect(readContactList(noVia, NOW)).toMatchObject({
-      ok: true,
-      value: { source: { ip: '198.51.100.7', port: 5062 } },
-    });
+    // ViaAddr is the Via sent-by the client wrote: never a source.
+    expect(readContactList(evt, NOW)).not.toHaveProperty('value.source');
   });
 
-  it('reads ContactStatus: Created/Updated/Reachable present, Removed gone, Unreachable kept', () => {
+  it('reads ContactStatus: NonQualified (Asterisk 20) / Created new, Updated/Reachable present, Removed gone, Unreachable kept', () => {
     const base = {
       event: 'ContactStatus',
       privilege: 'system,all',
@@ -107,12 +103,13 @@ describe('reading what Asterisk says about registrations', () => {
       roundtripusec: '0',
     };
     for (const [status, kind] of [
-      ['Created', 'present'],
+      ['NonQualified', 'created'],
+      ['Created', 'created'],
       ['Updated', 'present'],
       ['Reachable', 'present'],
       ['Removed', 'removed'],
       ['Unreachable', 'unreachable'],
-      ['NonQualified', 'other'],
+      ['Unknown', 'other'],
     ] as const) {
       expect(readContactStatus({ ...base, contactstatus: status })).toEqual({
         ok: true,
@@ -124,7 +121,6 @@ describe('reading what Asterisk says about registrations', () => {
             name: 'room-1',
             aliases: [],
             contact: base.uri,
-            source: { ip: '2001:db8::5', port: 5060 },
           },
         },
       });

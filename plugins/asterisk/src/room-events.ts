@@ -21,7 +21,10 @@ export interface AsteriskBinding {
   aliases: string[];
   /** Where Asterisk sends its calls: the PJSIP contact URI, `sip:<peer>@<address>` for chan_sip. */
   contact: string;
-  /** Where the REGISTER came from, when Asterisk says (PJSIP Via address, chan_sip peer address). */
+  /**
+   * Where the REGISTER came from, when Asterisk knows it (chan_sip's peer address; for PJSIP the adapter adds the
+   * SuccessfulAuth RemoteAddress: neither ContactStatus nor the listing carries it).
+   */
   source?: SourceAddress;
   /** Seconds from now; undefined when the event does not say. */
   expires?: number;
@@ -49,7 +52,10 @@ export function uriAddress(uri: string): SourceAddress | undefined {
   return parseHostPort(s);
 }
 
-/** The AOR part of a contact's sorcery id: `room-1@@<hash>` (Asterisk 20) or `room-1;@<hash>` (older). */
+/**
+ * The AOR part of a contact's sorcery id: `room1;@<hash>` as Asterisk 20.20.1 lists it
+ * (ami-pjsip-guard-tollfraud-run.follow.txt), or `room-1@@<hash>`.
+ */
 export function aorOfContactId(id: string): string | undefined {
   const cut = id.indexOf('@@') >= 0 ? id.indexOf('@@') : id.indexOf(';@');
   const aor = cut > 0 ? id.slice(0, cut) : undefined;
@@ -63,9 +69,14 @@ function pjsipNames(endpoint: string | undefined, aor: string | undefined): { na
 
 /**
  * A ContactList event of PJSIPShowContacts. `permanent` for a contact configured in pjsip.conf (ExpirationTime
- * 0): not a registration. `expires` is ExpirationTime (epoch seconds) minus now.
+ * 0): not a registration. `expires` is ExpirationTime (epoch seconds) minus now. No `source`: ViaAddr is the Via
+ * sent-by the client wrote (svcrack from 127.0.0.75 lists `ViaAddr: 127.0.0.1`,
+ * ami-pjsip-after-core-restart.follow.txt); `callId` lets the adapter find the SuccessfulAuth of that REGISTER.
  */
-export function readContactList(evt: AmiObject, nowMs: number): Reading<AsteriskBinding & { permanent: boolean }> {
+export function readContactList(
+  evt: AmiObject,
+  nowMs: number,
+): Reading<AsteriskBinding & { permanent: boolean; callId?: string }> {
   const uri = name(evt, 'uri');
   if (uri === undefined) return fail('ContactList without a usable Uri');
   const objectName = textField(evt, 'objectname') ?? '';
@@ -75,20 +86,14 @@ export function readContactList(evt: AmiObject, nowMs: number): Reading<Asterisk
   const expText = textField(evt, 'expirationtime')?.trim() ?? '';
   if (!/^\d{1,12}$/.test(expText)) return fail(`ContactList ExpirationTime ${JSON.stringify(expText.slice(0, 40))}`);
   const expiration = Number(expText);
-  const via = name(evt, 'viaaddr');
-  const viaPort = textField(evt, 'viaport')?.trim();
-  const viaSource =
-    via === undefined
-      ? undefined
-      : parseHostPort(viaPort && /^\d{1,5}$/.test(viaPort) && viaPort !== '0' ? `${hostText(via)}:${viaPort}` : via);
-  const source = viaSource ?? uriAddress(uri);
+  const callId = name(evt, 'callid');
   return {
     ok: true,
     value: {
       tech: 'PJSIP',
       ...pjsipNames(endpoint, aor),
       contact: uri,
-      ...(source ? { source } : {}),
+      ...(callId ? { callId } : {}),
       expires: expiration === 0 ? 0 : Math.floor(expiration - nowMs / 1000),
       permanent: expiration === 0,
     },
@@ -100,9 +105,13 @@ function hostText(ip: string): string {
   return ip.includes(':') && !ip.startsWith('[') ? `[${ip}]` : ip;
 }
 
-export type ContactStatusKind = 'present' | 'removed' | 'unreachable' | 'other';
+export type ContactStatusKind = 'created' | 'present' | 'removed' | 'unreachable' | 'other';
 
-/** A ContactStatus event: Created / Updated / Reachable mean the contact is there, Removed that it is gone. */
+/**
+ * A ContactStatus event. `created`: a contact just stored — `NonQualified` on Asterisk 20 (res_pjsip/pjsip_options.c
+ * labels CREATED so; ami-pjsip-register-qualify0.follow.txt), `Created` on older ones. `present`: Reachable /
+ * Updated (a qualify answer, a refresh). `removed`: gone. `unreachable`: a qualify failed, the binding stands.
+ */
 export function readContactStatus(
   evt: AmiObject,
 ): Reading<{ kind: ContactStatusKind; status: string; binding: AsteriskBinding }> {
@@ -115,20 +124,22 @@ export function readContactStatus(
   const status = (textField(evt, 'contactstatus') ?? '').trim();
   const lower = status.toLowerCase();
   const kind: ContactStatusKind =
-    lower === 'created' || lower === 'updated' || lower === 'reachable'
-      ? 'present'
-      : lower === 'removed'
-        ? 'removed'
-        : lower === 'unreachable'
-          ? 'unreachable'
-          : 'other';
-  const source = uriAddress(uri);
+    lower === 'nonqualified' || lower === 'created'
+      ? 'created'
+      : lower === 'updated' || lower === 'reachable'
+        ? 'present'
+        : lower === 'removed'
+          ? 'removed'
+          : lower === 'unreachable'
+            ? 'unreachable'
+            : 'other';
+  // No source: the URI is what the client wrote (svwar's names the PBX itself).
   return {
     ok: true,
     value: {
       kind,
       status: status.slice(0, 40),
-      binding: { tech: 'PJSIP', ...pjsipNames(endpoint, aor), contact: uri, ...(source ? { source } : {}) },
+      binding: { tech: 'PJSIP', ...pjsipNames(endpoint, aor), contact: uri },
     },
   };
 }

@@ -4,6 +4,7 @@ import { ADAPTER } from './attempt.js';
 import { textField } from './fields.js';
 import type { AmiLink, ListResult } from './link.js';
 import type { ResolvedAsteriskOptions } from './options.js';
+import { RegisterSources } from './register-source.js';
 import {
   type AsteriskBinding,
   readContactList,
@@ -12,17 +13,28 @@ import {
   readPeerStatus,
   readSipShowPeer,
   sipPeerContact,
-  uriAddress,
 } from './room-events.js';
 import type { AsteriskStats } from './stats.js';
 
 type Tech = AsteriskBinding['tech'];
 
 /**
- * Contacts a ContactStatus announced as new, waiting for the listing that says where their REGISTER came from:
- * that listing passes them as fresh (checked again even if refused before). FIFO, bounded.
+ * How long after a PJSIP SuccessfulAuth the ContactStatus of the contact it stored may come. Recorded: 1–2 ms
+ * (ami-pjsip-register-qualify0.follow.txt); generous, since a later REGISTER of the same account replaces it.
  */
-const MAX_ANNOUNCED = 4_096;
+export const AUTH_CORRELATION_MS = 5_000;
+
+/**
+ * A `Removed` of a room's own contact waits this long before the room is unregistered: with `remove_existing`,
+ * the REGISTER that displaces it (a hijacker's too) raises the new contact's NonQualified and the old one's
+ * Removed together (res_pjsip_registrar.c register_aor_core: add, then remove_excess_contacts), in either order
+ * on AMI (each is published from a serializer task). Within the grace a refused (hijack) binding of the same
+ * room keeps the room; a stored one has moved it already.
+ */
+export const REMOVAL_GRACE_MS = 1_000;
+
+/** Rooms whose new binding was refused lately (normalized name → time): bounded FIFO. */
+const MAX_RECENT_REFUSALS = 4_096;
 
 /**
  * Keeps guard.rooms in step with Asterisk's registrars. After every login it lists what is registered
@@ -36,11 +48,19 @@ const MAX_ANNOUNCED = 4_096;
 export class AsteriskRooms {
   /** Rooms this adapter put into the registry (normalized name → driver), so a listing can prune them. */
   private readonly owned = new Map<string, Tech>();
-  private readonly announced = new Set<string>();
+  /** Where PJSIP REGISTERs came from, from the security events (register-source.ts). */
+  private readonly sources = new RegisterSources(AUTH_CORRELATION_MS);
+  /** Rooms whose new binding the core refused lately: a `Removed` of their own contact then keeps them. */
+  private readonly refusedAt = new Map<string, number>();
+  /**
+   * Listed contacts whose REGISTER the adapter did not see (Call-ID → binding): checked again with the real source
+   * when their next REGISTER (same Call-ID, RFC 3261 §10.2.4) authenticates. Bounded FIFO.
+   */
+  private readonly awaitingAuth = new Map<string, AsteriskBinding>();
+  /** `Removed` of a room's own contact waiting out REMOVAL_GRACE_MS (at most one per owned room). */
+  private readonly pendingRemovals = new Map<string, { timer: NodeJS.Timeout; contact: string; at: number }>();
   private gen = 0;
   private closed = false;
-  /** PJSIPShowContacts in flight; `again` when a ContactStatus asked for another one meanwhile. */
-  private pjsipListing: 'idle' | 'running' | 'again' = 'idle';
 
   constructor(
     private readonly guard: Guard,
@@ -53,7 +73,6 @@ export class AsteriskRooms {
   /** After each successful login: list both registrars. */
   resync(): void {
     const gen = ++this.gen;
-    this.pjsipListing = 'idle';
     if (this.o.rooms.pjsip) this.listPjsip(gen);
     if (this.o.rooms.chanSip) this.listSipPeers(gen);
   }
@@ -61,18 +80,27 @@ export class AsteriskRooms {
   close(): void {
     this.closed = true;
     this.gen++;
+    for (const p of this.pendingRemovals.values()) clearTimeout(p.timer);
+    this.pendingRemovals.clear();
   }
 
-  /** ContactStatus / PeerStatus; true when the event was one of them. */
+  /**
+   * ContactStatus / PeerStatus; true when the event was one of them. PJSIP's SuccessfulAuth is noted (the real
+   * source of the REGISTER whose contact follows) and left to the security handling (false).
+   */
   onEvent(name: string, evt: AmiObject): boolean {
     if (name === 'contactstatus') {
       if (this.o.rooms.pjsip) this.onContactStatus(evt);
       return true;
     }
     if (name === 'peerstatus') {
+      // PJSIP raises PeerStatus too (`ChannelType: PJSIP`, `PeerStatus: Reachable`: an endpoint got its first
+      // contact, ami-pjsip-register-qualify0.follow.txt); ContactStatus says the same with the contact: not ours.
+      if ((textField(evt, 'channeltype') ?? '').trim().toUpperCase() === 'PJSIP') return true;
       if (this.o.rooms.chanSip) this.onPeerStatus(evt);
       return true;
     }
+    if (name === 'successfulauth' && this.o.rooms.pjsip) this.onSuccessfulAuth(evt);
     return false;
   }
 
@@ -84,22 +112,16 @@ export class AsteriskRooms {
     return { maxItems: this.o.rooms.maxListItems, timeoutMs: this.o.rooms.listTimeout };
   }
 
-  /** Another PJSIPShowContacts after the one in flight (coalesced): a contact's Via address is only listed there. */
-  private relistPjsip(): void {
-    if (this.pjsipListing !== 'idle') this.pjsipListing = 'again';
-    else this.listPjsip(this.gen);
-  }
-
+  /** Once per login: the listing is the only source for contacts registered while the adapter was away. */
   private listPjsip(gen: number): void {
-    this.pjsipListing = 'running';
-    const sent = this.link.list(
+    this.link.list(
       { action: 'PJSIPShowContacts' },
       'ContactListComplete',
-      (r) => {
+      (res) => {
         if (!this.live(gen)) return;
-        const again = this.pjsipListing === 'again';
-        this.pjsipListing = 'idle';
-        if (again) this.listPjsip(gen);
+        // Nothing registered is an error, not an empty list (ami-login-empty-contacts.follow.txt).
+        const r: ListResult =
+          !res.ok && /^no contacts found$/i.test(res.message.trim()) ? { ok: true, items: [] } : res;
         if (!r.ok) {
           this.listFailed('PJSIP', 'PJSIPShowContacts', r);
           return;
@@ -123,13 +145,16 @@ export class AsteriskRooms {
           }
           if (read.value.expires === undefined || read.value.expires <= 0) continue;
           seen.add(normalizeRoomName(read.value.name));
-          if (this.learn(read.value, 'listing', true)) stored++;
+          // The source is the one that authenticated this Call-ID, when the adapter saw it; never the Via.
+          const { callId, ...binding } = read.value;
+          const source = this.sources.forSession(callId);
+          if (source === undefined && callId !== undefined) this.awaitAuth(callId, binding);
+          if (this.learn({ ...binding, ...(source ? { source } : {}) }, 'listing', false)) stored++;
         }
         this.listed('PJSIP', r.items.length, stored, seen, { invalid, permanent });
       },
       this.listOptions(),
     );
-    if (!sent) this.pjsipListing = 'idle';
   }
 
   private listSipPeers(gen: number): void {
@@ -237,6 +262,25 @@ export class AsteriskRooms {
     );
   }
 
+  private onSuccessfulAuth(evt: AmiObject): void {
+    this.sources.note('successfulauth', evt, Date.now());
+    const callId = textField(evt, 'sessionid')?.trim();
+    const listed = callId ? this.awaitingAuth.get(callId) : undefined;
+    if (callId === undefined || listed === undefined) return;
+    this.awaitingAuth.delete(callId);
+    const source = this.sources.forSession(callId);
+    if (source) this.learn({ ...listed, source }, 'SuccessfulAuth of a listed Call-ID');
+  }
+
+  private awaitAuth(callId: string, b: AsteriskBinding): void {
+    this.awaitingAuth.delete(callId);
+    if (this.awaitingAuth.size >= MAX_RECENT_REFUSALS) {
+      const oldest = this.awaitingAuth.keys().next().value;
+      if (oldest !== undefined) this.awaitingAuth.delete(oldest);
+    }
+    this.awaitingAuth.set(callId, b);
+  }
+
   private onContactStatus(evt: AmiObject): void {
     const read = readContactStatus(evt);
     if (!read.ok) {
@@ -244,29 +288,58 @@ export class AsteriskRooms {
       return;
     }
     const { kind, status, binding } = read.value;
-    if (kind === 'present') {
+    if (kind === 'created' || kind === 'present') {
       const on = this.guard.rooms.get(binding.name);
-      // A qualify result for a room already on file says nothing new.
-      if (status.toLowerCase() === 'reachable' && on !== undefined) return;
-      if (on !== undefined && on.contact === binding.contact) {
-        // The room re-registered where it is: a refresh.
-        this.learn(
-          { ...binding, ...(on.source ? { source: on.source } : {}), expires: this.o.rooms.eventExpires },
-          `ContactStatus ${status}`,
-        );
-        return;
-      }
-      // A new contact: ContactStatus does not say where the REGISTER came from (its URI may name any host,
-      // svwar's names the PBX itself), so the check waits for the listing, which carries the Via address. A
-      // binding refused before that registers again is a new REGISTER: the listing checks it again.
-      this.announce(bindingKey(binding.name, binding.contact));
-      this.relistPjsip();
+      // A qualify result (or a refresh) for the contact on file says nothing new.
+      if (on !== undefined && on.contact === binding.contact) return;
+      // A contact Asterisk just stored (NonQualified: created; never "Created" on Asterisk 20). Its real source
+      // is the PJSIP SuccessfulAuth just before it (register-source.ts), not its URI nor its Via. A qualify
+      // result for a contact not on file is the same binding again (refused before stays refused).
+      const now = Date.now();
+      const source = this.sources.forAccount([binding.name, ...binding.aliases], now, kind === 'created');
+      this.learn(
+        { ...binding, ...(source ? { source } : {}), expires: this.o.rooms.eventExpires },
+        `ContactStatus ${status}`,
+        kind === 'created',
+      );
     } else if (kind === 'removed') {
-      this.forget(binding.name, 'PJSIP', binding.contact, `ContactStatus ${status}`);
+      this.removed(binding.name, binding.contact, `ContactStatus ${status}`);
     } else {
       // Unreachable: the registration still stands in Asterisk (a qualify failed); keep the room.
       this.log.debug({ event: 'asterisk-room-status', tech: 'PJSIP', room: binding.name, status }, 'room kept');
     }
+  }
+
+  /**
+   * Asterisk removed a PJSIP contact. The room's own contact is unregistered after REMOVAL_GRACE_MS unless a
+   * binding of the same room was refused around it: with `remove_existing`, a hijacker's REGISTER displaces the
+   * room's contact in Asterisk, and the registry keeps the room where it was (as for chan_sip, where the peer
+   * address just changes). AMI cannot restore the room's contact in Asterisk (README: what the operator does).
+   */
+  private removed(name: string, contact: string, origin: string): void {
+    const key = normalizeRoomName(name);
+    if (this.owned.get(key) !== 'PJSIP') return;
+    const on = this.guard.rooms.get(key);
+    if (on !== undefined && on.contact !== contact) return;
+    const at = Date.now();
+    const prior = this.pendingRemovals.get(key);
+    if (prior) clearTimeout(prior.timer);
+    const timer = setTimeout(() => {
+      this.pendingRemovals.delete(key);
+      if (this.closed) return;
+      const refused = this.refusedAt.get(key);
+      if (refused !== undefined && Math.abs(refused - at) <= REMOVAL_GRACE_MS) {
+        this.stats.roomsDisplaced++;
+        this.log.warn(
+          { event: 'asterisk-room-displaced', tech: 'PJSIP', room: name, contact, origin },
+          'Asterisk removed the room’s contact for a refused (hijack) registration: the registry keeps the room; Asterisk sends its calls to the hijacker until the room registers again (see README: PJSIPUnregister)',
+        );
+        return;
+      }
+      this.forget(name, 'PJSIP', contact, origin);
+    }, REMOVAL_GRACE_MS);
+    timer.unref?.();
+    this.pendingRemovals.set(key, { timer, contact, at });
   }
 
   private onPeerStatus(evt: AmiObject): void {
@@ -322,13 +395,13 @@ export class AsteriskRooms {
 
   /**
    * A binding Asterisk holds, to guard.rooms.acceptBinding (the core decides; this only carries out and counts the
-   * answer). True when the registry holds it. `listed`: it comes from a listing, where a binding refused before is
-   * the same stored binding, not a new REGISTER (unless a ContactStatus announced it as new since).
+   * answer). True when the registry holds it. `fresh`: a new REGISTER (checked again if refused before); false for
+   * a listing or a qualify result, where a binding refused before is the same stored binding. `source` is where
+   * Asterisk received the REGISTER (chan_sip's peer address, PJSIP's SuccessfulAuth RemoteAddress), never a
+   * header the client wrote: without it the core treats the binding as unverifiable.
    */
-  private learn(b: AsteriskBinding, origin: string, listed = false): boolean {
-    const source = b.source ?? uriAddress(b.contact);
-    const key = bindingKey(b.name, b.contact);
-    const fresh = !listed || this.announced.delete(key);
+  private learn(b: AsteriskBinding, origin: string, fresh = true): boolean {
+    const source = b.source;
     const onFile = this.guard.rooms.get(b.name)?.contact;
     const decision = this.guard.rooms.acceptBinding({
       aor: b.name,
@@ -359,6 +432,15 @@ export class AsteriskRooms {
         'Asterisk keeps the binding (AMI cannot remove it); the registry keeps the room where it was and the source is refused',
       );
     }
+    if (decision.outcome === 'hijack' || decision.outcome === 'refused' || decision.outcome === 'refused-before') {
+      const key = normalizeRoomName(b.name);
+      this.refusedAt.delete(key);
+      if (this.refusedAt.size >= MAX_RECENT_REFUSALS) {
+        const oldest = this.refusedAt.keys().next().value;
+        if (oldest !== undefined) this.refusedAt.delete(oldest);
+      }
+      this.refusedAt.set(key, Date.now());
+    }
     if (!countBinding(this.stats.rooms, decision)) return false;
     if (this.owned.has(decision.entry.aor) || this.owned.size < this.guard.config.rooms.maxRooms)
       this.owned.set(decision.entry.aor, b.tech);
@@ -378,16 +460,4 @@ export class AsteriskRooms {
       this.log.info({ event: 'asterisk-room-removed', tech, room: name, origin }, 'room unregistered');
     }
   }
-
-  private announce(key: string): void {
-    if (this.announced.size >= MAX_ANNOUNCED) {
-      const oldest = this.announced.values().next().value;
-      if (oldest !== undefined) this.announced.delete(oldest);
-    }
-    this.announced.add(key);
-  }
-}
-
-function bindingKey(name: string, contact: string): string {
-  return `${normalizeRoomName(name)}\n${contact}`;
 }

@@ -25,6 +25,13 @@ export interface AsteriskStats extends CallStats {
   invalidSecurityEvents: number;
   oversizedFrames: number;
   keepaliveFailures: number;
+  /** chan_ooh323 checks answered with the H.323 gate's verdict (h323Gate). */
+  fromGate: number;
+  /**
+   * Rooms kept although Asterisk removed their contact for a refused (hijack) registration (`remove_existing`):
+   * Asterisk sends their calls to the hijacker until they register again.
+   */
+  roomsDisplaced: number;
   /** Registrations followed (PJSIPShowContacts, SIPpeers + SIPshowpeer, ContactStatus, PeerStatus). */
   rooms: RoomSyncStats;
 }
@@ -46,6 +53,8 @@ export function emptyStats(): AsteriskStats {
     invalidSecurityEvents: 0,
     oversizedFrames: 0,
     keepaliveFailures: 0,
+    roomsDisplaced: 0,
+    fromGate: 0,
     rooms: emptyRoomSyncStats(),
   };
 }

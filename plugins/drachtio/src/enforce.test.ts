@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { Guard } from '@ghostguard/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DENIED_IP, guardThat } from './test-support/guards.js';
@@ -71,6 +72,42 @@ describe('tarpit', () => {
     expect(r.req.listenerCount('cancel')).toBe(0);
     expect(attachment.stats().tarpitsHeld).toBe(0);
     expect(r.sent.map((s) => s.status)).toEqual([180]);
+  });
+
+  it("a held call never keeps the process alive (its timers are unref'd), before or after the 180", () => {
+    const guard = guardThat('tarpit');
+    const timers = () => process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length;
+    const { run } = harness(guard, { tarpit: { holdFor: 60_000, ringAfter: 50 } });
+    const before = timers();
+    run(SVMAP_INVITE, DENIED_IP);
+    expect(guard.tarpits.inUse).toBe(1);
+    expect(timers()).toBe(before);
+    const { run: runNow } = harness(guardThat('tarpit'), { tarpit: { holdFor: 60_000 } });
+    const r = runNow(SVMAP_INVITE, DENIED_IP);
+    expect(r.sent.map((s) => s.status)).toEqual([180]);
+    expect(timers()).toBe(before);
+  });
+
+  it('a held call whose drachtio-server connection closes ends at once, counted as tarpitLost, one line', () => {
+    const guard = guardThat('tarpit');
+    const { logger, lines } = capturedLogger();
+    const { layer, attachment } = harness(guard, { tarpit: { holdFor: 60_000 }, logger });
+    // drachtio-srf's request keeps the admin connection it came on (`req.socket`).
+    const connection = new EventEmitter();
+    const [a, b] = [SVMAP_INVITE, SVMAP_INVITE.replace('96735918242087678274457', 'second-call')].map((raw) => {
+      const pair = srfRequestPair(raw, { address: DENIED_IP, port: 5060 });
+      (pair.req as unknown as { socket: unknown }).socket = connection;
+      layer(pair.req, pair.res, () => {});
+      return pair;
+    });
+    expect(attachment.stats().tarpitsHeld).toBe(2);
+    connection.emit('close');
+    expect(attachment.stats()).toMatchObject({ tarpitsHeld: 0, tarpitLost: 2, errors: 0 });
+    expect(guard.tarpits.inUse).toBe(0);
+    expect(eventsOf(lines, 'tarpit-lost')).toEqual([expect.objectContaining({ calls: 2 })]);
+    expect(connection.listenerCount('close')).toBe(0);
+    // No final answer could go out: only the 180s were sent.
+    expect([...a!.sent, ...b!.sent].map((s) => s.status)).toEqual([180, 180]);
   });
 
   it('drops instead of tarpitting once the guard tarpit cap is reached (tarpitNoSlot)', () => {

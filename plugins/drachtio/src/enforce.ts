@@ -19,13 +19,15 @@ const CAP_LOG_INTERVAL_MS = 1000;
 export class Enforcer {
   private readonly holds = new Set<TarpitHold>();
   private readonly capLog = new LogThrottle(CAP_LOG_INTERVAL_MS);
+  /** Admin connections with a 'close' listener of ours (one per connection, however many calls it holds). */
+  private readonly watched = new WeakSet<object>();
   private readonly onHoldEnd = (how: TarpitEnd, hold: TarpitHold, err?: unknown): void => {
     this.holds.delete(hold);
     this.stats.tarpitsHeld = this.holds.size;
     if (how === 'error') {
       this.stats.errors++;
       this.options.logger.warn({ event: 'tarpit-error', err }, 'tarpit could not answer; hold ended');
-    }
+    } else if (how === 'lost') this.stats.tarpitLost++;
   };
 
   constructor(
@@ -73,6 +75,33 @@ export class Enforcer {
     return held.length;
   }
 
+  /**
+   * A held call's final answer can only go out on the admin connection its INVITE came on: when that connection
+   * closes (drachtio-server restarted or crashed: restart-during-tarpit in the drachtio-server-0.9.10 recordings,
+   * where the caller got 100 and 180 and then nothing), drachtio-server has forgotten the call. Its holds end at
+   * once, counted as `tarpitLost`, in one line per lost connection.
+   */
+  private watchConnection(socket: unknown): void {
+    const s = socket as { once?: (event: 'close', listener: () => void) => unknown } | undefined;
+    if (typeof s !== 'object' || s === null || typeof s.once !== 'function' || this.watched.has(s)) return;
+    this.watched.add(s);
+    s.once('close', () => {
+      this.watched.delete(s);
+      let lost = 0;
+      for (const hold of [...this.holds]) {
+        if (hold.socket !== s) continue;
+        hold.lose();
+        lost++;
+      }
+      if (lost > 0) {
+        this.options.logger.warn(
+          { event: 'tarpit-lost', calls: lost, final: this.options.tarpit.final },
+          'connection to drachtio-server lost while calls were held: their final answers cannot be sent (drachtio-server forgot them)',
+        );
+      }
+    });
+  }
+
   private tarpit(req: GuardedRequest, res: GuardedResponse): Action {
     // The core's policy already turns tarpit into drop for anything but a call; kept here as well, since only an
     // INVITE transaction can be held (a REGISTER cannot ring).
@@ -97,6 +126,7 @@ export class Enforcer {
     const settings = { ringAfter: o.tarpit.ringAfter, holdFor: o.holdFor, final: o.tarpit.final };
     const hold = new TarpitHold(req, res, slot, settings, this.onHoldEnd);
     this.holds.add(hold);
+    this.watchConnection(req.socket);
     this.stats.tarpitsHeld = this.holds.size;
     try {
       hold.start();

@@ -4,7 +4,16 @@ export { ADAPTER_NAME, type AttemptResult, type DrachtioRequestLike, toAttempt }
 export { type AuthRequestLike, type AuthResponseLike, reportAuthFailure, reportAuthOutcomes } from './auth-outcomes.js';
 export { type BanMirror, type BanSink, MemoryBanSink, type MirrorOptions, mirrorBans } from './ban-mirror.js';
 export { DrachtioError, type DrachtioErrorCode } from './errors.js';
-export type { GuardedRequest, GuardedResponse, GuardMiddleware, Next, SrfLike } from './link.js';
+export {
+  type ConnectionWatch,
+  type GuardedRequest,
+  type GuardedResponse,
+  type GuardMiddleware,
+  type Next,
+  type SrfEvents,
+  type SrfLike,
+  watchSrfConnection,
+} from './link.js';
 export {
   DEFAULT_METHODS,
   type DrachtioOptions,

@@ -11,8 +11,13 @@ export interface DrachtioGuardStats extends CallStats {
   inDialog: number;
   /** Out-of-dialog requests that reached the layer after `close()` and were dropped unjudged. */
   droppedAfterClose: number;
+  /**
+   * Held calls whose final answer was lost: the connection to drachtio-server they arrived on went away (a server
+   * restart or crash) while they were held, and drachtio-server forgot them.
+   */
+  tarpitLost: number;
 }
 
 export function emptyStats(): DrachtioGuardStats {
-  return { ...emptyCallStats(), inDialog: 0, droppedAfterClose: 0 };
+  return { ...emptyCallStats(), inDialog: 0, droppedAfterClose: 0, tarpitLost: 0 };
 }

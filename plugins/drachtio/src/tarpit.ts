@@ -7,12 +7,13 @@ export interface TarpitSettings {
   final: number | 'silence';
 }
 
-export type TarpitEnd = 'final' | 'silence' | 'cancel' | 'error' | 'closed' | 'discarded';
+export type TarpitEnd = 'final' | 'silence' | 'cancel' | 'error' | 'closed' | 'discarded' | 'lost';
 
 /**
  * Holds one INVITE: 180 Ringing (after `ringAfter`), then nothing until `holdFor` has passed, then the final
  * failure or silence. A CANCEL ends it at once (drachtio-server has already answered 200 and 487 itself).
- * The slot is released exactly once, however the hold ends. One timer and one listener per held call.
+ * The slot is released exactly once, however the hold ends. One timer and one listener per held call; the timer
+ * is unref'd (a held scanner never keeps the process alive: shutdown answers it through `close()`).
  */
 export class TarpitHold {
   private timer: NodeJS.Timeout | undefined;
@@ -29,7 +30,7 @@ export class TarpitHold {
 
   start(): void {
     this.req.once('cancel', this.onCancel);
-    if (this.settings.ringAfter > 0) this.timer = setTimeout(() => this.ring(), this.settings.ringAfter);
+    if (this.settings.ringAfter > 0) this.timer = setTimeout(() => this.ring(), this.settings.ringAfter).unref();
     else this.ring();
   }
 
@@ -39,6 +40,19 @@ export class TarpitHold {
    */
   close(): void {
     this.finish('closed');
+  }
+
+  /**
+   * The connection to drachtio-server that carried the INVITE is gone (a server restart or crash): drachtio-server
+   * has forgotten the transaction, so no final answer can reach the caller any more. Ends the hold without one.
+   */
+  lose(): void {
+    this.end('lost');
+  }
+
+  /** The admin connection the INVITE arrived on (drachtio-srf's `req.socket`). */
+  get socket(): unknown {
+    return this.req.socket;
   }
 
   /** Ends a hold that could not start, without an answer: the caller's failure policy decides what it gets. */
@@ -54,7 +68,7 @@ export class TarpitHold {
       this.end('error', err);
       return;
     }
-    this.timer = setTimeout(() => this.finish(), this.settings.holdFor);
+    this.timer = setTimeout(() => this.finish(), this.settings.holdFor).unref();
   }
 
   private finish(closing?: 'closed'): void {

@@ -3,8 +3,6 @@
  * request/response objects without a server, a scripted SIP user agent over UDP, and a drachtio-srf app
  * connected to a (stand-in) drachtio-server. Loopback use only; every buffer is capped.
  */
-import { createHash } from 'node:crypto';
-import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import Srf from 'drachtio-srf';
 
 export { waitUntil } from '@ghostguard/core/testing';

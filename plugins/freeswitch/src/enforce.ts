@@ -26,6 +26,11 @@ export interface CommandContext {
   transfer: string | undefined;
   reject: { code: number; reason: string };
   dropCause: string;
+  /**
+   * drop: `disable_q850_reason` on the channel first, so the final response carries no `Reason: Q.850;cause=…`
+   * header (mod_sofia.c sofia_on_hangup reads that variable), and a `sleep` before the hangup when > 0 (ms).
+   */
+  drop?: { hideReason: boolean; delayMs: number };
   tarpit: { holdMs: number; hangupCause: string };
 }
 
@@ -39,6 +44,43 @@ function execute(uuid: string | undefined, app: string, arg: string): PlannedCom
     ],
   };
 }
+
+/**
+ * `allow.transfer` for one call: every `${name}` replaced from its CHANNEL_DATA, because `uuid_transfer` does not
+ * expand channel variables (mod_commands.c transfer_function splits its arguments and hands them on as they are;
+ * recorded on FreeSWITCH 1.10.12: `api uuid_transfer <uuid> ${destination_number} XML rooms` →
+ * `Transfer … to XML[${destination_number}@rooms]` → No Route, in
+ * freeswitch-1.10.12-live/transfer/freeswitch-log-uuid-transfer-literal.txt). A name is looked up as FreeSWITCH's
+ * switch_channel_get_variable does: the channel variable (`variable_<name>`), then the caller-profile field
+ * (`destination_number` → `Caller-Destination-Number`…). A value is used only when it is one word FreeSWITCH cannot
+ * read as more (letters, digits, `+*#._@-`, at most 128 characters; the api splits on blanks, so a destination
+ * "1000 XML default" would pick the context): otherwise, or when the variable is missing, undefined, and the
+ * call is handed back to the dialplan with `resume` instead.
+ */
+export function expandTransfer(template: string, header: (name: string) => string | undefined): string | undefined {
+  let unsafe = false;
+  const out = template.replace(/\$\{([A-Za-z0-9_]{1,64})\}/g, (_, name: string) => {
+    const value = header(`variable_${name}`) ?? header(`Caller-${PROFILE_FIELDS[name] ?? '\0'}`);
+    if (value === undefined || !SAFE_WORD.test(value)) unsafe = true;
+    return value ?? '';
+  });
+  return unsafe || out.includes('${') ? undefined : out;
+}
+
+const SAFE_WORD = /^[A-Za-z0-9+*#._@-]{1,128}$/;
+
+/** switch_caller_get_field_by_name names → the `Caller-*` headers of CHANNEL_DATA (switch_caller.c). */
+const PROFILE_FIELDS: Record<string, string> = {
+  destination_number: 'Destination-Number',
+  caller_id_number: 'Caller-ID-Number',
+  caller_id_name: 'Caller-ID-Name',
+  network_addr: 'Network-Addr',
+  ani: 'ANI',
+  context: 'Context',
+  dialplan: 'Dialplan',
+  uuid: 'Unique-ID',
+  username: 'Username',
+};
 
 /** A uuid from CHANNEL_DATA, safe to put on a command line (no spaces or line breaks). */
 export function commandSafeUuid(uuid: string | undefined): string | undefined {
@@ -55,8 +97,12 @@ export function planCommands(action: 'allow' | 'reject' | 'drop' | 'tarpit', ctx
   }
   switch (action) {
     case 'allow':
-      if (ctx.transfer && uuid) out.push({ line: `api uuid_transfer ${uuid} ${ctx.transfer}` });
-      else out.push({ line: 'resume' });
+      if (ctx.transfer && uuid) {
+        // Marks the call as moved by ghostguard: a NO_ROUTE at the target is then not the caller's doing
+        // (sofia-events.ts does not report it as an unknown target).
+        out.push({ line: `api uuid_setvar ${uuid} ghostguard_transferred true` });
+        out.push({ line: `api uuid_transfer ${uuid} ${ctx.transfer}` });
+      } else out.push({ line: 'resume' });
       out.push({ line: 'exit' });
       return out;
     case 'reject':
@@ -64,6 +110,8 @@ export function planCommands(action: 'allow' | 'reject' | 'drop' | 'tarpit', ctx
       out.push(execute(uuid, 'hangup', 'CALL_REJECTED'));
       return out;
     case 'drop':
+      if (ctx.drop?.hideReason && uuid) out.push({ line: `api uuid_setvar ${uuid} disable_q850_reason true` });
+      if (ctx.drop && ctx.drop.delayMs > 0) out.push(execute(uuid, 'sleep', String(Math.round(ctx.drop.delayMs))));
       out.push(execute(uuid, 'hangup', ctx.dropCause));
       return out;
     case 'tarpit':

@@ -10,13 +10,13 @@
  * is set, and a timer it has armed survives disconnect(). Here: `initialDelay × factor^n` up to `maxDelay`, reset only
  * once a subscription is accepted; a refused password waits `maxDelay`; close() cancels everything.
  */
-import type { Guard } from '@ghostguard/core';
+import { type Guard, LogThrottle } from '@ghostguard/core';
 import esl, { type Connection, type EslEvent } from 'drachtio-modesl';
 import { FreeswitchError } from './errors.js';
 import { hardenParser } from './harden-parser.js';
 import type { ResolvedFreeswitchOptions } from './options.js';
 import { type ApiResult, type ApiSender, FreeswitchRooms } from './rooms.js';
-import { outcomeOfEvent } from './sofia-events.js';
+import { isGuardTransferNoRoute, outcomeOfEvent } from './sofia-events.js';
 import { REGISTRATION_SUBCLASSES, registrationOfEvent } from './sofia-registrations.js';
 import type { FreeswitchStats } from './stats.js';
 
@@ -34,6 +34,20 @@ function subscribedEvents(roomsEnabled: boolean): string[] {
 
 const CLOSE_GRACE_MS = 1_000;
 
+/** How far one inbound connection got: `connecting` (no TCP connection), … `subscribed` (events flowing). */
+interface ConnectionState {
+  phase: 'connecting' | 'authenticating' | 'refused' | 'subscribing' | 'subscribed';
+  reason: string | undefined;
+}
+
+const LOST_MESSAGES: Record<ConnectionState['phase'], string> = {
+  connecting: 'cannot connect to the FreeSWITCH event socket (adapters.freeswitch.inbound.host/port)',
+  authenticating: 'the FreeSWITCH event socket closed before the password was answered',
+  refused: 'the FreeSWITCH event socket refused the password; retrying',
+  subscribing: 'the FreeSWITCH event socket closed before the subscription was accepted',
+  subscribed: 'event socket connection lost',
+};
+
 export class InboundClient {
   private conn: Connection | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -44,6 +58,7 @@ export class InboundClient {
   /** Answers of `api` commands still awaited on the current connection (settled with a failure when it goes). */
   private readonly pendingApi = new Set<(r: ApiResult) => void>();
   private readonly rooms: FreeswitchRooms;
+  private readonly noRouteLog = new LogThrottle(60_000);
 
   constructor(
     private readonly opts: ResolvedFreeswitchOptions,
@@ -75,13 +90,17 @@ export class InboundClient {
     conn.closing = true;
     this.conn = conn;
     let gone = false;
+    /** How far this connection got, and the last socket error: what the "lost" line says. */
+    const state: ConnectionState = { phase: 'connecting', reason: undefined };
     // modesl emits esl::end when the socket closes (refused, reset or ended): one reconnect per connection.
     conn.on('error', (err: unknown) => {
+      state.reason = (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? String(err);
       this.stats.socketErrors++;
       const e = new FreeswitchError('GG_ESL_SOCKET', (err as Error)?.message ?? String(err), { cause: err });
       this.log.debug({ event: 'freeswitch-inbound-error', code: e.code, err: e.message });
     });
     conn.on('esl::connect', () => {
+      state.phase = 'authenticating';
       this.stats.inbound.connects++;
       hardenParser(conn, {
         maxFrameBytes: this.opts.inbound.maxFrameBytes,
@@ -110,8 +129,12 @@ export class InboundClient {
         },
       });
     });
-    conn.on('esl::event::auth::success', () => this.subscribe(conn));
+    conn.on('esl::event::auth::success', () => {
+      state.phase = 'subscribing';
+      this.subscribe(conn, state);
+    });
     conn.on('esl::event::auth::fail', () => {
+      state.phase = 'refused';
       this.stats.inbound.authFailures++;
       this.failures = Number.POSITIVE_INFINITY;
       this.log.error(
@@ -132,7 +155,7 @@ export class InboundClient {
     conn.on('esl::end', () => {
       if (gone) return;
       gone = true;
-      this.lost(conn);
+      this.lost(conn, state);
     });
   }
 
@@ -163,7 +186,7 @@ export class InboundClient {
     for (const finish of [...this.pendingApi]) finish({ ok: false, problem });
   }
 
-  private subscribe(conn: Connection): void {
+  private subscribe(conn: Connection, state: ConnectionState): void {
     const events = subscribedEvents(this.opts.inbound.rooms.enabled);
     conn.events('plain', events, (reply: EslEvent) => {
       if (reply.getHeader('Modesl-Reply-OK') === undefined) {
@@ -176,6 +199,7 @@ export class InboundClient {
         return;
       }
       this.failures = 0;
+      state.phase = 'subscribed';
       this.subscribed = true;
       this.stats.inbound.connected = true;
       this.log.info({ event: 'freeswitch-inbound-subscribed', events: events.join(' ') });
@@ -190,9 +214,29 @@ export class InboundClient {
       const v = evt.getHeader(name);
       return typeof v === 'string' ? v : undefined;
     };
-    const registration = registrationOfEvent(header, Math.floor(Date.now() / 1000));
+    const registration = registrationOfEvent(
+      header,
+      Math.floor(Date.now() / 1000),
+      this.opts.inbound.rooms.expiresLateMargin,
+    );
     if (registration) {
       this.rooms.onEvent(registration, this.apiOn(conn));
+      return;
+    }
+    if (isGuardTransferNoRoute(header)) {
+      this.stats.inbound.transferNoRoute++;
+      const suppressed = this.noRouteLog.take();
+      if (suppressed !== undefined) {
+        this.log.warn(
+          {
+            event: 'freeswitch-transfer-no-route',
+            transfer: this.opts.allow.transfer,
+            target: String(header('Caller-Destination-Number') ?? '').slice(0, 128),
+            suppressed: suppressed || undefined,
+          },
+          'a call moved with adapters.freeswitch.allow.transfer found no route there (not reported against the caller)',
+        );
+      }
       return;
     }
     const outcome = outcomeOfEvent(header, this.opts.inbound, Date.now());
@@ -211,7 +255,7 @@ export class InboundClient {
     });
   }
 
-  private lost(conn: Connection): void {
+  private lost(conn: Connection, state: ConnectionState): void {
     if (conn !== this.conn) return;
     this.conn = undefined;
     this.subscribed = false;
@@ -224,7 +268,18 @@ export class InboundClient {
     const delay = Math.min(maxDelay, initialDelay * factor ** Math.min(this.failures, 64));
     this.failures++;
     this.stats.inbound.reconnects++;
-    this.log.warn({ event: 'freeswitch-inbound-lost', retryIn: Math.round(delay) }, 'event socket connection lost');
+    const { host, port } = this.opts.inbound;
+    const why = LOST_MESSAGES[state.phase];
+    this.log.warn(
+      {
+        event: 'freeswitch-inbound-lost',
+        phase: state.phase,
+        reason: state.reason,
+        address: `${host}:${port}`,
+        retryIn: Math.round(delay),
+      },
+      state.reason ? `${why} (${state.reason})` : why,
+    );
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.connect();

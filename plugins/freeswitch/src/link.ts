@@ -8,7 +8,7 @@ import type { Guard } from '@ghostguard/core';
 import esl, { type Connection } from 'drachtio-modesl';
 import { FreeswitchError } from './errors.js';
 import type { ResolvedFreeswitchOptions } from './options.js';
-import { OutboundCall } from './outbound-call.js';
+import { LineBudget, OutboundCall } from './outbound-call.js';
 import type { FreeswitchStats } from './stats.js';
 
 export interface OutboundAddress {
@@ -57,6 +57,7 @@ export async function startOutboundSocket(
   server.prependListener('connection', noDelay);
 
   const calls = new Map<string, OutboundCall>();
+  const allowedLog = new LineBudget();
   const before = server.listeners('connection');
   const modesl = new esl.Server({ server });
   // modesl's Server adds a 'connection' listener to the server (bound, not reachable otherwise): remember it.
@@ -80,7 +81,7 @@ export async function startOutboundSocket(
     fenced('open', (conn, id) => {
       stats.connections++;
       const remote = `${conn.socket?.remoteAddress ?? '?'}:${conn.socket?.remotePort ?? '?'}`;
-      const call = new OutboundCall(conn, guard, opts, stats, remote);
+      const call = new OutboundCall(conn, guard, opts, stats, remote, allowedLog);
       calls.set(id, call);
       call.start();
     }),

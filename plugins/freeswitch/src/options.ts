@@ -86,6 +86,11 @@ export const FreeswitchSectionSchema = z
             apiTimeout: Duration.refine((ms) => ms > 0, 'more than 0').default(5_000),
             /** More registrations than this in one listing: the listing fails (nothing pruned). */
             maxListItems: z.number().int().positive().max(1_000_000).default(10_000),
+            /**
+             * The profile's `sip-expires-late-margin` (s; sofia's default 60): how much longer than a REGISTER's
+             * Expires sofia keeps the binding. Added to `sofia::register`'s `expires`, as the listing already does.
+             */
+            expiresLateMargin: z.number().int().min(0).max(3_600).default(60),
             /** Expiry (s) for a binding whose expiry FreeSWITCH does not say. */
             defaultExpires: z.number().int().positive().max(86_400).default(3_600),
             /** Remove a hijacker's binding from FreeSWITCH (`sofia profile <p> flush_inbound_reg <call-id>`). */
@@ -98,8 +103,18 @@ export const FreeswitchSectionSchema = z
       .prefault({}),
     allow: z
       .object({
-        /** `uuid_transfer` target instead of handing the call back (e.g. `${destination_number} XML rooms`). */
-        transfer: z.string().min(1).max(256).optional(),
+        /**
+         * `uuid_transfer` target instead of handing the call back: `<extension> [<dialplan> [<context>]]`, e.g.
+         * `${destination_number} XML rooms`. uuid_transfer does not expand variables: ghostguard fills in each
+         * `${name}` from the call's CHANNEL_DATA itself (enforce.ts expandTransfer).
+         */
+        transfer: z
+          .string()
+          .regex(
+            /^[^\s'"\\]{1,128}( [^\s'"\\]{1,64}){0,2}$/,
+            "one to three words: '<extension> [<dialplan> [<context>]]'",
+          )
+          .optional(),
       })
       .strict()
       .prefault({}),
@@ -117,6 +132,13 @@ export const FreeswitchSectionSchema = z
       .object({
         /** FreeSWITCH answers every INVITE in the end; NO_USER_RESPONSE gives 408, the nearest to silence. */
         hangupCause: HangupCause.default('NO_USER_RESPONSE'),
+        /** Leave out the `Reason: Q.850;cause=…` header of the final response (channel variable disable_q850_reason). */
+        hideReason: z.boolean().default(true),
+        /**
+         * Hold the call this long before the final response (a scanner then cannot tell a drop from a slow room by
+         * timing). Each held call takes a slot of the guard's tarpit cap; without a free slot the answer is at once.
+         */
+        delay: Duration.refine((ms) => ms >= 0 && ms <= 60_000, 'from 0 to 60 s').default(0),
       })
       .strict()
       .prefault({}),

@@ -7,7 +7,7 @@
 import { countEnforced, type Guard, type TarpitSlot, type Verdict } from '@ghostguard/core';
 import type { Connection } from 'drachtio-modesl';
 import { readChannelData } from './attempt.js';
-import { enforcedLabel, planCommands, serializeCommands } from './enforce.js';
+import { commandSafeUuid, enforcedLabel, expandTransfer, planCommands, serializeCommands } from './enforce.js';
 import { FreeswitchError } from './errors.js';
 import { hardenParser } from './harden-parser.js';
 import type { ResolvedFreeswitchOptions } from './options.js';
@@ -17,6 +17,37 @@ import type { FreeswitchStats } from './stats.js';
 const EXIT_GRACE_MS = 1_000;
 
 type Action = Verdict['action'];
+
+/**
+ * Lines a peer can make the adapter write (allowed calls are logged at info): at most `max` per `windowMs`, then
+ * one line saying how many were left out. One per outbound socket, shared by its calls.
+ */
+export class LineBudget {
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private used = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly max = 20,
+    private readonly windowMs = 1_000,
+  ) {}
+
+  /** Undefined: leave this line out. Else the number left out since the last line written. */
+  take(now = Date.now()): number | undefined {
+    if (now - this.windowStart >= this.windowMs) {
+      this.windowStart = now;
+      this.used = 0;
+    }
+    if (this.used >= this.max) {
+      this.suppressed++;
+      return undefined;
+    }
+    this.used++;
+    const n = this.suppressed;
+    this.suppressed = 0;
+    return n;
+  }
+}
 
 export class OutboundCall {
   private readyTimer: NodeJS.Timeout | undefined;
@@ -33,6 +64,7 @@ export class OutboundCall {
     private readonly opts: ResolvedFreeswitchOptions,
     private readonly stats: FreeswitchStats,
     private readonly remote: string,
+    private readonly allowedLog: LineBudget = new LineBudget(),
   ) {}
 
   get holdsSlot(): boolean {
@@ -161,9 +193,15 @@ export class OutboundCall {
       this.failDecision(`internal error: ${(err as Error)?.message ?? String(err)}`, read.uuid);
       return;
     }
-    const action = this.enforce(verdict.action, read.uuid);
+    const template = this.opts.allow.transfer;
+    const transfer = template === undefined ? undefined : expandTransfer(template, header);
+    if (template !== undefined && transfer === undefined) this.stats.transferUnsafe++;
+    const action = this.enforce(verdict.action, read.uuid, transfer);
     const allowed = action === 'allow' || action === 'transfer';
-    if (allowed && !this.opts.logger.isLevelEnabled('debug')) return;
+    // Allowed calls are logged at info too (a ghost call that rang a room must leave a line), within a budget
+    // since any caller can produce them; refused ones are bounded by the guard's bans.
+    const suppressed = allowed ? this.allowedLog.take() : 0;
+    if (suppressed === undefined) return;
     const a = read.attempt;
     const line = {
       event: 'freeswitch-call',
@@ -178,15 +216,17 @@ export class OutboundCall {
       score: verdict.score,
       monitor: verdict.monitor || undefined,
       rules: verdict.reasons.map((r) => r.rule),
+      transfer: allowed && template !== undefined ? (transfer ?? 'unsafe: resumed') : undefined,
+      suppressed: suppressed || undefined,
     };
-    if (allowed) this.opts.logger.debug(line);
-    else this.opts.logger.info(line);
+    this.opts.logger.info(line);
   }
 
-  private enforce(wanted: Action, uuid: string | undefined): string {
+  private enforce(wanted: Action, uuid: string | undefined, transfer?: string): string {
     this.decided = true;
     clearTimeout(this.readyTimer);
     let action = wanted;
+    const o = this.opts;
     if (action === 'tarpit') {
       this.slot = this.guard.tarpits.tryAcquire();
       if (!this.slot) {
@@ -194,20 +234,26 @@ export class OutboundCall {
         action = 'drop';
       }
     }
-    const o = this.opts;
+    // A delayed drop holds the call like a tarpit does: only with a slot of the same cap.
+    let dropDelay = 0;
+    if (action === 'drop' && o.drop.delay > 0) {
+      this.slot ??= this.guard.tarpits.tryAcquire();
+      if (this.slot) dropDelay = o.drop.delay;
+    }
     const commands = planCommands(action, {
       uuid,
       cancelFallback: o.outbound.cancelFallback,
-      transfer: o.allow.transfer,
+      transfer,
       reject: o.reject,
       dropCause: o.drop.hangupCause,
+      drop: { hideReason: o.drop.hideReason, delayMs: dropDelay },
       tarpit: { holdMs: o.tarpit.maxHold, hangupCause: o.tarpit.hangupCause },
     });
-    const label = enforcedLabel(action, o.allow.transfer);
+    const label = enforcedLabel(action, commandSafeUuid(uuid) === undefined ? undefined : transfer);
     this.count(label);
     const socket = this.conn.socket;
     if (socket && !socket.destroyed && socket.writable) socket.write(serializeCommands(commands));
-    const hold = action === 'tarpit' ? o.tarpit.maxHold : 0;
+    const hold = action === 'tarpit' ? o.tarpit.maxHold : dropDelay;
     this.settleTimer = setTimeout(() => this.settle(), hold + o.outbound.settleTimeout);
     return wanted === 'tarpit' && action === 'drop' ? 'drop (tarpit full)' : label;
   }

@@ -35,6 +35,9 @@ function sameBinding(a: OwnedBinding, b: OwnedBinding): boolean {
   return a.contact === b.contact;
 }
 
+/** How long after a flush the profiles are listed again (sofia::expire of the flush arrives first). */
+const RELIST_AFTER_FLUSH_MS = 1_000;
+
 export class FreeswitchRooms {
   /** AOR (normalized) → the bindings FreeSWITCH holds for it that this adapter accepted, newest last. */
   private readonly owned = new Map<string, OwnedBinding[]>();
@@ -43,6 +46,8 @@ export class FreeswitchRooms {
   /** A listing answer overflowed the inbound frame cap once: listing again would only loop on reconnects. */
   private listingTooLarge = false;
   private listingInFlight = false;
+  /** A re-listing asked for after a flush (one at a time, at most one per RELIST_AFTER_FLUSH_MS). */
+  private relistTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly guard: Guard,
@@ -97,6 +102,24 @@ export class FreeswitchRooms {
   close(): void {
     this.closed = true;
     this.gen++;
+    clearTimeout(this.relistTimer);
+    this.relistTimer = undefined;
+  }
+
+  /**
+   * After a flush: list again, so the registry holds what sofia now holds. Without `multiple-registrations`, sofia
+   * replaced the room's own binding when it stored the hijacker's (sofia_reg.c deletes the AOR's other rows), so
+   * after the flush the room is not registered at all: the listing prunes it (calls to it are then refused by
+   * FreeSWITCH with user_not_registered, and count as unknown targets) until the room registers again. With
+   * `multiple-registrations=contact` the room's binding survives the flush and the listing keeps it. Coalesced:
+   * hijacks are bounded by the bans they cause, and one listing covers any number of flushes.
+   */
+  private relistSoon(api: ApiSender): void {
+    if (this.relistTimer || this.closed) return;
+    this.relistTimer = setTimeout(() => {
+      this.relistTimer = undefined;
+      this.resync(api);
+    }, RELIST_AFTER_FLUSH_MS);
   }
 
   /** A sofia registration event (already read); `api` is used to flush a hijacker's binding. */
@@ -243,7 +266,10 @@ export class FreeswitchRooms {
     }
     api(`sofia profile ${profile} flush_inbound_reg ${b.callId}`, (r) => {
       const ok = r.ok && r.body.startsWith('+OK');
-      if (ok) this.stats.rooms.flushed++;
+      if (ok) {
+        this.stats.rooms.flushed++;
+        this.relistSoon(api);
+      }
       this.log.info(
         {
           event: 'freeswitch-room-flush',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outcomeOfEvent } from './sofia-events.js';
+import { isGuardTransferNoRoute, outcomeOfEvent } from './sofia-events.js';
 import { headerLookup } from './testing.js';
 
 const opts = { reportCompletedCalls: true, reportUnknownTargets: true };
@@ -61,5 +61,27 @@ describe('inbound events → outcomes', () => {
     });
     expect(outcomeOfEvent(done, opts, 0)).toMatchObject({ kind: 'completed-call', target: 'room-boardroom' });
     expect(outcomeOfEvent(done, { ...opts, reportCompletedCalls: false }, 0)).toBeUndefined();
+  });
+
+  it('does not report a NO_ROUTE of a call ghostguard itself moved with allow.transfer', () => {
+    // The recorded run (freeswitch-1.10.12-live/transfer/ghostguard.log) reported 30 legitimate callers as
+    // unknown targets because the guard's own transfer had no route.
+    const hangup = {
+      'Event-Name': 'CHANNEL_HANGUP_COMPLETE',
+      'Call-Direction': 'inbound',
+      'Hangup-Cause': 'NO_ROUTE_DESTINATION',
+      'Caller-Channel-Answered-Time': '0',
+      'Caller-Network-Addr': '127.0.0.30',
+      variable_sip_network_ip: '127.0.0.30',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal FreeSWITCH left, as recorded.
+      'Caller-Destination-Number': '${destination_number}',
+      variable_ghostguard_verdict: 'allow',
+    };
+    const moved = headerLookup({ ...hangup, variable_ghostguard_transferred: 'true' });
+    expect(isGuardTransferNoRoute(moved)).toBe(true);
+    expect(outcomeOfEvent(moved, opts, 0)).toBeUndefined();
+    // The same hangup after the dialplan's own routing is the caller's: reported.
+    expect(isGuardTransferNoRoute(headerLookup(hangup))).toBe(false);
+    expect(outcomeOfEvent(headerLookup(hangup), opts, 0)).toMatchObject({ kind: 'unknown-target' });
   });
 });

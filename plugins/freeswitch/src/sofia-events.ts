@@ -4,7 +4,12 @@
  *   `log-auth-failures` on the profile): an auth failure of `network-ip`, target `to-user`.
  * - `CHANNEL_HANGUP_COMPLETE` of an inbound call: answered and cleared normally → a completed call (trust);
  *   never answered and unroutable (UNALLOCATED_NUMBER, NO_ROUTE_DESTINATION) → an unknown target.
- * Causes ghostguard itself produces (CALL_REJECTED, NO_USER_RESPONSE, NO_ANSWER) are never reported back.
+ * Causes ghostguard itself produces (CALL_REJECTED, NO_USER_RESPONSE, NO_ANSWER) are never reported back, nor a
+ * NO_ROUTE_DESTINATION of a call ghostguard moved itself with `allow.transfer` (the channel carries
+ * `variable_ghostguard_transferred: true`, set before the uuid_transfer; FreeSWITCH's channel events carry the
+ * channel variables, as the recorded CHANNEL_HANGUP in freeswitch-1.10.12/originate-403.pcap shows): a wrong
+ * transfer target is the guard's configuration, not the caller's probing (recorded: 30 legitimate callers reported
+ * as unknown targets in freeswitch-1.10.12-live/transfer/ghostguard.log).
  */
 import { type Outcome, parseIp } from '@ghostguard/core';
 import type { ChannelHeaders } from './attempt.js';
@@ -31,6 +36,15 @@ function portOf(v: string | undefined): number | undefined {
 function withoutUndefined<T extends object>(o: T): T {
   for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
   return o;
+}
+
+/** A call ghostguard moved with allow.transfer ended without a route there: the target is wrong, not the caller. */
+export function isGuardTransferNoRoute(h: ChannelHeaders): boolean {
+  return (
+    h('Event-Name') === 'CHANNEL_HANGUP_COMPLETE' &&
+    h('variable_ghostguard_transferred') === 'true' &&
+    (h('Hangup-Cause') ?? h('variable_hangup_cause')) === 'NO_ROUTE_DESTINATION'
+  );
 }
 
 export function outcomeOfEvent(h: ChannelHeaders, opts: LearningOptions, now: number): Outcome | undefined {
@@ -68,7 +82,7 @@ export function outcomeOfEvent(h: ChannelHeaders, opts: LearningOptions, now: nu
       detail: 'CHANNEL_HANGUP_COMPLETE NORMAL_CLEARING',
     });
   }
-  if (!answered && UNKNOWN_TARGET_CAUSES.has(cause) && opts.reportUnknownTargets) {
+  if (!answered && UNKNOWN_TARGET_CAUSES.has(cause) && opts.reportUnknownTargets && !isGuardTransferNoRoute(h)) {
     return withoutUndefined({
       kind: 'unknown-target' as const,
       ...base,

@@ -72,12 +72,29 @@ function namePart(v: string | undefined): string | undefined {
   return v;
 }
 
+/** sofia's default `sip-expires-late-margin` (sofia.c, profile->sip_expires_late_margin = 60). */
+export const SOFIA_EXPIRES_LATE_MARGIN = 60;
+
+function withMargin(expires: number | undefined, margin: number): number | undefined {
+  return expires === undefined || expires <= 0 ? expires : expires + margin;
+}
+
 export function bindingAor(b: Pick<SofiaBinding, 'user' | 'host'>): string {
   return `${b.user}@${b.host}`;
 }
 
-/** `sofia::register`, `sofia::unregister`, `sofia::expire` → a registration event; undefined for anything else or unusable. */
-export function registrationOfEvent(h: ChannelHeaders, nowSeconds: number): RegistrationEvent | undefined {
+/**
+ * `sofia::register`, `sofia::unregister`, `sofia::expire` → a registration event; undefined for anything else or unusable.
+ * `sofia::register`'s `expires` is what the room asked for, while sofia keeps the binding `lateMargin` seconds longer
+ * (sofia_reg.c stores reg_time + exptime + the profile's `sip-expires-late-margin`, 60 s by default, sofia.c) and the
+ * listing's `expsecs` counts that margin in (recorded: `expires: 3600` in the event, `expsecs(3660)` in
+ * freeswitch-1.10.12-live/registry/xmlstatus-internal-reg.txt); the margin is added here so that both say the same.
+ */
+export function registrationOfEvent(
+  h: ChannelHeaders,
+  nowSeconds: number,
+  lateMargin = SOFIA_EXPIRES_LATE_MARGIN,
+): RegistrationEvent | undefined {
   if (h('Event-Name') !== 'CUSTOM') return undefined;
   const subclass = h('Event-Subclass');
   if (subclass === 'sofia::register' || subclass === 'sofia::unregister') {
@@ -92,7 +109,7 @@ export function registrationOfEvent(h: ChannelHeaders, nowSeconds: number): Regi
       contact,
       callId: clip(h('call-id'), MAX_NAME),
       source: sourceOf(h('network-ip'), h('network-port')),
-      expires: subclass === 'sofia::unregister' ? 0 : secondsOf(h('expires')),
+      expires: subclass === 'sofia::unregister' ? 0 : withMargin(secondsOf(h('expires')), lateMargin),
       userAgent: clip(h('user-agent'), 200),
     };
     return subclass === 'sofia::register' ? { kind: 'register', binding } : { kind: 'unregister', binding };

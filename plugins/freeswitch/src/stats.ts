@@ -10,6 +10,8 @@ export interface FreeswitchStats extends CallStats {
   connections: number;
   /** Allowed calls handed on with `uuid_transfer` (allow.transfer). */
   transferred: number;
+  /** Allowed calls `allow.transfer` could not be filled in for safely (a variable missing or not one word): resumed instead. */
+  transferUnsafe: number;
   /** Calls the adapter could not judge, by the fail policy applied. */
   failedOpen: number;
   failedClosed: number;
@@ -29,6 +31,8 @@ export interface FreeswitchStats extends CallStats {
     reconnects: number;
     events: number;
     reported: { authFailures: number; completedCalls: number; unknownTargets: number };
+    /** Calls ghostguard moved with allow.transfer that found no route there (not reported against the caller). */
+    transferNoRoute: number;
   };
   /** Room registrations followed on the inbound socket; `flushed`: hijackers' bindings FreeSWITCH confirmed flushing. */
   rooms: RoomSyncStats & { flushed: number };
@@ -39,6 +43,7 @@ export function emptyStats(): FreeswitchStats {
     ...emptyCallStats(),
     connections: 0,
     transferred: 0,
+    transferUnsafe: 0,
     failedOpen: 0,
     failedClosed: 0,
     noChannelData: 0,
@@ -53,6 +58,7 @@ export function emptyStats(): FreeswitchStats {
       reconnects: 0,
       events: 0,
       reported: { authFailures: 0, completedCalls: 0, unknownTargets: 0 },
+      transferNoRoute: 0,
     },
     rooms: { ...emptyRoomSyncStats(), flushed: 0 },
   };

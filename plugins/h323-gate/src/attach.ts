@@ -5,6 +5,7 @@ import { enforce } from './enforce.js';
 import { readFirstFrame } from './first-frame.js';
 import { type GateAddress, openLink } from './link.js';
 import { type H323GateListen, type H323GateOptions, resolveGateOptions } from './options.js';
+import { PreSetupSlots } from './pre-setup-slots.js';
 import { declareRooms } from './rooms.js';
 import { SourceLimiter } from './source-limiter.js';
 import { emptyStats, type H323GateStats, snapshot } from './stats.js';
@@ -46,6 +47,7 @@ export function attachH323Gate(
     logger: resolved.logger,
     stats: emptyStats(),
     limiter: new SourceLimiter(resolved.maxConnectionsPerSource),
+    preSetup: new PreSetupSlots(),
     sockets: new Set(),
     throttles: gateLogThrottles(),
   };
@@ -63,6 +65,8 @@ export function attachH323Gate(
 function onCall(ctx: GateContext, call: Call): void {
   const { options } = ctx;
   readFirstFrame(call.socket, { maxBytes: options.maxFirstBytes, timeoutMs: options.firstSetupTimeout }, (first) => {
+    // Past its first frame (or closed): no longer a connection another network's caller may take the slot of.
+    ctx.preSetup.remove(call);
     // Runs inside a socket event: an exception here would take the whole gate down.
     try {
       const judged = judgeFirstFrame(ctx, call, first);

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { type Logger, LogThrottle } from '@ghostguard/core';
 import type { ResolvedGateOptions } from './options.js';
+import type { PreSetupSlots } from './pre-setup-slots.js';
 import type { SourceLimiter } from './source-limiter.js';
 import type { H323GateStats } from './stats.js';
 
@@ -10,6 +11,8 @@ export interface GateContext {
   readonly logger: Logger;
   readonly stats: H323GateStats;
   readonly limiter: SourceLimiter;
+  /** Connections still waiting for their first frame, by network: whose slot a newcomer takes when the gate is full. */
+  readonly preSetup: PreSetupSlots<Call>;
   /** Every open socket (callers and upstreams), destroyed by close(). */
   readonly sockets: Set<Socket>;
   /** One per kind of line about connections closed without a verdict: a flood writes a line a second each. */
@@ -24,6 +27,8 @@ export interface GateLogThrottles {
   readonly notSetup: LogThrottle;
   readonly sourceLimit: LogThrottle;
   readonly connectionLimit: LogThrottle;
+  /** Connections without a SETUP closed to make room for a caller from a less busy network. */
+  readonly evicted: LogThrottle;
 }
 
 export function gateLogThrottles(): GateLogThrottles {
@@ -31,6 +36,7 @@ export function gateLogThrottles(): GateLogThrottles {
     notSetup: new LogThrottle(CLOSE_LOG_INTERVAL_MS),
     sourceLimit: new LogThrottle(CLOSE_LOG_INTERVAL_MS),
     connectionLimit: new LogThrottle(CLOSE_LOG_INTERVAL_MS),
+    evicted: new LogThrottle(CLOSE_LOG_INTERVAL_MS),
   };
 }
 
@@ -59,6 +65,20 @@ export function closedWithoutVerdict(
   msg: string,
 ): void {
   ctx.stats.closedWithoutVerdict++;
+  throttledLine(ctx, throttle, level, fields, msg);
+}
+
+/**
+ * A log line a peer can trigger at will, through its kind's throttle: at most one a second, carrying how many
+ * were left out since the last one (`suppressed`, also added to `logLinesSuppressed`).
+ */
+export function throttledLine(
+  ctx: GateContext,
+  throttle: LogThrottle,
+  level: 'info' | 'warn',
+  fields: Record<string, unknown>,
+  msg: string,
+): void {
   const suppressed = throttle.take();
   if (suppressed === undefined) {
     ctx.stats.logLinesSuppressed++;

@@ -1,8 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { readiness } from '@ghostguard/core';
 import { sourceIp } from './attempt.js';
-import { type Call, closedWithoutVerdict, type GateContext, track } from './context.js';
+import { type Call, closedWithoutVerdict, type GateContext, throttledLine, track } from './context.js';
 import { H323GateError } from './errors.js';
+import { fairPrefix } from './pre-setup-slots.js';
 
 /** Where the gate listens, once it does. */
 export interface GateAddress {
@@ -35,8 +36,9 @@ function boundAddress(server: Server, port: number): GateAddress {
 
 /**
  * Starts listening on `ctx.options.listen` at once and hands each connection within the limits
- * (`maxConnections`, `maxConnectionsPerSource`) to `onCall`. Connections over a limit are counted, logged
- * (throttled) and closed; a handler that throws costs its connection, never the gate.
+ * (`maxConnectionsPerSource`, then `maxConnections`, shared fairly by network among connections without a
+ * SETUP yet: see makeRoom) to `onCall`. Connections over a limit are counted, logged (throttled) and closed; a
+ * handler that throws costs its connection, never the gate.
  */
 export function openLink(ctx: GateContext, onCall: (call: Call) => void): GateLink {
   const { logger, options } = ctx;
@@ -128,18 +130,7 @@ function accept(ctx: GateContext, socket: Socket, onCall: (call: Call) => void):
     return;
   }
   const call: Call = { socket, ip: sourceIp(remote), port: socket.remotePort ?? 0 };
-  if (stats.active >= options.maxConnections) {
-    stats.tooManyConnections++;
-    closedWithoutVerdict(
-      ctx,
-      ctx.throttles.connectionLimit,
-      'warn',
-      { event: 'h323-too-many-connections', source: call.ip, limit: options.maxConnections },
-      'connection limit reached: closed',
-    );
-    socket.destroy();
-    return;
-  }
+  // The per-source limit first: a source at its limit never costs another network's caller its slot.
   if (!ctx.limiter.tryAdd(call.ip)) {
     stats.tooManyFromSource++;
     closedWithoutVerdict(
@@ -152,12 +143,58 @@ function accept(ctx: GateContext, socket: Socket, onCall: (call: Call) => void):
     socket.destroy();
     return;
   }
+  const prefix = fairPrefix(call.ip);
+  if (stats.active >= options.maxConnections && !makeRoom(ctx, call, prefix)) {
+    ctx.limiter.remove(call.ip);
+    stats.tooManyConnections++;
+    closedWithoutVerdict(
+      ctx,
+      ctx.throttles.connectionLimit,
+      'warn',
+      { event: 'h323-too-many-connections', source: call.ip, limit: options.maxConnections },
+      'connection limit reached: closed',
+    );
+    socket.destroy();
+    return;
+  }
   stats.active++;
   track(ctx, socket);
+  ctx.preSetup.add(call, prefix);
   socket.once('close', () => {
     stats.active--;
     ctx.limiter.remove(call.ip);
+    ctx.preSetup.remove(call);
   });
   socket.setKeepAlive(true, 30_000);
   onCall(call);
+}
+
+/**
+ * The gate is full: closes the oldest connection still without a SETUP of the busiest network (/24 or /64),
+ * when that network has at least two more such connections than the newcomer's, so the newcomer can have its
+ * slot. False when there is none (the slots hold calls past their SETUP, or the newcomer's network is the
+ * busiest). The closed connection's first-frame read ends as `closed` (counted under closedBeforeSetup and
+ * closedWithoutVerdict there); its slot frees when its socket has closed, a moment later.
+ */
+function makeRoom(ctx: GateContext, call: Call, prefix: string): boolean {
+  const victim = ctx.preSetup.victimFor(prefix);
+  if (victim === undefined) return false;
+  ctx.preSetup.remove(victim.item);
+  ctx.stats.evictedBeforeSetup++;
+  throttledLine(
+    ctx,
+    ctx.throttles.evicted,
+    'warn',
+    {
+      event: 'h323-evicted-before-setup',
+      source: victim.item.ip,
+      network: victim.prefix,
+      waiting: victim.waiting,
+      for: call.ip,
+      limit: ctx.options.maxConnections,
+    },
+    'connection limit reached: closed the oldest connection without a SETUP of the busiest network',
+  );
+  victim.item.socket.destroy();
+  return true;
 }

@@ -22,8 +22,13 @@ export interface H323GateStats extends CallStats {
   firstFrameTimeouts: number;
   /** First frames announcing, or first bytes exceeding, `maxFirstBytes`. */
   oversized: number;
-  /** Callers that closed before a first frame was complete. */
+  /** Callers that closed before a first frame was complete (those the gate closed for room, `evictedBeforeSetup`, too). */
   closedBeforeSetup: number;
+  /**
+   * Connections still without a SETUP that the gate closed when it was full, to give their slot to a caller from
+   * a network with fewer such connections (the oldest of the busiest /24 or /64 goes first).
+   */
+  evictedBeforeSetup: number;
   /**
    * SETUPs judged with something the gate could not read: an H.225.0 UUIE that does not decode, an IE length
    * that lies, bytes after the SETUP that are not TPKT (judged on what could be read), or a Q.931 header that
@@ -71,6 +76,7 @@ export function emptyStats(): H323GateStats {
     firstFrameTimeouts: 0,
     oversized: 0,
     closedBeforeSetup: 0,
+    evictedBeforeSetup: 0,
     unreadableSetups: 0,
     closedWithoutVerdict: 0,
     logLinesSuppressed: 0,

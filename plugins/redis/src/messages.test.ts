@@ -14,6 +14,18 @@ describe('pub/sub messages', () => {
     }
   });
 
+  it('carries a prefix ban the guard folded (bans.aggregate), and refuses a malformed prefix', () => {
+    const prefix = { ...ban, ip: '198.51.100.0/24' };
+    const m = { op: 'ban' as const, node: 'n1', ban: prefix };
+    expect(decodeMessage(encodeMessage(m), 8_192)).toEqual({ ok: true, message: m });
+    expect(decodeStoredBan(JSON.stringify(prefix), 8_192)).toEqual(prefix);
+    for (const ip of ['198.51.100.0/999', '198.51.100.0/', 'x/24', '198.51.100.0/24/8'])
+      expect(decodeMessage(JSON.stringify({ op: 'ban', node: 'n', ban: { ...ban, ip } }), 8_192)).toMatchObject({
+        ok: false,
+        kind: 'bad-shape',
+      });
+  });
+
   it('classifies what it refuses, and never throws', () => {
     expect(decodeMessage('x'.repeat(9_000), 8_192)).toMatchObject({ ok: false, kind: 'too-large' });
     expect(decodeMessage('{', 8_192)).toMatchObject({ ok: false, kind: 'not-json' });

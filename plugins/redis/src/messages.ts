@@ -12,7 +12,21 @@ const IpText = z
   .min(2)
   .max(64)
   .refine((s) => parseIp(s) !== undefined, 'an IP address');
-const WireBan = BanInfoSchema.extend({ ip: IpText });
+/**
+ * A ban's subject: an address, or a prefix ban the guard folded (`198.51.100.0/24`, bans.aggregate), which a
+ * reconcile pushes like any ban; a node whose prefix lengths differ ignores it (guard.bans.merge says false).
+ */
+const BanSubject = z
+  .string()
+  .min(2)
+  .max(64)
+  .refine((s) => {
+    const slash = s.indexOf('/');
+    if (slash < 0) return parseIp(s) !== undefined;
+    const len = s.slice(slash + 1);
+    return /^\d{1,3}$/.test(len) && Number(len) <= 128 && parseIp(s.slice(0, slash)) !== undefined;
+  }, 'an IP address or a prefix like 198.51.100.0/24');
+const WireBan = BanInfoSchema.extend({ ip: BanSubject });
 
 /**
  * The outcome kinds shared between nodes: failures only. A completed call earns trust on the node that saw it and
@@ -41,7 +55,7 @@ export type WireOutcome = Omit<Outcome, 'kind' | 'time'> & { kind: SharedReportK
 
 export const SyncMessageSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('ban'), node: NodeId, ban: WireBan }),
-  z.object({ op: z.literal('unban'), node: NodeId, ip: IpText }),
+  z.object({ op: z.literal('unban'), node: NodeId, ip: BanSubject }),
   z.object({ op: z.literal('report'), node: NodeId, outcome: WireOutcome }),
 ]);
 

@@ -20,11 +20,32 @@ import {
 } from './events.js';
 import type { AmiField } from './frame.js';
 
-/** How a scripted call left the check routine. */
+/** GHOSTGUARD_POLL of examples/asterisk/extensions.conf (0.001 s), in ms: how often the check looks at the verdict. */
+export const DEFAULT_VERDICT_POLL_MS = 1;
+
+/**
+ * How a scripted call left the check routine. `roundTripMs`: from the check UserEvent to the verdict action.
+ * `setupMs`: from the channel's start to the call leaving the check (Dial, Hangup, Redirect), with the dialplan's
+ * wait as Asterisk runs it: a Setvar is seen at the next poll of the verdict (ChannelTimings.verdictPollMs), a
+ * Hangup or Redirect interrupts the wait at once. `no-check`: a context without the Gosub (the bench's baseline).
+ */
 export type CallOutcome =
-  | { kind: 'allowed'; by: 'verdict' | 'fail-open'; roundTripMs?: number }
-  | { kind: 'hungup'; cause: number; by: 'action' | 'fail-closed' | 'caller'; roundTripMs?: number }
-  | { kind: 'redirected'; context: string; exten: string; priority: number; roundTripMs?: number };
+  | { kind: 'allowed'; by: 'verdict' | 'fail-open' | 'no-check'; roundTripMs?: number; setupMs?: number }
+  | {
+      kind: 'hungup';
+      cause: number;
+      by: 'action' | 'fail-closed' | 'caller';
+      roundTripMs?: number;
+      setupMs?: number;
+    }
+  | {
+      kind: 'redirected';
+      context: string;
+      exten: string;
+      priority: number;
+      roundTripMs?: number;
+      setupMs?: number;
+    };
 
 export interface ChannelTimings {
   /** GHOSTGUARD_WAIT: how long the routine waits for a verdict. */
@@ -36,6 +57,13 @@ export interface ChannelTimings {
   tarpitHoldMs: number;
   /** How long an allowed call lasts before it ends normally (cause 16). */
   allowedCallMs: number;
+  /**
+   * How often the routine looks at GHOSTGUARD_VERDICT while it waits: the example's
+   * `WaitForCondition(…,${GHOSTGUARD_WAIT},0.001)` checks at once, then every 1 ms (apps/app_waitforcond.c: evaluate,
+   * then sleep `interval`); the dialplan before issue 15, `While(…) Wait(0.05)`, every 50 ms (recorded: 56.1 ms
+   * median INVITE → 486 with it vs 3.55 ms without, ../shared/fixtures/asterisk-20.20.1-live/latency-summary.json).
+   */
+  verdictPollMs: number;
 }
 
 /** What a channel needs from the server: publish an event to the sessions that want it; forget the channel. */
@@ -78,6 +106,7 @@ export class ScriptedChannel {
   private waiting = false;
   private gone = false;
   private checkSentAt = 0;
+  private startedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   /** The check event's fields, computed up front: an offer Asterisk refuses (488) never gets a channel. */
   private readonly checkBody: AmiField[];
@@ -117,7 +146,13 @@ export class ScriptedChannel {
   start(): void {
     const { s, call } = this;
     const emit = (f: AmiField[]) => this.host.publish(f);
+    this.startedAt = performance.now();
     emit(newchannel(s));
+    if (call.noCheck) {
+      // An inbound context without the Gosub: straight to Dial.
+      this.allowed('no-check');
+      return;
+    }
     if (call.tech === 'SIP') {
       emit(varSet(s, 'SIPURI', `sip:${call.callerNum ?? call.exten}@${call.source.ip}:${call.source.port ?? 5060}`));
       emit(varSet(s, 'SIPDOMAIN', call.sipDomain ?? ''));
@@ -150,6 +185,10 @@ export class ScriptedChannel {
     return performance.now() - this.checkSentAt;
   }
 
+  private setupNow(): number {
+    return performance.now() - this.startedAt;
+  }
+
   /** Setvar on this channel. */
   setvar(variable: string, value: string): void {
     this.vars.set(variable, value);
@@ -157,9 +196,19 @@ export class ScriptedChannel {
     if (this.waiting && variable === VERDICT_VARIABLE && value !== '') {
       this.waiting = false;
       clearTimeout(this.timer);
-      // The routine continues only on "allow"; any other value is a verdict it does not know: fail policy.
-      if (value === 'allow') this.allowed('verdict', this.roundTrip());
-      else this.failPolicy();
+      const rt = this.roundTrip();
+      // The wait sees the variable at its next poll: polls at 0, P, 2P… after the UserEvent.
+      const poll = Math.max(this.timings.verdictPollMs, 0.001);
+      const seenAt = Math.ceil(rt / poll) * poll;
+      const setupMs = this.checkSentAt - this.startedAt + seenAt;
+      this.timer = setTimeout(
+        () => {
+          // The routine continues only on "allow"; any other value is a verdict it does not know: fail policy.
+          if (value === 'allow') this.allowed('verdict', rt, setupMs);
+          else this.failPolicy();
+        },
+        Math.max(0, seenAt - rt),
+      );
     }
   }
 
@@ -169,7 +218,12 @@ export class ScriptedChannel {
     const rt = this.waiting ? this.roundTrip() : undefined;
     if (this.waiting) {
       this.waiting = false;
-      this.resolveOutcome({ kind: 'hungup', cause, by, ...(rt !== undefined ? { roundTripMs: rt } : {}) });
+      this.resolveOutcome({
+        kind: 'hungup',
+        cause,
+        by,
+        ...(rt !== undefined ? { roundTripMs: rt, setupMs: this.setupNow() } : {}),
+      });
     }
     this.end(cause);
   }
@@ -179,7 +233,14 @@ export class ScriptedChannel {
     if (this.gone) return;
     if (this.waiting) {
       this.waiting = false;
-      this.resolveOutcome({ kind: 'redirected', context, exten, priority, roundTripMs: this.roundTrip() });
+      this.resolveOutcome({
+        kind: 'redirected',
+        context,
+        exten,
+        priority,
+        roundTripMs: this.roundTrip(),
+        setupMs: this.setupNow(),
+      });
     }
     clearTimeout(this.timer);
     const { s } = this;
@@ -230,14 +291,19 @@ export class ScriptedChannel {
     this.end(21);
   }
 
-  private allowed(by: 'verdict' | 'fail-open', roundTripMs?: number): void {
+  private allowed(by: 'verdict' | 'fail-open' | 'no-check', roundTripMs?: number, setupMs?: number): void {
     const { s, call } = this;
-    this.host.publish(newexten(s, 'Return', ''));
+    if (by !== 'no-check') this.host.publish(newexten(s, 'Return', ''));
     s.context = this.inboundContext;
     s.exten = call.exten;
-    s.priority = 2;
+    s.priority = by === 'no-check' ? 1 : 2;
     this.host.publish(newexten(s, 'Dial', `PJSIP/${call.exten}`));
-    this.resolveOutcome({ kind: 'allowed', by, ...(roundTripMs !== undefined ? { roundTripMs } : {}) });
+    this.resolveOutcome({
+      kind: 'allowed',
+      by,
+      ...(roundTripMs !== undefined ? { roundTripMs } : {}),
+      setupMs: setupMs ?? this.setupNow(),
+    });
     this.timer = setTimeout(() => this.end(16), this.timings.allowedCallMs);
   }
 

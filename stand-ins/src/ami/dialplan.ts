@@ -63,6 +63,12 @@ export interface ScriptedCall {
   videoSupport?: boolean;
   /** Replaces the check event's body (malformed-field tests). */
   bodyOverride?: readonly AmiField[];
+  /**
+   * The call enters a context without the ghostguard-check Gosub: the no-check arm of the recorded latency run
+   * (127.0.0.30 → identify → a context without the Gosub, ../shared/fixtures/asterisk-20.20.1-live/
+   * latency-interleaved-200x2.json), the bench's baseline.
+   */
+  noCheck?: boolean;
 }
 
 /**

@@ -57,9 +57,12 @@ export function parseFollowText(text: string, serverPort = 5038): FollowBlock[] 
   return blocks;
 }
 
-/** What the server sent in a recorded session file (`*.follow.txt`, read as latin1), block by block, verbatim. */
-export function recordedServerStream(path: string): string[] {
-  return parseFollowText(readFileSync(path, 'latin1'))
+/**
+ * What the server sent in a recorded session file (`*.follow.txt`, read as latin1), block by block, verbatim.
+ * `serverPort`: the AMI port of the recording (5038; instance B of asterisk-20.20.1-live: 5138).
+ */
+export function recordedServerStream(path: string, serverPort = 5038): string[] {
+  return parseFollowText(readFileSync(path, 'latin1'), serverPort)
     .filter((b) => b.fromServer)
     .map((b) => b.text);
 }

@@ -2,7 +2,7 @@
 
 /** The bounded wait the demo and the tests drive the peer with. */
 export { waitUntil } from '../wait-until.js';
-export type { CallOutcome } from './channel.js';
+export { type CallOutcome, DEFAULT_VERDICT_POLL_MS } from './channel.js';
 export {
   CHECK_CONTEXT,
   CHECK_EVENT,

@@ -1,3 +1,4 @@
+import { securityEvent } from './events.js';
 import type { AmiField } from './frame.js';
 
 /**
@@ -26,8 +27,38 @@ export interface PjsipContact {
   userAgent?: string;
   /** ast_sip_get_contact_status_label: Reachable, Unreachable, NonQualified, Unknown. */
   status?: string;
-  /** Hash part of the sorcery id (`<aor>@@<hash>`). */
+  /** The AOR's qualify_frequency (0, Asterisk's default; the recorded room template: 60). */
+  qualifyFrequency?: number;
+  /** Hash part of the sorcery id (`<aor>;@<hash>`). */
   hash?: string;
+}
+
+/**
+ * How a REGISTER reached res_pjsip_registrar, beyond the contact it stores (the live recordings in
+ * ../shared/fixtures/asterisk-20.20.1-live/).
+ */
+export interface PjsipRegisterOptions {
+  /**
+   * The address the REGISTER really came from (the packet's source, not its Via): the registrar's auth raises
+   * ChallengeSent then SuccessfulAuth with `Service: PJSIP`, `AccountID: <endpoint>`, `SessionID: <Call-ID>` and
+   * this RemoteAddress (ami-pjsip-register-qualify0.follow.txt, ami-pjsip-svcrack.follow.txt).
+   */
+  source?: { ip: string; port: number; transport?: string };
+  /** The PJSIP transport that received it (the security events' LocalAddress); default 127.0.0.1:5060. */
+  local?: { ip: string; port: number; transport?: string };
+  /**
+   * The AOR's qualify_frequency is not 0: the first OPTIONS answer raises ContactStatus Reachable after
+   * NonQualified (ami-pjsip-guard-tollfraud-run.follow.txt). Without it (Asterisk's default) NonQualified is all
+   * (ami-pjsip-register-qualify0.follow.txt).
+   */
+  qualify?: boolean;
+  /**
+   * `max_contacts = 1` + `remove_existing = yes` (the room template): the AOR's other contacts are removed after
+   * the new one is added, each raising ContactStatus Removed (res_pjsip_registrar.c register_aor_core: contacts
+   * are added, then remove_excess_contacts → registrar_contact_delete(CONTACT_DELETE_EXISTING); the deletion
+   * reaches AMI through res_pjsip/pjsip_options.c as the status label "Removed").
+   */
+  removeExisting?: boolean;
 }
 
 /** A chan_sip peer that registers (`host=dynamic`). */
@@ -47,17 +78,24 @@ export interface SipPeer {
   dynamic?: boolean;
 }
 
-/** The sorcery id of a dynamic contact: `<aor>@@<md5 of the URI>` (we only need it stable per URI). */
+/**
+ * The sorcery id of a dynamic contact as Asterisk 20.20.1 lists it: `<aor>;@<md5 of the URI>`
+ * (`ObjectName: room1;@fdde8570d601a0325d20e2ef27133c36` in ami-pjsip-guard-tollfraud-run.follow.txt; we only
+ * need the hash stable per URI).
+ */
 export function contactId(c: PjsipContact): string {
-  if (c.hash !== undefined) return `${c.aor}@@${c.hash}`;
+  if (c.hash !== undefined) return `${c.aor};@${c.hash}`;
   let h = 0x811c9dc5;
   for (let i = 0; i < c.uri.length; i++) h = Math.imul(h ^ c.uri.charCodeAt(i), 0x01000193) >>> 0;
-  return `${c.aor}@@${h.toString(16).padStart(8, '0')}${'0'.repeat(24)}`;
+  return `${c.aor};@${h.toString(16).padStart(8, '0')}${'0'.repeat(24)}`;
 }
 
 const actionIdField = (id: string | undefined): AmiField[] => (id ? [['ActionID', id]] : []);
 
-/** One `ContactList` event of PJSIPShowContacts: the sorcery object's fields, then Status and RoundtripUsec. */
+/**
+ * One `ContactList` event of PJSIPShowContacts, fields in the order and spelling Asterisk 20.20.1 sends
+ * (ami-pjsip-after-core-restart.follow.txt, ami-pjsip-guard-tollfraud-run.follow.txt).
+ */
 export function contactListEvent(c: PjsipContact, actionId: string | undefined): AmiField[] {
   const status = c.status ?? 'NonQualified';
   return [
@@ -66,26 +104,29 @@ export function contactListEvent(c: PjsipContact, actionId: string | undefined):
     ['ObjectType', 'contact'],
     ['ObjectName', contactId(c)],
     ['ViaAddr', c.viaAddr ?? ''],
-    ['ViaPort', String(c.viaPort ?? 0)],
     ['QualifyTimeout', '3.000000'],
+    ['Qualify2xxOnly', 'false'],
     ['CallId', c.callId ?? ''],
     ['RegServer', ''],
-    ['PruneOnBoot', c.expirationTime === 0 ? 'false' : 'true'],
+    ['PruneOnBoot', 'no'],
     ['Path', ''],
     ['Endpoint', c.endpoint],
-    ['AuthenticateQualify', 'false'],
+    ['ViaPort', String(c.viaPort ?? 0)],
+    ['AuthenticateQualify', 'no'],
     ['Uri', c.uri],
-    ['QualifyFrequency', '0'],
+    ['QualifyFrequency', String(c.qualifyFrequency ?? 0)],
     ['UserAgent', c.userAgent ?? ''],
     ['ExpirationTime', String(c.expirationTime)],
     ['OutboundProxy', ''],
-    ['Qualify2xxOnly', 'false'],
     ['Status', status],
-    ['RoundtripUsec', status === 'Reachable' ? '1042' : 'N/A'],
+    ['RoundtripUsec', status === 'Reachable' ? '2732' : 'N/A'],
   ];
 }
 
-/** `ContactStatus` (class system): Created, Updated, Removed, Reachable, Unreachable… */
+/**
+ * `ContactStatus` (class system). The labels Asterisk 20 sends (res_pjsip/pjsip_options.c short_status_map):
+ * NonQualified (a contact just created: never "Created"), Reachable, Unreachable, Unknown, Removed.
+ */
 export function contactStatusEvent(
   c: Pick<PjsipContact, 'aor' | 'endpoint' | 'uri'>,
   status: string,
@@ -195,17 +236,22 @@ export function sipShowPeerResponse(p: SipPeer, actionId: string | undefined, no
   ];
 }
 
-/** `PeerStatus` (class system), as in the svcrack-101 recording: Registered carries the new Address. */
+/**
+ * `PeerStatus` (class system), as in the svcrack-101 recording: Registered carries the new Address. PJSIP raises
+ * it too, `ChannelType: PJSIP`, `PeerStatus: Reachable` when an endpoint gets its first contact
+ * (ami-pjsip-register-qualify0.follow.txt).
+ */
 export function peerStatusEvent(
   peer: string,
   status: 'Registered' | 'Unregistered' | 'Rejected' | 'Reachable' | 'Unreachable',
-  extra: { address?: string; cause?: string } = {},
+  extra: { address?: string; cause?: string; channelType?: 'SIP' | 'PJSIP' } = {},
 ): AmiField[] {
+  const type = extra.channelType ?? 'SIP';
   return [
     ['Event', 'PeerStatus'],
     ['Privilege', 'system,all'],
-    ['ChannelType', 'SIP'],
-    ['Peer', `SIP/${peer}`],
+    ['ChannelType', type],
+    ['Peer', `${type}/${peer}`],
     ['PeerStatus', status],
     ...(extra.cause !== undefined ? [['Cause', extra.cause] as const] : []),
     ...(extra.address !== undefined ? [['Address', extra.address] as const] : []),
@@ -244,14 +290,78 @@ export class PeerRegistrar {
     return this.peers.get(name);
   }
 
-  /** A REGISTER res_pjsip_registrar accepted: ContactStatus Created (new URI) or Updated (refresh). */
-  pjsipRegister(c: Omit<PjsipContact, 'expirationTime'> & { expires: number }, quiet = false): void {
+  /**
+   * A REGISTER res_pjsip_registrar accepted. A new URI raises, as recorded: [ChallengeSent, SuccessfulAuth when
+   * `source` is given], then with qualify off PeerStatus (PJSIP) Reachable + DeviceStateChange (first contact of the
+   * endpoint) + ContactStatus NonQualified (ami-pjsip-register-qualify0.follow.txt); with qualify on ContactStatus
+   * NonQualified, DeviceStateChange, PeerStatus Reachable, ContactStatus Reachable
+   * (ami-pjsip-guard-tollfraud-run.follow.txt). A refresh of the same URI raises no ContactStatus
+   * (pjsip_options.c contact_observer_updated: only with send_contact_status_on_update_registration, default no).
+   */
+  pjsipRegister(
+    c: Omit<PjsipContact, 'expirationTime'> & { expires: number },
+    quiet = false,
+    opts: PjsipRegisterOptions = {},
+  ): void {
     const { expires, ...rest } = c;
     const contact: PjsipContact = { ...rest, expirationTime: Math.floor(this.now() / 1000) + expires };
     const key = `${c.aor}\n${c.uri}`;
     const existed = this.contacts.has(key);
+    const firstOfEndpoint =
+      c.endpoint !== '' && ![...this.contacts.values()].some((x) => x.endpoint === c.endpoint && x.uri !== c.uri);
+    if (opts.qualify) {
+      contact.status = 'Reachable';
+      contact.qualifyFrequency ??= 60;
+    }
     this.contacts.set(key, contact);
-    if (!quiet) this.publish(contactStatusEvent(contact, existed ? 'Updated' : 'Created'));
+    if (quiet) {
+      if (opts.removeExisting) this.removeOthers(c.aor, c.uri, true);
+      return;
+    }
+    if (opts.source) {
+      const sec = {
+        accountId: c.endpoint || c.aor,
+        remote: opts.source,
+        ...(opts.local ? { local: opts.local } : {}),
+        service: 'PJSIP',
+        sessionId: c.callId ?? '',
+      };
+      this.publish(securityEvent({ ...sec, event: 'ChallengeSent', extra: [['Challenge', '']] }));
+      this.publish(securityEvent({ ...sec, event: 'SuccessfulAuth', extra: [['UsingPassword', '1']] }));
+    }
+    if (!existed) {
+      const online = (): void => {
+        if (!firstOfEndpoint) return;
+        this.publish(peerStatusEvent(c.endpoint, 'Reachable', { channelType: 'PJSIP' }));
+      };
+      const device = (): void => {
+        if (!firstOfEndpoint) return;
+        this.publish([
+          ['Event', 'DeviceStateChange'],
+          ['Privilege', 'call,all'],
+          ['Device', `PJSIP/${c.endpoint}`],
+          ['State', 'NOT_INUSE'],
+        ]);
+      };
+      if (opts.qualify) {
+        this.publish(contactStatusEvent(contact, 'NonQualified'));
+        device();
+        online();
+        this.publish(contactStatusEvent(contact, 'Reachable', '1735'));
+      } else {
+        online();
+        device();
+        this.publish(contactStatusEvent(contact, 'NonQualified'));
+      }
+    }
+    if (opts.removeExisting) this.removeOthers(c.aor, c.uri, false);
+  }
+
+  private removeOthers(aor: string, keep: string, quiet: boolean): void {
+    for (const other of [...this.contacts.values()]) {
+      if (other.aor === aor && other.uri !== keep && other.expirationTime !== 0)
+        this.pjsipRemove(aor, other.uri, quiet);
+    }
   }
 
   /** A contact removed (expired, or REGISTER with Expires: 0): ContactStatus Removed. */

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { type CallOutcome, type ChannelTimings, ScriptedChannel } from './channel.js';
+import { type CallOutcome, type ChannelTimings, DEFAULT_VERDICT_POLL_MS, ScriptedChannel } from './channel.js';
 import { type ScriptedCall, TARPIT_CONTEXT } from './dialplan.js';
 import { privilegeCategories } from './events.js';
 import { type AmiField, AmiFrameReader, type AmiMessage, encodeFrame } from './frame.js';
@@ -64,6 +64,11 @@ export interface AmiPeerOptions {
   users?: Record<string, AmiUser>;
   /** GHOSTGUARD_WAIT of the dialplan, default 2000 ms. */
   checkTimeoutMs?: number;
+  /**
+   * How often the check routine looks at GHOSTGUARD_VERDICT (ChannelTimings.verdictPollMs): 1, the example
+   * dialplan's WaitForCondition interval (default); 50 for the `Wait(0.05)` loop it replaced.
+   */
+  verdictPollMs?: number;
   /** GHOSTGUARD_FAIL_POLICY, default open. */
   failPolicy?: 'open' | 'closed';
   tarpitContext?: string;
@@ -151,6 +156,7 @@ export async function startAmiPeer(opts: AmiPeerOptions = {}): Promise<AmiPeer> 
     failPolicy: opts.failPolicy ?? 'open',
     tarpitContext: opts.tarpitContext ?? TARPIT_CONTEXT,
     tarpitHoldMs: opts.tarpitHoldMs ?? 1_000,
+    verdictPollMs: opts.verdictPollMs ?? DEFAULT_VERDICT_POLL_MS,
     allowedCallMs: opts.allowedCallMs ?? 0,
   };
   const inboundContext = opts.inboundContext ?? 'from-external';
@@ -292,12 +298,15 @@ export async function startAmiPeer(opts: AmiPeerOptions = {}): Promise<AmiPeer> 
       case 'pjsipshowcontacts': {
         // res_pjsip registers it with EVENT_FLAG_SYSTEM.
         if (!may('system')) return error('Permission denied');
+        const contacts = registrar.pjsipContacts();
+        // Nothing registered: an error, not an empty list, and the message keeps the "\n" res_pjsip gives it
+        // (pjsip_options.c: astman_send_error(s, m, "No Contacts found\n"); ami-login-empty-contacts.follow.txt).
+        if (contacts.length === 0) return error('No Contacts found\n');
         respond(
           'Success',
           ['EventList', 'start'],
           ['Message', 'A listing of Contacts follows, presented as ContactList events'],
         );
-        const contacts = registrar.pjsipContacts();
         // List events go to this session only, whatever its event mask (astman_append).
         let out = '';
         for (const c of contacts) out += encodeFrame(contactListEvent(c, id));

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
+import { readCapture } from '@ghostguard/core/capture';
 import { waitUntil } from '@ghostguard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame, FrameReader } from './framing.js';
@@ -63,9 +65,9 @@ class Ua {
   ) {
     socket.on('message', (m) => this.got.push(m.toString('utf8')));
   }
-  static async open(): Promise<Ua> {
+  static async open(address = '127.0.0.1'): Promise<Ua> {
     const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => s.bind(0, address, () => r()));
     const ua = new Ua(s, s.address().port);
     closers.push(() => new Promise<void>((r) => s.close(() => r())));
     return ua;
@@ -74,6 +76,8 @@ class Ua {
     this.socket.send(Buffer.from(text), port, '127.0.0.1');
   }
 }
+
+const recording = (file: string) => new URL(`./__fixtures__/drachtio-server-0.9.10/${file}`, import.meta.url);
 
 async function start(timers = {}): Promise<DrachtioServerPeer> {
   const peer = await startDrachtioServerPeer({ secret: SECRET, timers });
@@ -119,12 +123,20 @@ const appResponse = (status: string) =>
   ].join('\r\n');
 
 describe('drachtio-server stand-in', () => {
-  it('authenticates like the recording and refuses a wrong secret', async () => {
+  it('authenticates like the recording (v0.9.10 and its version string) and refuses a wrong secret', async () => {
     const peer = await start();
     const good = await RawApp.open(peer);
     const ok = await good.request(`authenticate|${SECRET}|`);
+    const follow = readFileSync(recording('drop-behaviour.admin-9122.follow.txt'), 'utf8');
+    const recorded = /#[0-9a-f-]{36}\|response\|[0-9a-f-]{36}\|(OK\|[^\r\n]*)/.exec(follow)![1]!;
+    expect(recorded).toBe('OK|udp/127.0.0.1:5180|v0.9.10|udp/127.0.0.1:5180');
     expect(ok.slice(1, 2)).toEqual(['response']);
-    expect(ok.slice(3)).toEqual(['OK', `udp/127.0.0.1:${peer.sipPort}`, '1.0.0', `udp/127.0.0.1:${peer.sipPort}`]);
+    expect(ok.slice(3).join('|')).toBe(recorded.replaceAll(':5180', `:${peer.sipPort}`));
+    // A build without git metadata calls itself 1.0.0 (drachtio-server-1.0.0/wire-session.follow.txt).
+    const built = await startDrachtioServerPeer({ secret: SECRET, version: '1.0.0' });
+    closers.push(() => built.close());
+    const app = await RawApp.open(built);
+    expect((await app.request(`authenticate|${SECRET}|`))[5]).toBe('1.0.0');
     const bad = await RawApp.open(peer);
     expect((await bad.request('authenticate|nope|'))[3]).toBe('NOK');
     await waitUntil(() => bad.closed, 5_000, 'the close');
@@ -253,15 +265,79 @@ describe('drachtio-server stand-in', () => {
     expect(peer.stats().forgotten).toBe(1);
   });
 
-  it('absorbs a retransmitted INVITE (100 Trying again, the app is not told twice)', async () => {
-    const peer = await start();
+  it('replays drop-d1: a resent INVITE the app has not answered gets nothing, until the server forgot it', async () => {
+    const d1 = JSON.parse(readFileSync(recording('drop-d1.timeline.json'), 'utf8')) as {
+      timeline: Array<{ t: number; dir: 'in' | 'out'; first: string; text: string }>;
+    };
+    // Recorded: 100 at 0 s only; resends at 5 and 40 s absorbed silently; at 70 and 140 s a new transaction.
+    expect(d1.timeline.map((e) => [Math.round(e.t), e.dir, e.first.split(' ')[1]])).toEqual([
+      [0, 'out', 'sip:room1@rooms.example.com'],
+      [0, 'in', '100'],
+      [5, 'out', 'sip:room1@rooms.example.com'],
+      [40, 'out', 'sip:room1@rooms.example.com'],
+      [70, 'out', 'sip:room1@rooms.example.com'],
+      [70, 'in', '100'],
+      [140, 'out', 'sip:room1@rooms.example.com'],
+      [140, 'in', '100'],
+    ]);
+    const sent = d1.timeline[0]!.text;
+    const trying = d1.timeline[1]!.text;
+    // 64 s scaled down: what matters is the order, not the clock.
+    const peer = await start({ forgetAfter: 300 });
     const app = await routedApp(peer, 'invite');
-    const ua = await Ua.open();
-    ua.send(invite(ua.port), peer.sipPort);
-    ua.send(invite(ua.port), peer.sipPort);
-    await waitUntil(() => ua.got.length === 2, 5_000, 'two 100 Trying');
+    const ua = await Ua.open('127.0.8.81');
+    const text = sent.replaceAll('127.0.8.81:5085', `127.0.8.81:${ua.port}`);
+    ua.send(text, peer.sipPort);
+    await waitUntil(() => app.sipFrames().length === 1 && ua.got.length === 1, 5_000, 'the INVITE');
+    expect(ua.got[0]).toBe(trying.replaceAll('5085', String(ua.port)));
+    ua.send(text, peer.sipPort);
+    ua.send(text, peer.sipPort);
+    await waitUntil(() => peer.stats().retransmissionsAbsorbed === 2, 5_000, 'the resends');
+    expect(ua.got).toHaveLength(1);
     expect(app.sipFrames()).toHaveLength(1);
-    expect(peer.stats().retransmissionsAbsorbed).toBe(1);
+    await waitUntil(() => peer.transactionCount() === 0, 5_000, 'the INVITE to be forgotten');
+    ua.send(text, peer.sipPort);
+    await waitUntil(() => app.sipFrames().length === 2 && ua.got.length === 2, 5_000, 'the new transaction');
+    expect(ua.got[1]).toBe(trying.replaceAll('5085', String(ua.port)));
+  });
+
+  it('replays misc-unrouted-and-totag: 503 for unrouted methods, 100 + 481 for a To-tagged INVITE, 481 for a BYE', async () => {
+    const capture = readCapture(new Uint8Array(readFileSync(recording('misc-unrouted-and-totag.pcapng'))));
+    const datagrams = capture.events.flatMap((e) =>
+      e.kind === 'udp' ? [{ src: e.src, dst: e.dst, text: Buffer.from(e.payload).toString('utf8') }] : [],
+    );
+    const peer = await start();
+    // The recorded app routed these; SUBSCRIBE and MESSAGE were answered by drachtio-srf (not the server).
+    const app = await routedApp(peer, 'invite', 'register', 'options', 'subscribe', 'message');
+    // (The capture opens with a 4-byte `TEST` datagram the recorder sent itself.)
+    const requests = datagrams.filter(
+      (d) => d.dst.port === 5180 && /^[A-Z]+ sip:/.test(d.text) && !/^(SUBSCRIBE|MESSAGE) /.test(d.text),
+    );
+    expect(requests.map((r) => r.text.split(' ')[0])).toEqual(['INFO', 'NOTIFY', 'PUBLISH', 'INVITE', 'BYE', 'INVITE']);
+    const uas = new Map<string, Ua>();
+    for (const request of requests) {
+      const from = `${request.src.ip}:${request.src.port}`;
+      let ua = uas.get(from);
+      if (ua === undefined) {
+        ua = await Ua.open(request.src.ip);
+        uas.set(from, ua);
+      }
+      const port = (t: string) =>
+        t.replaceAll(`${request.src.ip}:${request.src.port}`, `${request.src.ip}:${ua!.port}`);
+      // A To-tag the server makes up (sofia: 13 characters) differs from run to run.
+      const serverTag = (t: string) => t.replace(/(\r\nTo: [^\r]*;tag=)[A-Za-z0-9]{13}\r\n/, '$1<server tag>\r\n');
+      const callId = /\r\nCall-ID: ([^\r]+)/.exec(request.text)![1]!;
+      const recorded = datagrams
+        .filter((d) => d.src.port === 5180 && d.text.includes(`Call-ID: ${callId}\r\n`))
+        .map((d) => serverTag(port(d.text).replace(`rport=${request.src.port}`, `rport=${ua!.port}`)));
+      const before = ua.got.length;
+      ua.send(port(request.text), peer.sipPort);
+      await waitUntil(() => ua!.got.length >= before + recorded.length, 5_000, `the answers to ${callId}`);
+      expect(ua.got.slice(before).map(serverTag), request.text.split('\r\n')[0]).toEqual(recorded);
+    }
+    // None reached the app.
+    expect(app.sipFrames()).toEqual([]);
+    expect(peer.stats().unrouted).toBe(3);
   });
 
   it('answers 481 to a To-tagged request that matches no dialog, and routes one that does', async () => {
@@ -273,8 +349,11 @@ describe('drachtio-server stand-in', () => {
       'To: <sip:100@1.1.1.1>;tag=x',
     );
     ua.send(forged, peer.sipPort);
-    await waitUntil(() => ua.got.length === 1, 5_000, 'the 481');
-    expect(ua.got[0]!.split('\r\n')[0]).toBe('SIP/2.0 481 Call/Transaction Does Not Exist');
+    await waitUntil(() => ua.got.length === 2, 5_000, 'the 100 and the 481');
+    expect(ua.got.map((g) => g.split('\r\n')[0])).toEqual([
+      'SIP/2.0 100 Trying',
+      'SIP/2.0 481 Call/Transaction Does Not Exist',
+    ]);
     expect(app.sipFrames()).toEqual([]);
 
     // The app answers an INVITE 200: a BYE in that dialog goes to the app with the dialog id.

@@ -25,7 +25,8 @@ import {
 } from './sip-text.js';
 
 /**
- * A wire-faithful stand-in for drachtio-server 1.0.0 (see /work/shared/fixtures/drachtio-server-1.0.0 and
+ * A wire-faithful stand-in for drachtio-server v0.9.10 (see /work/shared/fixtures/drachtio-server-0.9.10, the
+ * copies in stand-ins/recordings/drachtio-server-0.9.10, /work/shared/fixtures/drachtio-server-1.0.0 and
  * drachtio-srf's lib/wire-protocol.js, lib/drachtio-agent.js): an admin TCP port speaking `<bytes>#<payload>`
  * (authenticate, route, remove_route, ping, sip, proxy) and a real UDP SIP socket. What it does to SIP follows
  * the recording: 100 Trying to every new INVITE before the app sees it, the request forwarded verbatim apart
@@ -58,7 +59,11 @@ export interface DrachtioServerPeerOptions {
   host?: string;
   adminPort?: number;
   sipPort?: number;
-  /** What the authenticate response reports; default `1.0.0` as recorded. */
+  /**
+   * What the authenticate response reports. Default `v0.9.10`, what the newest release (v0.9.10, built from its
+   * tag) reports (drachtio-server-0.9.10/*.admin-*.follow.txt); a build without git metadata reports `1.0.0`
+   * (drachtio-server-1.0.0/wire-session.follow.txt).
+   */
   version?: string;
   timers?: DrachtioServerTimers;
   /** Entries kept in `wire` (oldest dropped first); default 5000. */
@@ -105,6 +110,14 @@ export interface DrachtioServerPeer {
   transactionCount(): number;
   /** Methods (lower case) some authenticated app routed. */
   routedMethods(): string[];
+  /**
+   * A server restart (SIGTERM or crash, then started again), as recorded in drachtio-server-0.9.10/restart*:
+   * every app connection is cut, every SIP transaction and dialog forgotten (a held call never gets its final
+   * answer), the admin port refuses connections for `downForMs`, then listens again on the same port. The SIP
+   * socket stays bound (the stand-in's own shortcut: requests that arrive while down are dropped unanswered, as no
+   * app has routed anything yet).
+   */
+  restart(downForMs?: number): Promise<void>;
   /** Resolves once an authenticated app has routed every listed method (bounded by `timeoutMs`). */
   waitForRoutes(methods: readonly string[], timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -178,7 +191,7 @@ function firstLineOf(text: string): string {
 
 export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions): Promise<DrachtioServerPeer> {
   const host = options.host ?? '127.0.0.1';
-  const version = options.version ?? '1.0.0';
+  const version = options.version ?? 'v0.9.10';
   const t1 = options.timers?.t1 ?? 500;
   const t2 = options.timers?.t2 ?? 4000;
   const timerH = options.timers?.timerH ?? 64 * t1;
@@ -381,9 +394,12 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
       return;
     }
     if (existing && existing.method === method) {
+      // A retransmission: the last final answer goes out again; one the app has not answered yet is discarded
+      // without a word, INVITE included (no second 100 Trying). Recorded on drachtio-server v0.9.10
+      // (drachtio-server-0.9.10/drop-d1, drop-d2, forget-timer: resends up to 63 s get nothing, the server logs
+      // "discarding retransmitted request"; from 64 s the request is a new transaction: `forgetAfter`).
       stats.retransmissionsAbsorbed++;
       if (existing.lastResponse !== undefined) sendSip(source, existing.lastResponse);
-      else if (method === 'INVITE') sendSip(source, stackResponse(existing, 100, 'Trying'));
       return;
     }
 
@@ -449,6 +465,10 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
     const dialogId = `${msg.headers.get('call-id') ?? ''};from-tag=${fromTag}`;
     const client = dialogs.get(dialogId);
     if (client === undefined || client.socket.destroyed) {
+      // The app never sees it. An INVITE gets 100 Trying first, then 481 (sent once: no retransmission while
+      // unacknowledged); other methods get the 481 alone. Recorded on drachtio-server v0.9.10
+      // (drachtio-server-0.9.10/misc-unrouted-and-totag.pcapng, To-tagged INVITE and BYE).
+      if (method === 'INVITE') statelessResponse(msg, source, 100, 'Trying');
       if (method !== 'ACK') statelessResponse(msg, source, 481, 'Call/Transaction Does Not Exist');
       return;
     }
@@ -728,17 +748,20 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
       resolve();
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    admin.once('error', reject);
-    admin.listen(options.adminPort ?? 0, host, () => {
-      admin.off('error', reject);
-      resolve();
+  const listenAdmin = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      admin.once('error', reject);
+      admin.listen(port, host, () => {
+        admin.off('error', reject);
+        resolve();
+      });
     });
-  });
+  await listenAdmin(options.adminPort ?? 0);
+  const adminPort = (admin.address() as AddressInfo).port;
 
   return {
     host,
-    adminPort: (admin.address() as AddressInfo).port,
+    adminPort,
     sipPort: sipPort(),
     wire,
     stats: () => ({ ...stats }),
@@ -763,6 +786,18 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
         };
         routeWaiters.add(wake);
       }),
+    restart: async (downForMs = 0) => {
+      if (closed) return;
+      const stopped = new Promise<void>((resolve) => admin.close(() => resolve()));
+      for (const c of clients) c.socket.destroy();
+      for (const txn of [...txns.values()]) dropTxn(txn);
+      for (const leg of legs.values()) if (leg.timer) clearTimeout(leg.timer);
+      legs.clear();
+      dialogs.clear();
+      await stopped;
+      if (downForMs > 0) await new Promise((resolve) => setTimeout(resolve, downForMs));
+      if (!closed) await listenAdmin(adminPort);
+    },
     close: async () => {
       if (closed) return;
       closed = true;

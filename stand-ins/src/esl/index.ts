@@ -57,3 +57,18 @@ export {
   sofiaEventHeaders,
 } from './sofia-registrar.js';
 export { fsUrlDecode, fsUrlEncode } from './url-encode.js';
+export {
+  type ConfFiles,
+  type DialRequest,
+  type ExecutedApp,
+  type LoadedDialplan,
+  loadDialplan,
+  parseXml,
+  type RoomLeg,
+  type RunCallOptions,
+  type RunCallResult,
+  ringingRoom,
+  runCall,
+  separateWords,
+  type XmlNode,
+} from './xml-dialplan.js';

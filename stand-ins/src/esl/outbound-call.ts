@@ -6,10 +6,12 @@
  * executes run one after another on the channel (CHANNEL_EXECUTE / CHANNEL_EXECUTE_COMPLETE when
  * subscribed), a hangup sends the disconnect notice (`linger`: then waits for `exit`).
  *
- * After the socket, the call follows the dialplan of `examples/freeswitch/dialplan/public.xml`: a
+ * After the socket, `placeCall` alone applies a summary of the example dialplan (DialplanModel): a
  * `sched_transfer` armed before the socket app is the decision deadline, and the `ghostguard-checked`
  * context lets the call on only when `ghostguard_verdict` is `allow`, otherwise applies the fail policy.
- * Closing the socket without `resume` (and without `socket_resume=true`) hangs the call up.
+ * Closing the socket without `resume` (and without `socket_resume=true`) hangs the call up. To run the real
+ * dialplan files around the socket (hunting, transfers, the scheduler, bridges), use xml-dialplan.ts `runCall`,
+ * which calls this with `signal` and `scheduler`.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -48,6 +50,14 @@ export interface PlaceCallOptions {
   maxCallMs?: number;
   /** Source address of the TCP connection (any 127.x on Linux). */
   localAddress?: string;
+  /** The dialplan takes the call away (a scheduled transfer fired): the socket app ends (path `timeout`). */
+  signal?: AbortSignal;
+  /**
+   * The channel's scheduled tasks (xml-dialplan.ts): `api sched_del <uuid>` deletes the group and answers
+   * `+OK Deleted: <n>` (mod_commands.c sched_del_function; recorded `+OK Deleted: 1` in
+   * freeswitch-1.10.12-live/setup/esl-outbound-allow-legit-call.txt).
+   */
+  scheduler?: { deleteGroup(group: string): number };
 }
 
 export type CallOutcome = 'continued' | 'transferred' | 'hungup';
@@ -102,6 +112,7 @@ class OutboundChannel {
     private readonly channelData: string,
     dialplan: DialplanModel,
     start: number,
+    private readonly scheduler?: { deleteGroup(group: string): number },
   ) {
     this.resume = dialplan.socketResume ?? false;
     const uuid = headers.find(([n]) => n === 'Unique-ID')?.[1] ?? '';
@@ -212,10 +223,13 @@ class OutboundChannel {
         this.transferred = true;
         this.result.transferTarget = args.join(' ');
         return '+OK\n';
-      case 'sched_del':
-        // The fallback sched_transfer's group is the channel uuid.
+      case 'sched_del': {
+        // The fallback sched_transfer's group is the channel uuid. mod_commands.c answers `+OK Deleted: <n>`
+        // whatever n is (0 when nothing matched).
+        if (this.scheduler) return `+OK Deleted: ${this.scheduler.deleteGroup(uuid ?? '')}\n`;
         if (mine) this.schedCancelled = true;
-        return mine ? '+OK Deleted: 1\n' : '-ERR no such task\n';
+        return `+OK Deleted: ${mine ? 1 : 0}\n`;
+      }
       default:
         return `-ERR ${cmd} Command not found!\n`;
     }
@@ -390,7 +404,7 @@ export function placeCall(opts: PlaceCallOptions): Promise<CallResult> {
       ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
     });
     const channelData = opts.rawChannelData ?? channelDataReply(headers, { async: true, full: true });
-    const channel = new OutboundChannel(socket, headers, channelData, dialplan, start);
+    const channel = new OutboundChannel(socket, headers, channelData, dialplan, start, opts.scheduler);
     let connected = false;
     let deadlineFired = false;
     let capped = false;
@@ -406,6 +420,14 @@ export function placeCall(opts: PlaceCallOptions): Promise<CallResult> {
       capped = true;
       socket.destroy();
     }, opts.maxCallMs ?? 10_000);
+    opts.signal?.addEventListener(
+      'abort',
+      () => {
+        deadlineFired = true;
+        socket.destroy();
+      },
+      { once: true },
+    );
     socket.on('connect', () => {
       connected = true;
       channel.result.timings.connected = performance.now();

@@ -111,7 +111,8 @@ describe('sofia registrar stand-in', () => {
         '        <user>room-1@video.example.com</user>\n' +
         '        <contact>&quot;room-1&quot; &lt;sip:room-1@10.0.0.99&gt;</contact>\n' +
         '        <agent></agent>\n' +
-        '        <status>Registered(UDP)(unknown) exp(2026-11-21 21:40:00) expsecs(3600)</status>\n' +
+        // 3600 asked + sofia's 60 s late margin, as the recorded listing says (expsecs(3660)).
+        '        <status>Registered(UDP)(unknown) exp(2026-11-21 21:41:00) expsecs(3660)</status>\n' +
         '        <ping-status>Reachable</ping-status>\n' +
         '        <host>vm</host>\n' +
         '        <network-ip>10.0.0.99</network-ip>\n' +
@@ -152,5 +153,28 @@ describe('sofia registrar stand-in', () => {
     expect(value(events.at(-1), 'expires')).toBe('0');
     expect(r.list()).toEqual([]);
     expect(r.flush('other', undefined)).toBe('Invalid Profile [other]');
+  });
+
+  it("keeps a binding its Expires plus sofia's 60 s late margin, as recorded for room7 (Expires 5)", () => {
+    // freeswitch-1.10.12-live/registry: room7 registered at 1796546818 with Expires 5; its sofia::register said
+    // `expires: 5`, its sofia::expire (sofia_reg_del_callback) `expires: 1796546883`.
+    let us = 1796546818113729;
+    let seq = 13200;
+    const { r, events, value } = registrar({ nowUs: () => us, nextSequence: () => seq++ });
+    r.register({
+      user: 'room7',
+      host: 'rooms.example.com',
+      contactUri: 'sip:room7@127.0.0.2:6107',
+      networkIp: '127.0.5.2',
+      callId: 'reg-room7@127.0.5.2',
+      expires: 5,
+      auth: 'ok',
+    });
+    expect(value(events.at(-1), 'expires')).toBe('5');
+    expect(r.xmlStatus('internal')).toContain('expsecs(65)');
+    us = 1796546886536901;
+    expect(r.expire((x) => x.expiresAt <= Math.floor(us / 1e6))).toBe(1);
+    expect(value(events.at(-1), 'Event-Subclass')).toBe('sofia::expire');
+    expect(value(events.at(-1), 'expires')).toBe('1796546883');
   });
 });

@@ -136,6 +136,9 @@ export function regListingXml(rows: readonly SofiaRegistration[], nowSeconds: nu
 }
 
 /** The sip_registrations tables and the events they fire; `emit` delivers an event to subscribed clients. */
+/** sofia's default `sip-expires-late-margin` (sofia.c): how much longer than its Expires a binding is kept. */
+export const SOFIA_EXPIRES_LATE_MARGIN = 60;
+
 export class SofiaRegistrar {
   /** `profile user@host` → its bindings, oldest first (a Map keeps insertion order for listings). */
   private readonly table = new Map<string, SofiaRegistration[]>();
@@ -238,7 +241,11 @@ export class SofiaRegistrar {
       callId,
       networkIp: f.networkIp,
       networkPort: port,
-      expiresAt: now + expires,
+      // sofia_reg.c stores reg_time + exptime + the profile's sip-expires-late-margin (60 s by default): recorded
+      // `expires: 3600` in sofia::register but `expsecs(3660)` in the listing
+      // (freeswitch-1.10.12-live/registry/xmlstatus-internal-reg.txt), and room7 registered with Expires 5 at
+      // 1796546818 expired with `expires: 1796546883` in its sofia::expire (registry/registry-restart.pcapng).
+      expiresAt: now + expires + SOFIA_EXPIRES_LATE_MARGIN,
       userAgent: ua,
       username: f.user,
       realm: host,

@@ -19,6 +19,8 @@ export interface RegisterOptions {
   expires?: number;
   /** Contact URI bound instead of this agent's own address (a third-party binding, as svwar sends). */
   contact?: string;
+  /** How long to wait for each answer (default 10 s). */
+  timeoutMs?: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export class ScriptedRoom {
     this.agent.send(build({ ...base, cseq: 1 }), o.proxyPort);
     await waitUntil(
       () => this.agent.responsesFor(callId).some((r) => (r.status ?? 0) >= 200),
-      10_000,
+      o.timeoutMs ?? 10_000,
       'the REGISTER challenge',
     );
     const first = this.agent.responsesFor(callId).find((r) => (r.status ?? 0) >= 200)!;
@@ -81,7 +83,7 @@ export class ScriptedRoom {
     );
     await waitUntil(
       () => this.agent.responsesFor(callId).filter((r) => (r.status ?? 0) >= 200).length >= 2,
-      10_000,
+      o.timeoutMs ?? 10_000,
       'the REGISTER answer',
     );
     return this.agent.responsesFor(callId).filter((r) => (r.status ?? 0) >= 200)[1]!.status!;

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ConfigInput, Logger } from '@ghostguard/core';
+import { type ConfigInput, createGuard, type Logger } from '@ghostguard/core';
 import { encodeSetup, setupShapeSpec } from '@ghostguard/core/h323';
 import { memoryLogger as coreMemoryLogger, type LogSink } from '@ghostguard/core/testing';
 import { type Caller, dial, type StandInRoom, startStandInRoom, waitUntil } from '@ghostguard/h323-gate/testing';
@@ -148,4 +148,14 @@ export async function callThroughGate(
     `the gate's decision on a SETUP from ${localAddress}`,
   );
   return { reachedRoom: room.frameCount() > before, caller };
+}
+
+/** The addresses a guard restarted on `dataDir` finds banned (what a restart of the daemon would read back). */
+export function bansOnDisk(dataDir: string): string[] {
+  const guard = createGuard({ dataDir, log: { level: 'silent' } });
+  try {
+    return guard.bans.list().map((b) => b.ip);
+  } finally {
+    guard.close();
+  }
 }
