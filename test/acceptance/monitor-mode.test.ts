@@ -4,8 +4,8 @@
  * request. Covered here: the drachtio path (examples/drachtio-room-proxy, real drachtio-srf, the drachtio-server
  * stand-in), fully; the H.323 gate (its scanner SETUPs and a room's call, through the gate in monitor mode against
  * dialling the room directly); enforce mode runs the same script as the control that the comparisons can fail.
- * Not covered here: Asterisk and FreeSWITCH (their rigs live in their own test files; a monitor-mode run of them
- * would need those files changed).
+ * Asterisk and FreeSWITCH have theirs beside their rigs: test/asterisk/monitor-mode.test.ts and
+ * test/freeswitch/monitor-mode.test.ts.
  */
 import { type ConfigInput, createGuard, createLogger, type Guard, loadConfigFile } from '@ghostguard/core';
 import { encodeAlerting, encodeCallProceeding, encodeSetup, setupShapeSpec } from '@ghostguard/core/h323';
