@@ -19,7 +19,12 @@ function address(i: number): string {
 
 function step(): void {
   const i = n++;
-  if (i > 60_000) return;
+  // Done banning: stay alive (idle, as a daemon would) until the parent kills it, so that the bans made more than
+  // a second before the kill are checked; a child that exited by itself would leave none that old.
+  if (i > 60_000) {
+    setInterval(() => {}, 1_000);
+    return;
+  }
   if (i % 50 === 0) {
     const ip = `172.${16 + (run % 16)}.${(i >> 8) & 255}.${i & 255}`;
     guard.bans.add(ip, { reason: 'operator', ttl: 86_400_000 });
