@@ -181,8 +181,8 @@ export function decodeTransportAddress(r: PerReader): H225TransportAddress {
   }
   switch (r.bits(3)) {
     case 0: {
-      const ip = ipv4Text(r.buf, r.octetsAt(4));
-      return { kind: 'ipAddress', ip, port: r.u16() };
+      const at = r.octetsAt(4);
+      return { kind: 'ipAddress', ip: ipv4Text(r.buf, at), port: r.u16(), at };
     }
     case 1: {
       const ext = r.bit();

@@ -18,6 +18,11 @@ export interface H225TransportAddress {
   /** IPv4 dotted quad or RFC 5952 IPv6 text (ipAddress, ipSourceRoute, ip6Address). */
   ip?: string;
   port?: number;
+  /**
+   * ipAddress only: byte offset, in the buffer decoded, of the 4 address octets; the port's 2 octets follow
+   * (aligned PER puts both on octet boundaries), so the address can be rewritten in place.
+   */
+  at?: number;
 }
 
 /** An AliasAddress; `type` uses the CallAttempt's names (`dialedDigits` for ASN.1 `dialledDigits`). */

@@ -59,6 +59,7 @@ export {
   type H323SetupShapeName,
   setupShapeSpec,
 } from './setup-shapes.js';
+export { sourceSignalAddressAt, withSourceSignalAddress } from './source-address.js';
 export { decodeSetupAttempt, type H323AttemptContext, setupToAttempt } from './to-attempt.js';
 export {
   encodeTpkt,

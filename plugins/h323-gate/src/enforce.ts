@@ -1,5 +1,10 @@
 import { type Action, countEnforced, GUARD_RULES, type H323Attempt, type Verdict } from '@ghostguard/core';
-import { encodeReleaseComplete, type H225ReleaseOptions, type H225ReplyOptions } from '@ghostguard/core/h323';
+import {
+  encodeReleaseComplete,
+  type H225ReleaseOptions,
+  type H225ReplyOptions,
+  withSourceSignalAddress,
+} from '@ghostguard/core/h323';
 import { type Call, type GateContext, track } from './context.js';
 import type { Release, Upstream } from './options.js';
 import { relay } from './relay.js';
@@ -167,6 +172,7 @@ function startRelay(
 ): void {
   const { stats } = ctx;
   const upstream = relay(call.socket, raw, target, ctx.options.upstreamConnectTimeout, {
+    ...(ctx.options.rewriteSourceAddress ? { rewriteFirst: withGateSourceAddress } : {}),
     onConnected: () => {
       stats.relayed++;
     },
@@ -183,4 +189,20 @@ function startRelay(
     },
   });
   track(ctx, upstream);
+}
+
+/**
+ * The buffered bytes with the first frame's SETUP naming the gate's end of the upstream connection as its
+ * sourceCallSignalAddress (IPv4 only; anything that does not decode is relayed as read).
+ */
+function withGateSourceAddress(first: Buffer, local: { address: string; port: number }): Buffer {
+  const ip = local.address.startsWith('::ffff:') ? local.address.slice(7) : local.address;
+  if (first.length < 4) return first;
+  const frameEnd = Math.min(first.readUInt16BE(2), first.length);
+  const payload = first.subarray(4, frameEnd);
+  const rewritten = withSourceSignalAddress(payload, ip, local.port);
+  if (rewritten === payload) return first;
+  const out = Buffer.from(first);
+  out.set(rewritten, 4);
+  return out;
 }

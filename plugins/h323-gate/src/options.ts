@@ -74,6 +74,12 @@ export const H323GateOptionsSchema = z
     maxConnections: z.number().int().positive().default(10_000),
     /** How long to wait for a room system to accept the relayed connection. */
     upstreamConnectTimeout: Duration.refine((ms) => ms > 0, 'more than 0').default(3_000),
+    /**
+     * Put the gate's own address (its end of the connection to the room system) into a relayed SETUP's
+     * sourceCallSignalAddress (IPv4, rewritten in place; nothing else changes). Needed in front of chan_ooh323
+     * without a gatekeeper, which refuses a SETUP naming another address than the connection's.
+     */
+    rewriteSourceAddress: z.boolean().default(false),
     /** The ReleaseComplete sent on `reject`. */
     reject: ReleaseSchema.prefault({}),
     tarpit: z
@@ -116,6 +122,7 @@ export interface ResolvedGateOptions {
   maxConnectionsPerSource: number;
   maxConnections: number;
   upstreamConnectTimeout: number;
+  rewriteSourceAddress: boolean;
   reject: Release;
   tarpit: { alertAfter: number; maxHold: number; maxDiscardBytes: number };
 }
@@ -150,6 +157,7 @@ export function resolveGateOptions(
     maxConnectionsPerSource: o.maxConnectionsPerSource,
     maxConnections: o.maxConnections,
     upstreamConnectTimeout: o.upstreamConnectTimeout,
+    rewriteSourceAddress: o.rewriteSourceAddress,
     reject: o.reject,
     tarpit: { alertAfter: Math.min(o.tarpit.alertAfter, maxHold), maxHold, maxDiscardBytes: o.tarpit.maxDiscardBytes },
   };

@@ -1,3 +1,4 @@
+import { decodeSetupAttempt } from '@ghostguard/core/h323';
 import { describe, expect, it } from 'vitest';
 import { everySetup, onCleanup, startGate } from './test-support/harness.js';
 import { recordedOoh323Call } from './test-support/ooh323-call.js';
@@ -159,5 +160,36 @@ describe('relay of allowed calls', () => {
     expect(Buffer.from(t.room.calls[0]!.bytes()).equals(Buffer.from(call.setup))).toBe(true);
     expect(caller.received().length).toBe(0);
     expect(t.log.find('h323-call')[0]).toMatchObject({ action: 'allow', intended: 'reject', monitor: true });
+  });
+});
+
+describe('relay in front of chan_ooh323 (rewriteSourceAddress)', () => {
+  it("names the gate's own end of the connection as the SETUP's caller address, and changes nothing else", async () => {
+    const t = await startGate(everySetup('allow'), (room) => ({
+      upstreams: { default: { host: room.host, port: room.port } },
+      rewriteSourceAddress: true,
+    }));
+    await t.call(call.setup);
+    await waitUntil(() => t.room.frameCount() === 1);
+    const relayed = t.room.calls[0]!.bytes();
+    const payload = (b: Uint8Array) => b.subarray(4);
+    const ctx = { source: { ip: '127.0.0.1', port: 1 }, time: 0 };
+    const before = decodeSetupAttempt(payload(call.setup), ctx);
+    const after = decodeSetupAttempt(payload(relayed), ctx);
+    // The recorded SETUP names 127.0.0.2:12031; the room now sees the gate's socket address (loopback here).
+    expect(before.h323.sourceCallSignalAddress).toBe('127.0.0.2:12031');
+    expect(after.h323.sourceCallSignalAddress).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(after.h323.sourceCallSignalAddress).not.toBe(before.h323.sourceCallSignalAddress);
+    expect({ ...after.h323, sourceCallSignalAddress: '' }).toEqual({ ...before.h323, sourceCallSignalAddress: '' });
+    expect(relayed.length).toBe(call.setup.length);
+  });
+
+  it('relays the SETUP byte for byte when the option is off (the default)', async () => {
+    const t = await startGate(everySetup('allow'), (room) => ({
+      upstreams: { default: { host: room.host, port: room.port } },
+    }));
+    await t.call(call.setup);
+    await waitUntil(() => t.room.frameCount() === 1);
+    expect(t.room.calls[0]!.bytes().equals(Buffer.from(call.setup))).toBe(true);
   });
 });

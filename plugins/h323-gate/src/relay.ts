@@ -11,6 +11,8 @@ export interface RelayHooks {
   /** The room system could not be reached; the caller socket is left open and paused (the gate answers it). */
   onConnectFailed(err: Error): void;
   onBytes(direction: 'toUpstream' | 'toCaller', n: number): void;
+  /** Changes the buffered bytes once the connection exists (its local end known), before they are written. */
+  rewriteFirst?(first: Buffer, local: { address: string; port: number }): Buffer;
 }
 
 /**
@@ -67,8 +69,12 @@ export function relay(
     }
     connected = true;
     upstream.setKeepAlive(true, 30_000);
-    const bytes = pending ?? Buffer.alloc(0);
+    let bytes = pending ?? Buffer.alloc(0);
     pending = undefined;
+    const { localAddress, localPort } = upstream;
+    if (hooks.rewriteFirst && localAddress !== undefined && localPort !== undefined) {
+      bytes = hooks.rewriteFirst(bytes, { address: localAddress, port: localPort });
+    }
     upstream.write(bytes);
     hooks.onBytes('toUpstream', bytes.length);
     upstream.on('data', (chunk: Buffer) => hooks.onBytes('toCaller', chunk.length));
