@@ -10,22 +10,31 @@ export function createLogger(config: Pick<GhostguardConfig, 'log'>, destination?
 }
 
 /**
- * Logs at most one line per interval for a noisy condition (hostile input can arrive at line rate),
- * counting what it held back so the next line says how many were suppressed.
+ * Logs at most `perInterval` lines per interval for a noisy condition (hostile input can arrive at line rate),
+ * counting what it held back so the next line says how many were suppressed. The interval starts with the
+ * first line written after the previous one ended.
  */
 export class LogThrottle {
-  private last = Number.NEGATIVE_INFINITY;
+  private windowStart = Number.NEGATIVE_INFINITY;
+  private used = 0;
   private suppressed = 0;
 
-  constructor(private readonly intervalMs: number) {}
+  constructor(
+    private readonly intervalMs: number,
+    private readonly perInterval = 1,
+  ) {}
 
   /** Returns the number suppressed since the last line when this one may be logged, else undefined. */
   take(now = Date.now()): number | undefined {
-    if (now - this.last < this.intervalMs) {
+    if (now - this.windowStart >= this.intervalMs) {
+      this.windowStart = now;
+      this.used = 0;
+    }
+    if (this.used >= this.perInterval) {
       this.suppressed++;
       return undefined;
     }
-    this.last = now;
+    this.used++;
     const n = this.suppressed;
     this.suppressed = 0;
     return n;

@@ -4,11 +4,11 @@
  * included); every accepted socket gets TCP_NODELAY before modesl writes `connect`, and an OutboundCall.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import type { Guard } from '@ghostguard/core';
+import { type Guard, LogThrottle } from '@ghostguard/core';
 import esl, { type Connection } from 'drachtio-modesl';
 import { FreeswitchError } from './errors.js';
 import type { ResolvedFreeswitchOptions } from './options.js';
-import { LineBudget, OutboundCall } from './outbound-call.js';
+import { OutboundCall } from './outbound-call.js';
 import type { FreeswitchStats } from './stats.js';
 
 export interface OutboundAddress {
@@ -57,7 +57,8 @@ export async function startOutboundSocket(
   server.prependListener('connection', noDelay);
 
   const calls = new Map<string, OutboundCall>();
-  const allowedLog = new LineBudget();
+  // Allowed calls are logged at info (a caller can produce them at will): 20 lines a second, shared by all calls.
+  const allowedLog = new LogThrottle(1_000, 20);
   const before = server.listeners('connection');
   const modesl = new esl.Server({ server });
   // modesl's Server adds a 'connection' listener to the server (bound, not reachable otherwise): remember it.

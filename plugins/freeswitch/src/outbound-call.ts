@@ -4,7 +4,7 @@
  * FreeSWITCH's side (it closes the socket after a hangup or `exit`); ghostguard closes it itself when that
  * does not happen within `settleTimeout` (after the tarpit hold), so no socket or slot outlives its call.
  */
-import { countEnforced, type Guard, type TarpitSlot, type Verdict } from '@ghostguard/core';
+import { countEnforced, type Guard, LogThrottle, type TarpitSlot, type Verdict } from '@ghostguard/core';
 import type { Connection } from 'drachtio-modesl';
 import { readChannelData } from './attempt.js';
 import { commandSafeUuid, enforcedLabel, expandTransfer, planCommands, serializeCommands } from './enforce.js';
@@ -17,37 +17,6 @@ import type { FreeswitchStats } from './stats.js';
 const EXIT_GRACE_MS = 1_000;
 
 type Action = Verdict['action'];
-
-/**
- * Lines a peer can make the adapter write (allowed calls are logged at info): at most `max` per `windowMs`, then
- * one line saying how many were left out. One per outbound socket, shared by its calls.
- */
-export class LineBudget {
-  private windowStart = Number.NEGATIVE_INFINITY;
-  private used = 0;
-  private suppressed = 0;
-
-  constructor(
-    private readonly max = 20,
-    private readonly windowMs = 1_000,
-  ) {}
-
-  /** Undefined: leave this line out. Else the number left out since the last line written. */
-  take(now = Date.now()): number | undefined {
-    if (now - this.windowStart >= this.windowMs) {
-      this.windowStart = now;
-      this.used = 0;
-    }
-    if (this.used >= this.max) {
-      this.suppressed++;
-      return undefined;
-    }
-    this.used++;
-    const n = this.suppressed;
-    this.suppressed = 0;
-    return n;
-  }
-}
 
 export class OutboundCall {
   private readyTimer: NodeJS.Timeout | undefined;
@@ -64,7 +33,8 @@ export class OutboundCall {
     private readonly opts: ResolvedFreeswitchOptions,
     private readonly stats: FreeswitchStats,
     private readonly remote: string,
-    private readonly allowedLog: LineBudget = new LineBudget(),
+    /** Allowed calls are logged at info: 20 lines a second at most, shared by the socket's calls. */
+    private readonly allowedLog: LogThrottle = new LogThrottle(1_000, 20),
   ) {}
 
   get holdsSlot(): boolean {
