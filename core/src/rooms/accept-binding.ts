@@ -10,6 +10,7 @@ import type { BanInfo } from '../verdict.js';
 import type { RegisterCheck, RegisterCheckResult } from './guard-rooms.js';
 import type { RoomEntry, RoomRegistry } from './room-registry.js';
 import { contactHost, normalizeRoomName } from './room-registry.js';
+import { RoomName, RoomSource } from './schemas.js';
 
 /** A binding the platform's registrar accepted, as the adapter read it. */
 export interface PlatformBinding {
@@ -53,12 +54,11 @@ export type BindingDecision =
 /** Bindings already refused, so a re-listing does not report (and re-ban) them again: FIFO, constant time. */
 const MAX_REFUSED_BINDINGS = 4_096;
 
-const Name = z.string().min(1).max(1024);
 const BindingSchema = z.object({
-  aor: Name,
-  aliases: z.array(Name).max(64).optional(),
+  aor: RoomName,
+  aliases: z.array(RoomName).max(64).optional(),
   contact: z.string().min(1).max(1024),
-  source: z.object({ ip: z.string().min(2).max(64), port: z.number().int().min(0).max(65535).optional() }).optional(),
+  source: RoomSource.optional(),
   expires: z.number().finite().positive(),
   authenticated: z.boolean(),
   adapter: z.string().max(32),

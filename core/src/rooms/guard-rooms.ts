@@ -5,6 +5,7 @@ import type { Outcome } from '../outcome.js';
 import type { BanInfo } from '../verdict.js';
 import { type BindingDecision, BindingPolicy, type PlatformBinding } from './accept-binding.js';
 import type { BindingChange, RoomEntry, RoomRegistration, RoomRegistry } from './room-registry.js';
+import { RoomName, RoomSource } from './schemas.js';
 
 /** A REGISTER an adapter saw, before its registrar stores it. */
 export interface RegisterCheck {
@@ -67,27 +68,25 @@ export interface GuardRooms {
   readonly size: number;
 }
 
-const Name = z.string().min(1).max(1024);
-const Source = z.object({ ip: z.string().min(2).max(64), port: z.number().int().min(0).max(65535).optional() });
 const RegistrationSchema = z.object({
-  aor: Name,
-  aliases: z.array(Name).max(64).optional(),
+  aor: RoomName,
+  aliases: z.array(RoomName).max(64).optional(),
   contact: z.string().max(1024),
-  source: Source.optional(),
+  source: RoomSource.optional(),
   expires: z.number().finite().nonnegative(),
   adapter: z.string().max(32).optional(),
   kind: RoomKindSchema.optional(),
 });
 const StaticRoomSchema = z.object({
-  name: Name,
-  aliases: z.array(Name).max(64).default([]),
+  name: RoomName,
+  aliases: z.array(RoomName).max(64).default([]),
   address: z.string().max(1024).optional(),
   kind: RoomKindSchema.optional(),
 });
 const RegisterCheckSchema = z.object({
-  aor: Name,
+  aor: RoomName,
   contact: z.string().max(1024),
-  source: Source,
+  source: RoomSource,
   authenticated: z.boolean(),
   credentials: z.enum(['none', 'failed']).optional(),
   adapter: z.string().max(32).optional(),
