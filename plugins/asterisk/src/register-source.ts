@@ -1,6 +1,7 @@
 import type { AmiObject } from 'asterisk-manager';
 import { parseSecurityAddress, type SourceAddress } from './address.js';
 import { textField } from './fields.js';
+import { putNewest } from './newest-first.js';
 
 /**
  * Where a PJSIP REGISTER really came from. Neither ContactStatus nor the ContactList listing says it: the
@@ -34,9 +35,9 @@ export class RegisterSources {
     const source = remote === undefined ? undefined : parseSecurityAddress(remote);
     if (!account || account.length > 256 || !source) return;
     const auth = { source, at: now };
-    put(this.byAccount, account.toLowerCase(), auth);
+    putNewest(this.byAccount, account.toLowerCase(), auth, MAX_REMEMBERED_AUTHS);
     const session = textField(evt, 'sessionid')?.trim();
-    if (session && session.length <= 256) put(this.bySession, session, auth);
+    if (session && session.length <= 256) putNewest(this.bySession, session, auth, MAX_REMEMBERED_AUTHS);
   }
 
   /**
@@ -60,13 +61,4 @@ export class RegisterSources {
   forSession(callId: string | undefined): SourceAddress | undefined {
     return callId ? this.bySession.get(callId)?.source : undefined;
   }
-}
-
-function put(map: Map<string, Auth>, key: string, value: Auth): void {
-  map.delete(key);
-  if (map.size >= MAX_REMEMBERED_AUTHS) {
-    const oldest = map.keys().next().value;
-    if (oldest !== undefined) map.delete(oldest);
-  }
-  map.set(key, value);
 }

@@ -3,6 +3,7 @@ import type { AmiObject } from 'asterisk-manager';
 import { ADAPTER } from './attempt.js';
 import { textField } from './fields.js';
 import type { AmiLink, ListResult } from './link.js';
+import { putNewest } from './newest-first.js';
 import type { ResolvedAsteriskOptions } from './options.js';
 import { RegisterSources } from './register-source.js';
 import {
@@ -273,12 +274,7 @@ export class AsteriskRooms {
   }
 
   private awaitAuth(callId: string, b: AsteriskBinding): void {
-    this.awaitingAuth.delete(callId);
-    if (this.awaitingAuth.size >= MAX_RECENT_REFUSALS) {
-      const oldest = this.awaitingAuth.keys().next().value;
-      if (oldest !== undefined) this.awaitingAuth.delete(oldest);
-    }
-    this.awaitingAuth.set(callId, b);
+    putNewest(this.awaitingAuth, callId, b, MAX_RECENT_REFUSALS);
   }
 
   private onContactStatus(evt: AmiObject): void {
@@ -433,13 +429,7 @@ export class AsteriskRooms {
       );
     }
     if (decision.outcome === 'hijack' || decision.outcome === 'refused' || decision.outcome === 'refused-before') {
-      const key = normalizeRoomName(b.name);
-      this.refusedAt.delete(key);
-      if (this.refusedAt.size >= MAX_RECENT_REFUSALS) {
-        const oldest = this.refusedAt.keys().next().value;
-        if (oldest !== undefined) this.refusedAt.delete(oldest);
-      }
-      this.refusedAt.set(key, Date.now());
+      putNewest(this.refusedAt, normalizeRoomName(b.name), Date.now(), MAX_RECENT_REFUSALS);
     }
     if (!countBinding(this.stats.rooms, decision)) return false;
     if (this.owned.has(decision.entry.aor) || this.owned.size < this.guard.config.rooms.maxRooms)
