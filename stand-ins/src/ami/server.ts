@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { listenOn } from '../listen.js';
 import { type CallOutcome, type ChannelTimings, DEFAULT_VERDICT_POLL_MS, ScriptedChannel } from './channel.js';
 import { type ScriptedCall, TARPIT_CONTEXT } from './dialplan.js';
 import { privilegeCategories } from './events.js';
@@ -369,19 +370,11 @@ export async function startAmiPeer(opts: AmiPeerOptions = {}): Promise<AmiPeer> 
     });
     socket.write(AMI_BANNER);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port: 0 }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address !== 'object') throw new Error('ami peer: no address');
+  const port = await listenOn(server, host, 0, 'ami peer');
 
   return {
     host,
-    port: address.port,
+    port,
     received,
     sessions: () => [...sessions].filter((s) => s.user !== undefined && !s.socket.destroyed).length,
     connectionsAccepted: () => accepted,

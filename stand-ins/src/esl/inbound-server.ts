@@ -6,6 +6,7 @@
  * port to play a FreeSWITCH restart.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenOn } from '../listen.js';
 import { CORE_UUID } from './channel-data.js';
 import { type EslCommand, EslCommandReader } from './command-reader.js';
 import {
@@ -223,16 +224,7 @@ export async function startEslInbound(opts: EslInboundOptions = {}): Promise<Esl
       });
       socket.write(authRequest());
     });
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen({ host, port }, () => {
-        srv.off('error', reject);
-        resolve();
-      });
-    });
-    const addr = srv.address();
-    if (addr === null || typeof addr !== 'object') throw new Error('esl inbound: no address');
-    port = addr.port;
+    port = await listenOn(srv, host, port, 'esl inbound');
     server = srv;
   };
 

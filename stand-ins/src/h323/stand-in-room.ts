@@ -6,6 +6,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { TpktFramer } from '@ghostguard/core/h323';
+import { listenOn } from '../listen.js';
 import { framesOf, MAX_RECORDED_BYTES } from './tpkt-stream.js';
 
 /** One connection that reached the stand-in room system. */
@@ -93,18 +94,10 @@ export async function startStandInRoom(opts: StandInRoomOptions = {}): Promise<S
       sockets.delete(socket);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port: 0 }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address !== 'object') throw new Error('stand-in room: no address');
+  const port = await listenOn(server, host, 0, 'stand-in room');
   return {
     host,
-    port: address.port,
+    port,
     calls,
     frameCount: () => calls.reduce((n, c) => n + c.frames.length, 0),
     close: () =>
