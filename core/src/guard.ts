@@ -23,6 +23,7 @@ import { TargetKnowledge, targetUserOf } from './rules/target-knowledge.js';
 import { RuleWeights } from './rules/weights.js';
 import { BanList, type BanOrigin, type UnbanCause } from './state/ban-list.js';
 import { BanStore } from './state/ban-store.js';
+import { type ParsedRange, parseRange, rangeHas } from './state/range-index.js';
 import { SuspectMemory } from './state/suspect-memory.js';
 import { TarpitBudget } from './tarpit.js';
 import { type Action, type BanInfo, BanInfoSchema, type Reason, type Verdict } from './verdict.js';
@@ -137,7 +138,11 @@ export interface BanExplanation {
 
 export interface GuardBans {
   list(): BanInfo[];
-  /** Bans an address by hand; `ttl` in ms overrides the escalating TTL. */
+  /**
+   * Bans an address by hand; `ttl` in ms overrides the escalating TTL. A network (`198.51.100.0/22`,
+   * `2001:db8::/32`, no host bits) bans every address in it (default TTL `bans.ttl`); it may not overlap the
+   * allowlist. Throws GG_BAN_INVALID for anything else.
+   */
   add(ip: string, options: { reason: string; ttl?: number }): BanInfo;
   /** Lifts a ban; `origin: 'replica'` when it was lifted elsewhere (the unban event says so). */
   remove(ip: string, options?: { origin?: BanOrigin }): boolean;
@@ -867,10 +872,47 @@ class GhostGuard implements Guard {
     return ip;
   }
 
+  /** An operator's ban of a network: refused when it overlaps the allowlist (the kernel bouncer mirrors bans). */
+  private addRangeBan(text: string, reason: string, ttl: number | undefined): BanInfo {
+    const r = parseRange(text);
+    if (r === undefined) {
+      throw new GhostguardError(
+        'GG_BAN_INVALID',
+        `not a network: ${JSON.stringify(text.slice(0, 64))} (write it like 198.51.100.0/22 or 2001:db8::/32, without host bits)`,
+      );
+    }
+    const overlap = this.trustedOverlap(r);
+    if (overlap !== undefined) {
+      throw new GhostguardError(
+        'GG_BAN_INVALID',
+        `${r.text} overlaps the allowlist (${overlap}); ban a network that leaves trust.cidrs out`,
+      );
+    }
+    const ban = this.durably(() => this.banList.addRange(r.text, reason, this.now(), ttl));
+    if (ban === undefined) throw new GhostguardError('GG_BAN_INVALID', `${r.text} could not be banned`);
+    return ban;
+  }
+
+  /**
+   * A trust.cidrs entry that overlaps `r`, or undefined: one containing `r`'s first address, or one whose first
+   * address `r` contains (one pass over the configured list: an operator's act, not the judging path).
+   */
+  private trustedOverlap(r: ParsedRange): string | undefined {
+    const containing = this.allow.match(r.base);
+    if (containing !== undefined) return containing.label;
+    for (const c of this.config.trust.cidrs) {
+      const text = typeof c === 'string' ? c : c.address;
+      const first = parseIp(text.split('/')[0] ?? '');
+      if (first !== undefined && rangeHas(r, first)) return typeof c === 'string' ? c : (c.name ?? c.address);
+    }
+    return undefined;
+  }
+
   private createBansApi(): GuardBans {
     return {
       list: () => this.banList.list(this.now()),
       add: (ipText, { reason, ttl }) => {
+        if (typeof ipText === 'string' && ipText.includes('/')) return this.addRangeBan(ipText, reason, ttl);
         const ip = this.parseOrThrow(ipText);
         const trusted = this.allow.match(ip);
         if (trusted)

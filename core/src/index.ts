@@ -30,5 +30,6 @@ export {
 export { BUILTIN_MARKERS, BUILTIN_SHAPES } from './rules/fingerprint-table.js';
 export { decodeSipviciousFromTag } from './rules/fingerprints.js';
 export type { BanOrigin, UnbanCause } from './state/ban-list.js';
+export { type ParsedRange, parseRange, rangeHas } from './state/range-index.js';
 export type { TarpitBudget, TarpitSlot } from './tarpit.js';
 export * from './verdict.js';

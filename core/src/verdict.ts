@@ -28,7 +28,15 @@ export interface BanInfo {
   until: number;
   /** How many times this source has been banned (drives the escalating TTL). */
   offense: number;
+  /**
+   * Who decided it: this guard's detection (`automatic`, prefix folds included), an operator (`operator`: the
+   * admin API, `guard.bans.add`), or another node through the shared store (`replica`). Absent on bans written
+   * before origins were kept.
+   */
+  origin?: BanRecordOrigin;
 }
+
+export type BanRecordOrigin = 'automatic' | 'operator' | 'replica';
 
 export interface Verdict {
   /** What the adapter enforces. In monitor mode this is always `allow`. */

@@ -53,8 +53,8 @@ describe('ghostguard bans', () => {
     });
     const table = await bans(['list', '--config', clientConfig]);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^ip\s+remaining\s+until\s+offences\s+reason$/m);
-    expect(table.stdout).toMatch(/^203\.0\.113\.20\s+(9m \d+s|10m)\s+\S+Z\s+1\s+seen scanning$/m);
+    expect(table.stdout).toMatch(/^ip\s+origin\s+remaining\s+until\s+offences\s+reason$/m);
+    expect(table.stdout).toMatch(/^203\.0\.113\.20\s+operator\s+(9m \d+s|10m)\s+\S+Z\s+1\s+seen scanning$/m);
     const json = await bans(['list', '--config', clientConfig, '--json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ total: 1, bans: [{ ip: '203.0.113.20', offense: 1 }] });
   });
@@ -179,11 +179,45 @@ describe('ghostguard bans', () => {
     expect(Math.abs((moved?.until ?? 0) - (daemon.guard.bans.get('203.0.113.42')?.until ?? 0))).toBeLessThan(60_000);
   });
 
-  it('says where a range goes instead of banning it by hand (exit 2)', async () => {
-    const r = await bans(['add', '198.51.100.0/24', '--admin', 'http://127.0.0.1:9', '--token', TOKEN]);
+  it('refuses a network with host bits before asking the daemon (exit 2)', async () => {
+    const r = await bans(['add', '198.51.100.7/22', '--admin', 'http://127.0.0.1:9', '--token', TOKEN]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('198.51.100.0/24 is a range');
-    expect(r.stderr).toContain('deny.cidrs');
+    expect(r.stderr).toContain('198.51.100.7/22 is not a network');
+  });
+
+  it('bans a network by hand: every address in it is banned, the list says operator, remove lifts it', async () => {
+    const { daemon, url } = await runningDaemon();
+    const added = await bans([
+      'add',
+      '198.51.100.0/22',
+      '--reason',
+      'scanner hoster',
+      '--admin',
+      url,
+      '--token',
+      TOKEN,
+    ]);
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('198.51.100.0/22 banned until');
+    for (const inside of ['198.51.100.1', '198.51.103.254']) expect(daemon.guard.bans.get(inside)).toBeDefined();
+    expect(daemon.guard.bans.get('198.51.104.1')).toBeUndefined();
+    const v6 = await bans(['add', '2001:db8:ab00::/40', '--admin', url, '--token', TOKEN]);
+    expect(v6.code).toBe(0);
+    expect(daemon.guard.bans.get('2001:db8:abff::1')).toBeDefined();
+    const listed = await bans(['list', '--admin', url, '--token', TOKEN]);
+    expect(listed.stdout).toMatch(/^198\.51\.100\.0\/22\s+operator\s+/m);
+    expect(listed.stdout).toMatch(/^2001:db8:ab00::\/40\s+operator\s+/m);
+    const removed = await bans(['remove', '198.51.100.0/22', '--admin', url, '--token', TOKEN]);
+    expect(removed.code).toBe(0);
+    expect(daemon.guard.bans.get('198.51.100.1')).toBeUndefined();
+  });
+
+  it('never bans a network holding localhost or an allowlisted address (exit 1, nothing banned)', async () => {
+    const { daemon, url } = await runningDaemon();
+    const loop = await bans(['add', '127.0.0.0/8', '--admin', url, '--token', TOKEN]);
+    expect(loop.code).toBe(1);
+    expect(loop.stderr).toContain('127.0.0.0/8 contains 127.0.0.1');
+    expect(daemon.guard.bans.list()).toEqual([]);
   });
 
   it('lifts a folded prefix ban by the text the list shows', async () => {

@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type BanExplanation, type BanInfo, Duration, defineErrors, loadConfigFile, parseIp } from '@ghostguard/core';
+import {
+  type BanExplanation,
+  type BanInfo,
+  Duration,
+  defineErrors,
+  loadConfigFile,
+  parseIp,
+  parseRange,
+} from '@ghostguard/core';
 import { renderTable } from '../analyze/text-table.js';
 import { type AdminTarget, adminRequest } from '../daemon/admin-client.js';
 import {
@@ -14,17 +22,19 @@ import { type DaemonError, isDaemonError } from '../daemon/errors.js';
 import type { Output } from '../output.js';
 
 export const BANS_USAGE = `  ghostguard bans list [--limit n] [--json]
-  ghostguard bans add <ip> [--reason text] [--ttl 1h] [--force] [--json]
-  ghostguard bans remove <ip or banned prefix>
+  ghostguard bans add <ip or network> [--reason text] [--ttl 1h] [--force] [--json]
+  ghostguard bans remove <ip or banned network>
   ghostguard bans explain <ip> [--json]
   ghostguard bans import <file|-> [--reason text] [--ttl 1h] [--force]
   ghostguard bans export [--json]
       manage the bans of a running daemon (ghostguard run) through its admin endpoint:
       --admin http://127.0.0.1:${DEFAULT_ADMIN_PORT} (default: daemon.admin.listen of --config, else that URL),
       --token t (default: daemon.admin.token/tokenFile of --config, else $${ADMIN_TOKEN_ENV});
-      list shows each ban's reason, time left and offences; --ttl is capped by bans.maxTtl unless --force;
-      127.0.0.1, ::1, this host's addresses and allowlisted ones are never banned; import reads one address per
-      line (# comments) or JSON (what export --json writes, or an array of addresses)`;
+      list shows each ban's origin (automatic, operator, replica), reason, time left and offences (and whether
+      it is in the kernel's set when the firewall bouncer runs); a network (198.51.100.0/22, 2001:db8::/32, no
+      host bits) bans every address in it; --ttl is capped by bans.maxTtl unless --force; 127.0.0.1, ::1, this
+      host's addresses and allowlisted ones are never banned, nor a network holding one; import reads one
+      address or network per line (# comments) or JSON (what export --json writes, or an array of addresses)`;
 
 /** Exit codes: 0 done; 1 the daemon refused or could not be reached; 2 bad usage or a token it does not accept; 3 not banned. */
 const EXIT_FAILED = 1;
@@ -160,8 +170,8 @@ export function readImport(
   const problems: string[] = [];
   const out: BanBody[] = [];
   const take = (where: string, ip: unknown, r: unknown, t: unknown, until: unknown): void => {
-    if (typeof ip !== 'string' || parseIp(ip) === undefined) {
-      problems.push(`${where}: not an IP address: ${JSON.stringify(ip)?.slice(0, 80)}`);
+    if (typeof ip !== 'string' || (parseIp(ip) === undefined && parseRange(ip) === undefined)) {
+      problems.push(`${where}: not an IP address or network: ${JSON.stringify(ip)?.slice(0, 80)}`);
       return;
     }
     let entryTtl = ttl;
@@ -222,6 +232,27 @@ export function readImport(
   return out;
 }
 
+/** A ban as the admin API lists it: `kernel` is there when the firewall bouncer runs. */
+type ListedBan = BanInfo & { kernel?: boolean };
+
+/** `bans list`: one row a ban; the kernel column only when the daemon runs the firewall bouncer. */
+export function banTable(bans: readonly ListedBan[], now: number): string {
+  const kernel = bans.some((b) => b.kernel !== undefined);
+  const head = ['ip', 'origin', 'remaining', 'until', 'offences', ...(kernel ? ['kernel'] : []), 'reason'];
+  return renderTable(
+    head,
+    bans.map((b) => [
+      b.ip,
+      b.origin ?? '-',
+      remaining(b.until - now),
+      iso(b.until),
+      b.offense,
+      ...(kernel ? [b.kernel === undefined ? '-' : b.kernel ? 'yes' : 'no'] : []),
+      b.reason,
+    ]),
+  );
+}
+
 function oneIp(positionals: string[], sub: string): string {
   if (positionals.length !== 1) throw new UsageError('GG_CLI_USAGE', `bans ${sub}: give exactly one address`);
   return positionals[0] as string;
@@ -261,28 +292,21 @@ export async function runBans(argv: string[], out: Output, opts: BansCommandOpti
       case 'list': {
         if (positionals.length > 0) throw new UsageError('GG_CLI_USAGE', 'bans list: takes no address');
         const query = values.limit === undefined ? '' : `?limit=${encodeURIComponent(values.limit)}`;
-        const r = (await adminRequest(t, 'GET', `/v1/bans${query}`)) as { total: number; bans: BanInfo[] };
+        const r = (await adminRequest(t, 'GET', `/v1/bans${query}`)) as { total: number; bans: ListedBan[] };
         if (values.json) print(r);
         else if (r.bans.length === 0) out.line('no active bans');
-        else {
-          const now = Date.now();
-          out.line(
-            renderTable(
-              ['ip', 'remaining', 'until', 'offences', 'reason'],
-              r.bans.map((b) => [b.ip, remaining(b.until - now), iso(b.until), b.offense, b.reason]),
-            ),
-          );
+        else out.line(banTable(r.bans, Date.now()));
+        if (!values.json && r.bans.length > 0) {
           out.line(`${r.total} active ban(s)${r.total > r.bans.length ? `, ${r.bans.length} shown (--limit)` : ''}`);
         }
         return 0;
       }
       case 'add': {
         const ip = oneIp(positionals, 'add');
-        if (ip.includes('/')) {
-          // the ban list holds addresses and the prefixes it folds itself, not ranges given by hand
+        if (ip.includes('/') && parseRange(ip) === undefined) {
           throw new UsageError(
             'GG_CLI_USAGE',
-            `bans add: ${ip} is a range; ranges are not banned by hand: list it in deny.cidrs (refused, never judged) and reload`,
+            `bans add: ${ip} is not a network: write it like 198.51.100.0/22 or 2001:db8::/32, without host bits`,
           );
         }
         const body: BanBody = {

@@ -1,6 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { networkInterfaces } from 'node:os';
-import { type BanInfo, Duration, type Guard, isGhostguardError, type Logger, parseIp } from '@ghostguard/core';
+import {
+  type BanInfo,
+  Duration,
+  type Guard,
+  isGhostguardError,
+  type Logger,
+  parseIp,
+  parseRange,
+  rangeHas,
+} from '@ghostguard/core';
 import type { DaemonControl } from './daemon-types.js';
 import { DaemonError } from './errors.js';
 import { readJsonBody } from './http-json.js';
@@ -49,7 +58,19 @@ function prefixOrIpParam(raw: string): string {
   return `${ipParam(raw.slice(0, slash))}/${Number(len)}`;
 }
 
-/** `POST /v1/bans` body: `{ ip, reason, ttl?, force? }`, ttl in ms or a duration like "1h". */
+/** A network in a request body (`198.51.100.0/22`), as its canonical text. */
+function rangeValue(text: string): string {
+  const r = parseRange(text);
+  if (r === undefined) {
+    throw new DaemonError(
+      'GG_ADMIN_BAD_REQUEST',
+      `not an IP address or network: ${JSON.stringify(text.slice(0, 64))} (a network is written like 198.51.100.0/22, without host bits)`,
+    );
+  }
+  return r.text;
+}
+
+/** `POST /v1/bans` body: `{ ip, reason, ttl?, force? }` (ip: an address or a network), ttl in ms or like "1h". */
 function banRequest(body: unknown, maxTtl: number): BanRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DaemonError('GG_ADMIN_BAD_REQUEST', 'expected a JSON object { ip, reason, ttl?, force? }');
@@ -59,7 +80,7 @@ function banRequest(body: unknown, maxTtl: number): BanRequest {
   if (extra.length > 0)
     throw new DaemonError('GG_ADMIN_BAD_REQUEST', `unknown field(s): ${extra.slice(0, 5).join(', ')}`);
   if (typeof b.ip !== 'string') throw new DaemonError('GG_ADMIN_BAD_REQUEST', 'ip: expected a string');
-  const ip = ipParam(encodeURIComponent(b.ip));
+  const ip = b.ip.includes('/') ? rangeValue(b.ip) : ipParam(encodeURIComponent(b.ip));
   if (typeof b.reason !== 'string' || b.reason.trim() === '' || b.reason.length > MAX_REASON) {
     throw new DaemonError('GG_ADMIN_BAD_REQUEST', `reason: expected a string of 1 to ${MAX_REASON} characters`);
   }
@@ -93,6 +114,7 @@ function banRequest(body: unknown, maxTtl: number): BanRequest {
  * daemon off its own adapters and PBX). Allowlisted addresses are refused by the guard itself.
  */
 export function unbannable(ipText: string, ownAddresses: () => Iterable<string> = hostAddresses): string | undefined {
+  if (ipText.includes('/')) return unbannableRange(ipText, ownAddresses);
   const ip = parseIp(ipText);
   if (ip === undefined) return undefined;
   // localhost itself; the rest of 127.0.0.0/8 stays bannable (local tools and tests give each peer its own)
@@ -100,6 +122,20 @@ export function unbannable(ipText: string, ownAddresses: () => Iterable<string> 
   if (ip.text === '0.0.0.0' || ip.text === '::') return `${ip.text} is the unspecified address`;
   for (const own of ownAddresses()) {
     if (parseIp(own)?.text === ip.text) return `${ip.text} is an address of this host`;
+  }
+  return undefined;
+}
+
+/** Why the network `text` can never be banned by hand: it holds localhost, the unspecified address or this host. */
+function unbannableRange(text: string, ownAddresses: () => Iterable<string>): string | undefined {
+  const r = parseRange(text);
+  if (r === undefined) return undefined;
+  for (const special of ['127.0.0.1', '::1', '0.0.0.0', '::']) {
+    if (rangeHas(r, parseIp(special)!)) return `${r.text} contains ${special}`;
+  }
+  for (const own of ownAddresses()) {
+    const ip = parseIp(own);
+    if (ip !== undefined && rangeHas(r, ip)) return `${r.text} contains ${ip.text}, an address of this host`;
   }
   return undefined;
 }
@@ -122,7 +158,8 @@ function addBan(guard: Guard, ban: BanRequest): BanInfo {
     );
   } catch (err) {
     if (!isGhostguardError(err) || err.code !== 'GG_BAN_INVALID') throw err;
-    const code = parseIp(ban.ip) === undefined ? 'GG_ADMIN_BAD_REQUEST' : 'GG_ADMIN_CONFLICT';
+    const checked = parseIp(ban.ip) !== undefined || parseRange(ban.ip) !== undefined;
+    const code = checked ? 'GG_ADMIN_CONFLICT' : 'GG_ADMIN_BAD_REQUEST';
     throw new DaemonError(code, err.message, { cause: err });
   }
 }

@@ -156,7 +156,7 @@ describe('ghostguard daemon', () => {
     expect(allowed.reachedRoom).toBe(true);
 
     const listed = await bans('list');
-    expect(listed.stdout).toMatch(/127\.0\.0\.5\s+(59m \d+s|1h)\s+\S+Z\s+1\s+scanner seen on node b/);
+    expect(listed.stdout).toMatch(/127\.0\.0\.5\s+operator\s+(59m \d+s|1h)\s+\S+Z\s+1\s+scanner seen on node b/);
     const explained = await bans('explain', '127.0.0.5');
     expect(explained.stdout).toContain('ban: until');
     expect(explained.stdout).toContain('scanner seen on node b');

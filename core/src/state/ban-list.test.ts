@@ -149,7 +149,48 @@ describe('BanList prefix aggregation', () => {
     expect(c.bans.merge(prefix, T0 + 1)).toBe(true);
     expect(c.bans.merge(prefix, T0 + 1)).toBe(false);
     expect(c.events).toEqual(['ban 198.51.100.0/24 replica']);
-    expect(c.bans.merge({ ...prefix, ip: '198.51.100.0/25' }, T0 + 1)).toBe(false);
+    // another length is a range ban (as an operator's /22 on another node): covered while it lasts
+    const d = list({ aggregate: { after: 4, v4: [24, 16], v6: [64, 48] } });
+    expect(d.bans.merge({ ...prefix, ip: '198.51.100.0/25' }, T0 + 1)).toBe(true);
+    expect(d.bans.lookup(parseIp('198.51.100.127')!, T0 + 1)?.ip).toBe('198.51.100.0/25');
+    expect(d.bans.lookup(parseIp('198.51.100.128')!, T0 + 1)).toBeUndefined();
+    expect(d.bans.merge({ ...prefix, ip: '198.51.100.1/25' }, T0 + 1)).toBe(false);
+  });
+});
+
+describe('BanList ranges banned by hand', () => {
+  it('bans every address of a network at any length, v4 and v6, and lifts it by its text', () => {
+    const c = list();
+    expect(c.bans.addRange('198.51.100.0/22', 'hoster', T0, 60_000)?.origin).toBe('operator');
+    expect(c.bans.addRange('2001:db8::/33', 'hoster', T0, 60_000)?.ip).toBe('2001:db8::/33');
+    expect(c.bans.addRange('198.51.100.1/22', 'host bits', T0, 60_000)).toBeUndefined();
+    expect(c.bans.lookup(parseIp('198.51.103.9')!, T0)?.ip).toBe('198.51.100.0/22');
+    expect(c.bans.lookup(parseIp('2001:db8:7fff::1')!, T0)?.ip).toBe('2001:db8::/33');
+    expect(c.bans.lookup(parseIp('2001:db8:8000::1')!, T0)).toBeUndefined();
+    expect(c.bans.size).toBe(2);
+    expect(c.bans.remove('2001:db8:0::/33')).toBe(true);
+    expect(c.bans.lookup(parseIp('2001:db8::1')!, T0)).toBeUndefined();
+    expect(c.events).toEqual(['ban 198.51.100.0/22 local', 'ban 2001:db8::/33 local', 'unban 2001:db8::/33 removed']);
+  });
+
+  it('ends when the operator said; an address inside it lifted by hand stays reachable', () => {
+    const c = list();
+    c.bans.addRange('203.0.113.0/26', 'hoster', T0, 1_000);
+    expect(c.bans.remove('203.0.113.5')).toBe(true);
+    expect(c.bans.lookup(parseIp('203.0.113.5')!, T0)).toBeUndefined();
+    expect(c.bans.lookup(parseIp('203.0.113.6')!, T0)).toBeDefined();
+    // an automatic ban inside it that lasts longer is the address's own, the range still ends on time
+    const own = c.bans.add('203.0.113.7', 'scanner', T0);
+    expect(c.bans.lookup(parseIp('203.0.113.7')!, T0 + 2_000)?.ip).toBe(own.ip);
+    expect(c.bans.lookup(parseIp('203.0.113.6')!, T0 + 2_000)).toBeUndefined();
+  });
+
+  it('survives a restart through the snapshot, origin kept', () => {
+    const a = list();
+    a.bans.addRange('192.0.2.0/28', 'hoster', T0, 60_000);
+    const b = list();
+    b.bans.restore(a.bans.snapshot(), T0 + 1);
+    expect(b.bans.lookup(parseIp('192.0.2.15')!, T0 + 1)).toMatchObject({ ip: '192.0.2.0/28', origin: 'operator' });
   });
 });
 

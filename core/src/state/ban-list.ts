@@ -1,5 +1,6 @@
 import { maskV4, maskV6Key, type ParsedIp, parseIp, prefixKey } from '../net/ip.js';
 import type { BanInfo } from '../verdict.js';
+import { type ParsedRange, parseRange, RangeIndex } from './range-index.js';
 import { TieredHeap, type TieredItem } from './tiered-heap.js';
 
 /** Prefix aggregation (Kamailio pike's idea): many banned addresses of one network become one entry. */
@@ -53,7 +54,10 @@ const DEFAULT_AGGREGATION: BanAggregation = { after: 0, v4: [24, 16], v6: [64, 4
 /** Addresses lifted by hand out of one prefix ban before the whole prefix is lifted instead. */
 const MAX_EXEMPT = 1024;
 
-/** One ban on file: an address (level 0) or a prefix (level 1: /24 or /64; level 2: /16 or /48). */
+/**
+ * One ban on file: an address (level 0), a prefix the list folded or merged (level 1: /24 or /64; level 2: /16
+ * or /48), or a range banned by hand at another length (level 3: `198.51.100.0/22`).
+ */
 class BanEntry implements TieredItem {
   tier: number;
   time: number;
@@ -63,10 +67,12 @@ class BanEntry implements TieredItem {
   /** The first-level and second-level prefix keys this entry belongs to (undefined above its level). */
   k1: number | string | undefined;
   k2: number | string | undefined;
+  /** Level 3: the network. */
+  range: ParsedRange | undefined;
 
   constructor(
     public ban: BanInfo,
-    readonly level: 0 | 1 | 2,
+    readonly level: 0 | 1 | 2 | 3,
   ) {
     this.tier = tierFor(ban, level);
     this.time = ban.until;
@@ -77,7 +83,7 @@ class BanEntry implements TieredItem {
  * A ban's weight against eviction: its offence count; a prefix ban stands for many offences, so it counts at
  * least as a second offence (/24, /64) or a third (/16, /48).
  */
-function tierFor(ban: BanInfo, level: 0 | 1 | 2): number {
+function tierFor(ban: BanInfo, level: 0 | 1 | 2 | 3): number {
   return TieredHeap.tierOf(Math.max(ban.offense, level + 1));
 }
 
@@ -127,6 +133,8 @@ export class BanList {
   ];
   /** Per second-level key: the first-level keys with a group of unfolded addresses (for a fold at level 2). */
   private readonly subgroups = new Map<number | string, Set<number | string>>();
+  /** Ranges banned by hand (or merged) at lengths the list does not fold to. */
+  private readonly ranges = new RangeIndex<BanEntry>();
   private readonly heap = new TieredHeap<BanEntry>();
   private readonly offenses = new Map<string, OffenseEntry>();
   private readonly offenseHeap = new TieredHeap<OffenseEntry>();
@@ -158,7 +166,7 @@ export class BanList {
   }
 
   get prefixCount(): number {
-    return this.prefixBans[1].size + this.prefixBans[2].size;
+    return this.prefixBans[1].size + this.prefixBans[2].size + this.ranges.size;
   }
 
   get offenseCount(): number {
@@ -194,7 +202,7 @@ export class BanList {
   private covering(ip: ParsedIp, now: number): BanEntry | undefined {
     const p1 = this.prefixBans[1];
     const p2 = this.prefixBans[2];
-    if (p1.size === 0 && p2.size === 0) return undefined;
+    if (p1.size === 0 && p2.size === 0) return this.coveringRange(ip, now);
     const [k1, k2] = this.keysOf(ip);
     for (const [map, key] of [
       [p2, k2],
@@ -209,7 +217,23 @@ export class BanList {
       if (e.exempt?.has(ip.text)) continue;
       return e;
     }
-    return undefined;
+    return this.coveringRange(ip, now);
+  }
+
+  /** The longest range ban containing `ip` that has not ended and does not exempt it. */
+  private coveringRange(ip: ParsedIp, now: number): BanEntry | undefined {
+    if (this.ranges.size === 0) return undefined;
+    let ended: BanEntry | undefined;
+    const hit = this.ranges.find(ip, (e) => {
+      if (e.ban.until <= now) {
+        ended ??= e;
+        return false;
+      }
+      return !e.exempt?.has(ip.text);
+    });
+    // one ended range taken off per lookup (the sweep takes the rest): no change to the index while find() runs
+    if (ended !== undefined) this.drop(ended, 'expired');
+    return hit;
   }
 
   private coveredText(ip: string, now: number): boolean {
@@ -233,7 +257,14 @@ export class BanList {
     const count = prior && now - prior.last <= this.policy.offenseMemory ? prior.count + 1 : 1;
     const duration =
       ttl ?? Math.min(this.policy.maxTtl, this.policy.ttl * this.policy.escalation ** Math.min(count - 1, 32));
-    const ban: BanInfo = { ip, reason, since: now, until: now + duration, offense: count };
+    const ban: BanInfo = {
+      ip,
+      reason,
+      since: now,
+      until: now + duration,
+      offense: count,
+      origin: force ? 'operator' : 'automatic',
+    };
     // An address inside a banned prefix gets no offence record of its own: the prefix ban carries it, and the
     // records stay as many as the networks, not the addresses.
     const covered = prior === undefined && this.prefixCount > 0 && this.coveredText(ip, now);
@@ -244,6 +275,19 @@ export class BanList {
     }
     this.listener.onBan(ban, 'local');
     return ban;
+  }
+
+  /**
+   * Bans a network by hand (`198.51.100.0/22`, `2001:db8::/32`; no host bits): at a fold length (/24, /16, /64,
+   * /48) it is that prefix ban, at any other length a range ban. Always admitted (an operator's); a network
+   * already banned keeps the later end. Returns the ban on file, or undefined for text that is not a network.
+   */
+  addRange(text: string, reason: string, now: number, ttl = this.policy.ttl): BanInfo | undefined {
+    const r = parseRange(text);
+    if (r === undefined) return undefined;
+    const ban: BanInfo = { ip: r.text, reason, since: now, until: now + ttl, offense: 1, origin: 'operator' };
+    this.mergePrefix(ban, now, false, true);
+    return this.prefixEntryOf(r.text)?.ban;
   }
 
   /**
@@ -258,7 +302,7 @@ export class BanList {
     const current = parsed ? this.lookup(parsed, now) : this.get(ban.ip, now);
     if (current !== undefined && current.until >= ban.until) return false;
     const prior = this.offenses.get(ban.ip);
-    const merged: BanInfo = { ...ban };
+    const merged: BanInfo = { ...ban, origin: 'replica' };
     this.recordOffense(ban.ip, Math.max(prior?.count ?? 0, ban.offense), Math.max(prior?.last ?? 0, ban.since));
     if (!this.place(merged, false)) {
       this.refusedAtCap++;
@@ -304,6 +348,7 @@ export class BanList {
     for (const e of this.active.values()) out.push(e.ban);
     for (const e of this.prefixBans[1].values()) out.push(e.ban);
     for (const e of this.prefixBans[2].values()) out.push(e.ban);
+    for (const e of this.ranges.values()) out.push(e.ban);
     return out;
   }
 
@@ -375,7 +420,8 @@ export class BanList {
     // Parsed only when a prefix could cover it or it could join one (not for a restore without prefix bans).
     const parsed = this.prefixCount > 0 || (this.after > 0 && !this.restoring) ? parseIp(ban.ip) : undefined;
     const cover = parsed ? this.covering(parsed, ban.since) : undefined;
-    if (cover !== undefined) {
+    // A range banned by hand ends when the operator said: a longer ban of an address inside it is its own.
+    if (cover !== undefined && !(cover.level === 3 && ban.until > cover.ban.until)) {
       cover.exempt?.delete(ban.ip);
       this.extend(cover, ban);
       // A row on file for an address its prefix now covers (a crash between two batches of a fold): drop it.
@@ -505,7 +551,10 @@ export class BanList {
       this.unlink(m);
     }
     const reason = `${members.length} ${level === 1 ? 'addresses' : 'prefixes'} of ${text} banned (last: ${last})`;
-    const e = new BanEntry({ ip: text, reason: reason.slice(0, 512), since, until, offense }, level);
+    const e = new BanEntry(
+      { ip: text, reason: reason.slice(0, 512), since, until, offense, origin: 'automatic' },
+      level,
+    );
     e.k1 = level === 1 ? key : undefined;
     this.prefixBans[level].set(key, e);
     this.heap.push(e);
@@ -513,15 +562,13 @@ export class BanList {
     return e;
   }
 
-  private mergePrefix(ban: BanInfo, now: number, quiet = false): boolean {
+  private mergePrefix(ban: BanInfo, now: number, quiet = false, operator = false): boolean {
     const slash = ban.ip.indexOf('/');
     const base = parseIp(ban.ip.slice(0, slash));
     const len = Number(ban.ip.slice(slash + 1));
     if (base === undefined) return false;
-    const a = this.aggregation;
-    const lens = base.family === 4 ? a.v4 : a.v6;
-    const level = len === lens[0] ? 1 : len === lens[1] ? 2 : 0;
-    if (level === 0) return false;
+    const level = this.levelOf(base, len);
+    if (level === 0) return this.mergeRange(ban, quiet, operator);
     const [k1, k2] = this.keysOf(base);
     const key = level === 1 ? k1 : k2;
     const text = prefixKey(base, len, len);
@@ -532,27 +579,53 @@ export class BanList {
     } else {
       const wider = level === 1 ? this.prefixBans[2].get(k2) : undefined;
       if (wider !== undefined && wider.ban.until >= ban.until && wider.ban.until > now) return false;
-      const e = new BanEntry({ ...ban, ip: text }, level);
-      if (!this.admit(e, false, quiet)) return false;
+      const e = new BanEntry({ ...ban, ip: text, origin: operator ? 'operator' : (ban.origin ?? 'replica') }, level);
+      if (!this.admit(e, operator, quiet)) return false;
       e.k1 = level === 1 ? k1 : undefined;
       e.k2 = k2;
       this.prefixBans[level].set(key, e);
       this.heap.push(e);
       if (!this.restoring) this.stored(e.ban.ip, e.ban);
     }
-    if (!quiet) this.listener.onBan(this.prefixBans[level].get(key)!.ban, 'replica');
+    if (!quiet) this.listener.onBan(this.prefixBans[level].get(key)!.ban, operator ? 'local' : 'replica');
     return true;
   }
 
-  /** The prefix ban whose text is exactly `text` (`198.51.100.0/24`). */
-  private prefixEntryOf(text: string): BanEntry | undefined {
-    const base = parseIp(text.slice(0, text.indexOf('/')));
-    if (base === undefined) return undefined;
-    const [k1, k2] = this.keysOf(base);
-    for (const found of [this.prefixBans[1].get(k1), this.prefixBans[2].get(k2)]) {
-      if (found !== undefined && found.ban.ip === text) return found;
+  /** 1 or 2 when `len` is this list's first or second fold length for the family of `base`, else 0. */
+  private levelOf(base: ParsedIp, len: number): 0 | 1 | 2 {
+    const a = this.aggregation;
+    const lens = base.family === 4 ? a.v4 : a.v6;
+    return len === lens[0] ? 1 : len === lens[1] ? 2 : 0;
+  }
+
+  /** A range ban at a length the list does not fold to: merged like a prefix (the later end wins). */
+  private mergeRange(ban: BanInfo, quiet: boolean, operator: boolean): boolean {
+    const r = parseRange(ban.ip);
+    if (r === undefined) return false;
+    const existing = this.ranges.get(r);
+    if (existing !== undefined) {
+      if (existing.ban.until >= ban.until) return false;
+      this.extend(existing, ban);
+    } else {
+      const e = new BanEntry({ ...ban, ip: r.text, origin: operator ? 'operator' : (ban.origin ?? 'replica') }, 3);
+      e.range = r;
+      if (!this.admit(e, operator, quiet)) return false;
+      this.ranges.set(r, e);
+      this.heap.push(e);
+      if (!this.restoring) this.stored(e.ban.ip, e.ban);
     }
-    return undefined;
+    if (!quiet) this.listener.onBan(this.ranges.get(r)!.ban, operator ? 'local' : 'replica');
+    return true;
+  }
+
+  /** The prefix or range ban of exactly the network `text` (`198.51.100.0/24`, `2001:db8::/48`; no host bits). */
+  private prefixEntryOf(text: string): BanEntry | undefined {
+    const r = parseRange(text);
+    if (r === undefined) return undefined;
+    const level = this.levelOf(r.base, r.len);
+    if (level === 0) return this.ranges.get(r);
+    const [k1, k2] = this.keysOf(r.base);
+    return level === 1 ? this.prefixBans[1].get(k1) : this.prefixBans[2].get(k2);
   }
 
   private stored(ip: string, ban: BanInfo | undefined): void {
@@ -572,6 +645,8 @@ export class BanList {
     if (e.level === 0) {
       if (this.active.get(e.ban.ip) === e) this.active.delete(e.ban.ip);
       if (e.k1 !== undefined && removeFromGroup(this.groups[1], e.k1, e.ban.ip)) this.dropSubgroup(e.k2!, e.k1);
+    } else if (e.level === 3) {
+      if (e.range !== undefined && this.ranges.get(e.range) === e) this.ranges.delete(e.range);
     } else {
       const key = e.level === 1 ? e.k1! : e.k2!;
       if (this.prefixBans[e.level].get(key) === e) this.prefixBans[e.level].delete(key);

@@ -54,6 +54,35 @@ describe('BanStore', () => {
     again.store.close();
   });
 
+  it("keeps each ban's origin, and opens a store written before origins were kept (origin absent)", () => {
+    const d = dir();
+    const now = Date.now();
+    // a store as the previous release wrote it: no origin column
+    const old = new Database(join(d, 'ghostguard.db'));
+    old.exec(
+      'CREATE TABLE bans (ip TEXT PRIMARY KEY, reason TEXT NOT NULL, since REAL NOT NULL, until REAL NOT NULL, offense INTEGER NOT NULL) WITHOUT ROWID',
+    );
+    old.prepare('INSERT INTO bans VALUES (?, ?, ?, ?, ?)').run('192.0.2.1', 'old', now, now + DAY, 1);
+    old.close();
+    const { store, snapshot } = BanStore.open(d, OPTIONS, now);
+    expect(snapshot.bans).toEqual([{ ip: '192.0.2.1', reason: 'old', since: now, until: now + DAY, offense: 1 }]);
+    const ban = { reason: 'r', since: now, until: now + DAY, offense: 1 };
+    store.ban('192.0.2.2', { ip: '192.0.2.2', ...ban, origin: 'operator' });
+    store.ban('198.51.100.0/22', { ip: '198.51.100.0/22', ...ban, origin: 'operator' });
+    store.ban('192.0.2.3', { ip: '192.0.2.3', ...ban, origin: 'replica' });
+    store.flushAll();
+    store.close();
+    const again = BanStore.open(d, OPTIONS, now + 1);
+    const origins = Object.fromEntries(again.snapshot.bans.map((b) => [b.ip, b.origin]));
+    expect(origins).toEqual({
+      '192.0.2.1': undefined,
+      '192.0.2.2': 'operator',
+      '192.0.2.3': 'replica',
+      '198.51.100.0/22': 'operator',
+    });
+    again.store.close();
+  });
+
   it('migrates a legacy bans.json once, renames it, and removes orphaned temp files', () => {
     const d = dir();
     const now = Date.now();

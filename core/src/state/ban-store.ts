@@ -91,7 +91,7 @@ export class BanStore {
     private readonly options: BanStoreOptions,
   ) {
     this.putBanStmt = db.prepare(
-      'INSERT INTO bans (ip, reason, since, until, offense) VALUES (?, ?, ?, ?, ?) ON CONFLICT(ip) DO UPDATE SET reason = excluded.reason, since = excluded.since, until = excluded.until, offense = excluded.offense',
+      'INSERT INTO bans (ip, reason, since, until, offense, origin) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(ip) DO UPDATE SET reason = excluded.reason, since = excluded.since, until = excluded.until, offense = excluded.offense, origin = excluded.origin',
     );
     this.delBanStmt = db.prepare('DELETE FROM bans WHERE ip = ?');
     this.putOffenseStmt = db.prepare(
@@ -102,7 +102,7 @@ export class BanStore {
     this.writeBatch = db.transaction((bans, offs) => {
       for (const [ip, b] of bans) {
         if (b === null) this.delBanStmt.run(ip);
-        else this.putBanStmt.run(ip, b.reason, b.since, b.until, b.offense);
+        else this.putBanStmt.run(ip, b.reason, b.since, b.until, b.offense, b.origin ?? null);
       }
       for (const [ip, o] of offs) {
         if (o === null) this.delOffenseStmt.run(ip);
@@ -129,10 +129,13 @@ export class BanStore {
       // Checkpoints (WAL → database, with an fsync) run in a worker thread, never inside a batch on this one.
       db.pragma('wal_autocheckpoint = 0');
       db.exec(`
-        CREATE TABLE IF NOT EXISTS bans (ip TEXT PRIMARY KEY, reason TEXT NOT NULL, since REAL NOT NULL, until REAL NOT NULL, offense INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS bans (ip TEXT PRIMARY KEY, reason TEXT NOT NULL, since REAL NOT NULL, until REAL NOT NULL, offense INTEGER NOT NULL, origin TEXT) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS offenses (ip TEXT PRIMARY KEY, count INTEGER NOT NULL, last REAL NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
       `);
+      // Stores written before origins were kept: the column is added once (NULL: origin unknown).
+      const columns = db.prepare('PRAGMA table_info(bans)').all() as Array<{ name: string }>;
+      if (!columns.some((c) => c.name === 'origin')) db.exec('ALTER TABLE bans ADD COLUMN origin TEXT');
     } catch (err) {
       throw new GhostguardError('GG_STATE_IO', `cannot open ${path}: ${(err as Error).message}`, { cause: err });
     }
@@ -366,10 +369,19 @@ export class BanStore {
     const bans: BanInfo[] = [];
     const offenses: BanSnapshot['offenses'] = [];
     let stale = 0;
-    const banRows = this.db.prepare('SELECT ip, reason, since, until, offense FROM bans').raw(true);
-    for (const row of banRows.iterate() as IterableIterator<[string, string, number, number, number]>) {
-      if (row[3] > now) bans.push({ ip: row[0], reason: row[1], since: row[2], until: row[3], offense: row[4] });
-      else {
+    const banRows = this.db.prepare('SELECT ip, reason, since, until, offense, origin FROM bans').raw(true);
+    for (const row of banRows.iterate() as IterableIterator<[string, string, number, number, number, string | null]>) {
+      if (row[3] > now) {
+        const origin = row[5];
+        bans.push({
+          ip: row[0],
+          reason: row[1],
+          since: row[2],
+          until: row[3],
+          offense: row[4],
+          ...(origin === 'automatic' || origin === 'operator' || origin === 'replica' ? { origin } : {}),
+        });
+      } else {
         this.pendingBans.set(row[0], undefined);
         stale++;
       }
