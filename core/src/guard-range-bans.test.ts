@@ -57,3 +57,30 @@ describe('guard.bans.add of a network (an operator range ban)', () => {
     }
   });
 });
+
+describe('an address lifted by hand inside a prefix ban', () => {
+  it('stays lifted after a restart; the rest of the prefix stays banned', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'gg-exempt-'));
+    const config = { ...quiet, dataDir, bans: { aggregate: { after: 4 } } };
+    const a = createGuard(config);
+    for (let h = 1; h <= 4; h++) a.bans.add(`198.51.100.${h}`, { reason: 'scanner' });
+    expect(a.bans.list().map((b) => b.ip)).toEqual(['198.51.100.0/24']);
+    expect(a.bans.remove('198.51.100.3')).toBe(true);
+    a.close();
+    const b = createGuard(config);
+    try {
+      expect(b.bans.get('198.51.100.3')).toBeUndefined();
+      expect(b.bans.get('198.51.100.4')?.ip).toBe('198.51.100.0/24');
+      // banned again by hand: the lift is gone, and stays gone after the next restart
+      b.bans.add('198.51.100.3', { reason: 'again' });
+    } finally {
+      b.close();
+    }
+    const c = createGuard(config);
+    try {
+      expect(c.bans.get('198.51.100.3')).toBeDefined();
+    } finally {
+      c.close();
+    }
+  });
+});

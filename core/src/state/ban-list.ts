@@ -28,8 +28,11 @@ export interface OffenseRecord {
   last: number;
 }
 
+/** A ban as the store keeps it: a prefix or range ban carries the addresses lifted by hand inside it. */
+export type StoredBan = BanInfo & { exempt?: readonly string[] };
+
 export interface BanSnapshot {
-  bans: BanInfo[];
+  bans: StoredBan[];
   offenses: Array<{ ip: string } & OffenseRecord>;
 }
 
@@ -47,7 +50,7 @@ export interface BanListListener {
    * What is on file changed for `ip` (an address or a prefix's text): written, or taken off (`undefined`).
    * Unlike onBan/onUnban this includes quiet changes (prefix folding), so a store can mirror the list exactly.
    */
-  onStored?(ip: string, ban: BanInfo | undefined): void;
+  onStored?(ip: string, ban: StoredBan | undefined): void;
 }
 
 const DEFAULT_AGGREGATION: BanAggregation = { after: 0, v4: [24, 16], v6: [64, 48] };
@@ -333,6 +336,8 @@ export class BanList {
     } else {
       cover.exempt ??= new Set();
       cover.exempt.add(ip);
+      // the lift is kept with the prefix's row: a restart does not ban the address again
+      this.stored(cover.ban.ip, withExempt(cover));
       this.listener.onUnban(ip, cause);
     }
     return true;
@@ -372,8 +377,14 @@ export class BanList {
   }
 
   snapshot(): BanSnapshot {
+    this.sweep(Number.NEGATIVE_INFINITY);
+    const bans: StoredBan[] = [];
+    for (const e of this.active.values()) bans.push(e.ban);
+    for (const e of this.prefixBans[1].values()) bans.push(withExempt(e));
+    for (const e of this.prefixBans[2].values()) bans.push(withExempt(e));
+    for (const e of this.ranges.values()) bans.push(withExempt(e));
     return {
-      bans: this.list(Number.NEGATIVE_INFINITY),
+      bans,
       offenses: [...this.offenses.values()].map((o) => ({ ip: o.ip, count: o.count, last: o.last })),
     };
   }
@@ -387,8 +398,12 @@ export class BanList {
     try {
       for (const b of snapshot.bans) {
         if (b.until <= now) continue;
-        if (b.ip.includes('/')) this.mergePrefix(b, now, true);
-        else this.place(b, true, true);
+        if (b.ip.includes('/')) {
+          const { exempt, ...ban } = b;
+          this.mergePrefix(ban, now, true);
+          const e = exempt?.length ? this.prefixEntryOf(b.ip) : undefined;
+          if (e !== undefined) e.exempt = new Set(exempt!.slice(0, MAX_EXEMPT));
+        } else this.place(b, true, true);
       }
     } finally {
       this.restoring = false;
@@ -422,7 +437,7 @@ export class BanList {
     const cover = parsed ? this.covering(parsed, ban.since) : undefined;
     // A range banned by hand ends when the operator said: a longer ban of an address inside it is its own.
     if (cover !== undefined && !(cover.level === 3 && ban.until > cover.ban.until)) {
-      cover.exempt?.delete(ban.ip);
+      if (cover.exempt?.delete(ban.ip)) this.stored(cover.ban.ip, withExempt(cover));
       this.extend(cover, ban);
       // A row on file for an address its prefix now covers (a crash between two batches of a fold): drop it.
       if (this.restoring) this.stored(ban.ip, undefined);
@@ -472,7 +487,7 @@ export class BanList {
     e.tier = tierFor(e.ban, e.level);
     e.time = e.ban.until;
     this.heap.update(e, oldTier);
-    this.stored(e.ban.ip, e.ban);
+    this.stored(e.ban.ip, withExempt(e));
   }
 
   /** Counts a new address ban towards its /24 (/64); folds the group once it holds `after` of them. */
@@ -628,7 +643,7 @@ export class BanList {
     return level === 1 ? this.prefixBans[1].get(k1) : this.prefixBans[2].get(k2);
   }
 
-  private stored(ip: string, ban: BanInfo | undefined): void {
+  private stored(ip: string, ban: StoredBan | undefined): void {
     this.listener.onStored?.(ip, ban);
   }
 
@@ -696,6 +711,11 @@ export class BanList {
       this.forgetOffense(victim);
     }
   }
+}
+
+/** The ban of `e` as the store keeps it: with the addresses lifted inside it, if any. */
+function withExempt(e: BanEntry): StoredBan {
+  return e.exempt !== null && e.exempt.size > 0 ? { ...e.ban, exempt: [...e.exempt] } : e.ban;
 }
 
 /** Takes `member` out of its group; returns true when that emptied the group (now deleted). */

@@ -7,7 +7,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { GhostguardError } from '../errors.js';
 import type { BanInfo } from '../verdict.js';
 import { BanFile } from './ban-file.js';
-import type { BanSnapshot, OffenseRecord } from './ban-list.js';
+import type { BanSnapshot, OffenseRecord, StoredBan } from './ban-list.js';
 
 export const STORE_FILE = 'ghostguard.db';
 
@@ -58,7 +58,7 @@ export interface BanStoreOpened {
  * bounded batch per turn better than an async driver's queue; it is loaded only when a data directory is set.
  */
 export class BanStore {
-  private readonly pendingBans = new Pending<BanInfo>();
+  private readonly pendingBans = new Pending<StoredBan>();
   private readonly pendingOffenses = new Pending<OffenseRecord>();
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
@@ -72,7 +72,7 @@ export class BanStore {
   private readonly delOffenseStmt: BetterSqlite3.Statement;
   private readonly offensePage: BetterSqlite3.Statement;
   private readonly writeBatch: (
-    bans: Array<[string, BanInfo | null]>,
+    bans: Array<[string, StoredBan | null]>,
     offs: Array<[string, OffenseRecord | null]>,
   ) => void;
   /** Rows written since open, and background transactions. */
@@ -91,7 +91,7 @@ export class BanStore {
     private readonly options: BanStoreOptions,
   ) {
     this.putBanStmt = db.prepare(
-      'INSERT INTO bans (ip, reason, since, until, offense, origin) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(ip) DO UPDATE SET reason = excluded.reason, since = excluded.since, until = excluded.until, offense = excluded.offense, origin = excluded.origin',
+      'INSERT INTO bans (ip, reason, since, until, offense, origin, exempt) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(ip) DO UPDATE SET reason = excluded.reason, since = excluded.since, until = excluded.until, offense = excluded.offense, origin = excluded.origin, exempt = excluded.exempt',
     );
     this.delBanStmt = db.prepare('DELETE FROM bans WHERE ip = ?');
     this.putOffenseStmt = db.prepare(
@@ -102,7 +102,16 @@ export class BanStore {
     this.writeBatch = db.transaction((bans, offs) => {
       for (const [ip, b] of bans) {
         if (b === null) this.delBanStmt.run(ip);
-        else this.putBanStmt.run(ip, b.reason, b.since, b.until, b.offense, b.origin ?? null);
+        else
+          this.putBanStmt.run(
+            ip,
+            b.reason,
+            b.since,
+            b.until,
+            b.offense,
+            b.origin ?? null,
+            b.exempt?.length ? JSON.stringify(b.exempt) : null,
+          );
       }
       for (const [ip, o] of offs) {
         if (o === null) this.delOffenseStmt.run(ip);
@@ -129,13 +138,14 @@ export class BanStore {
       // Checkpoints (WAL → database, with an fsync) run in a worker thread, never inside a batch on this one.
       db.pragma('wal_autocheckpoint = 0');
       db.exec(`
-        CREATE TABLE IF NOT EXISTS bans (ip TEXT PRIMARY KEY, reason TEXT NOT NULL, since REAL NOT NULL, until REAL NOT NULL, offense INTEGER NOT NULL, origin TEXT) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS bans (ip TEXT PRIMARY KEY, reason TEXT NOT NULL, since REAL NOT NULL, until REAL NOT NULL, offense INTEGER NOT NULL, origin TEXT, exempt TEXT) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS offenses (ip TEXT PRIMARY KEY, count INTEGER NOT NULL, last REAL NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
       `);
-      // Stores written before origins were kept: the column is added once (NULL: origin unknown).
+      // Stores written before origins and lifts inside prefixes were kept: the columns are added once (NULL).
       const columns = db.prepare('PRAGMA table_info(bans)').all() as Array<{ name: string }>;
       if (!columns.some((c) => c.name === 'origin')) db.exec('ALTER TABLE bans ADD COLUMN origin TEXT');
+      if (!columns.some((c) => c.name === 'exempt')) db.exec('ALTER TABLE bans ADD COLUMN exempt TEXT');
     } catch (err) {
       throw new GhostguardError('GG_STATE_IO', `cannot open ${path}: ${(err as Error).message}`, { cause: err });
     }
@@ -159,7 +169,7 @@ export class BanStore {
   }
 
   /** Queues the ban (or its removal: `undefined`) of `ip`. */
-  ban(ip: string, ban: BanInfo | undefined): void {
+  ban(ip: string, ban: StoredBan | undefined): void {
     if (this.closed) return;
     this.pendingBans.set(ip, ban);
     this.capture?.add(ip);
@@ -188,7 +198,7 @@ export class BanStore {
     } finally {
       this.capture = undefined;
     }
-    const bans: Array<[string, BanInfo | null]> = [];
+    const bans: Array<[string, StoredBan | null]> = [];
     const offs: Array<[string, OffenseRecord | null]> = [];
     for (const k of keys) {
       const b = this.pendingBans.get(k);
@@ -310,7 +320,7 @@ export class BanStore {
     this.transactions++;
   }
 
-  private commit(bans: Array<[string, BanInfo | null]>, offs: Array<[string, OffenseRecord | null]>): void {
+  private commit(bans: Array<[string, StoredBan | null]>, offs: Array<[string, OffenseRecord | null]>): void {
     this.writeBatch(bans, offs);
     this.written += bans.length + offs.length;
   }
@@ -366,11 +376,12 @@ export class BanStore {
 
   /** The bans on file; rows that ended while the process was down are queued for deletion. */
   private read(now: number): { snapshot: BanSnapshot; stale: number } {
-    const bans: BanInfo[] = [];
+    const bans: StoredBan[] = [];
     const offenses: BanSnapshot['offenses'] = [];
     let stale = 0;
-    const banRows = this.db.prepare('SELECT ip, reason, since, until, offense, origin FROM bans').raw(true);
-    for (const row of banRows.iterate() as IterableIterator<[string, string, number, number, number, string | null]>) {
+    const banRows = this.db.prepare('SELECT ip, reason, since, until, offense, origin, exempt FROM bans').raw(true);
+    type Row = [string, string, number, number, number, string | null, string | null];
+    for (const row of banRows.iterate() as IterableIterator<Row>) {
       if (row[3] > now) {
         const origin = row[5];
         bans.push({
@@ -380,6 +391,7 @@ export class BanStore {
           until: row[3],
           offense: row[4],
           ...(origin === 'automatic' || origin === 'operator' || origin === 'replica' ? { origin } : {}),
+          ...exemptOf(row[6]),
         });
       } else {
         this.pendingBans.set(row[0], undefined);
@@ -468,4 +480,17 @@ function cleanTempFiles(dir: string): number {
     }
   }
   return n;
+}
+
+/** The addresses lifted inside a prefix ban, from its row (a JSON array of strings; anything else: none). */
+function exemptOf(text: string | null): { exempt?: string[] } {
+  if (text === null) return {};
+  try {
+    const list: unknown = JSON.parse(text);
+    if (!Array.isArray(list)) return {};
+    const exempt = list.filter((x): x is string => typeof x === 'string' && x.length <= 64).slice(0, 1024);
+    return exempt.length > 0 ? { exempt } : {};
+  } catch {
+    return {};
+  }
 }
