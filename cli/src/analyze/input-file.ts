@@ -6,11 +6,11 @@ import { CaptureStream, captureFormatOf } from '@ghostguard/core/capture';
 import { CaptureRecordReader, captureRecords } from './capture-input.js';
 import { JsonLinesSplitter, jsonLinesRecords } from './jsonl-input.js';
 import type { InputRecord } from './records.js';
-import { sipTextRecords } from './sip-text-input.js';
+import { SipTextSplitter, sipTextRecords } from './sip-text-input.js';
 
 export type InputFormat = 'capture' | 'jsonl' | 'sip-text';
 
-/** Largest input read whole: readInputFile(), and SIP text (its block headings are matched over the whole text). */
+/** Largest input read whole (readInputFile(): tests, the demo); the CLI streams every format. */
 const MAX_INPUT_BYTES = 512 * 1024 * 1024;
 /** Bytes looked at to tell the format. */
 const SNIFF_BYTES = 4096;
@@ -101,8 +101,8 @@ export interface InputProgress {
 }
 
 /**
- * Streams one input file into records in constant memory (the reader's own bounded state aside): captures,
- * JSON lines and, read whole up to MAX_INPUT_BYTES, SIP text; gzip by magic. `progress` is updated as the file
+ * Streams one input file into records in constant memory (the readers' own bounded state aside): captures,
+ * JSON lines and SIP text; gzip by magic. `progress` is updated as the file
  * is read. Failures are GhostguardErrors naming the file (and offset); an unknown format is GG_INPUT_FORMAT at
  * offset 0.
  */
@@ -117,22 +117,13 @@ export async function* streamInputFile(
   } catch (err) {
     throw new GhostguardError('GG_INPUT_FORMAT', `${path}: cannot read (${(err as Error).message})`, { cause: err });
   }
-  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
-  file.on('data', (c) => {
-    progress.read += c.length;
-  });
-  const gunzip = gzipped ? createGunzip() : undefined;
-  if (gunzip) {
-    file.on('error', (err) => gunzip.destroy(err));
-    file.pipe(gunzip);
-  }
-  const source = (gunzip ?? file) as AsyncIterable<Buffer>;
-  async function* chunks(): AsyncGenerator<Buffer> {
+  const source = gzipped ? gunzipped(path, progress) : fileChunks(path, progress);
+  async function* chunks(): AsyncGenerator<Uint8Array> {
     try {
-      for await (const c of source) yield c;
+      yield* source;
     } catch (err) {
       if (err instanceof GhostguardError) throw err;
-      const what = gunzip ? 'gzip input does not inflate' : 'cannot read';
+      const what = gzipped ? 'gzip input does not inflate' : 'cannot read';
       throw new GhostguardError('GG_INPUT_FORMAT', `${what} (${(err as Error).message})`, { cause: err });
     }
   }
@@ -141,8 +132,49 @@ export async function* streamInputFile(
   } catch (err) {
     throw namingFile(path, err);
   } finally {
+    await source.return(undefined);
+  }
+}
+
+/** Bytes read from a file at a time, into one buffer reused for the whole file. */
+const READ_BYTES = 256 * 1024;
+/** Bytes handed to a format's reader at a time (see recordsOf). */
+const SLICE_BYTES = 16 * 1024;
+
+/**
+ * The file's bytes, READ_BYTES at a time, every chunk a view of the same buffer: valid until the next one is
+ * asked for (the readers copy what they keep). A stream would allocate a new buffer per chunk, and the dead ones
+ * pile up outside the JS heap between collections (tens of MB on a large capture).
+ */
+async function* fileChunks(path: string, progress: InputProgress): AsyncGenerator<Uint8Array> {
+  const h = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(READ_BYTES);
+    for (;;) {
+      const { bytesRead } = await h.read(buf, 0, READ_BYTES, null);
+      if (bytesRead === 0) return;
+      progress.read += bytesRead;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await h.close();
+  }
+}
+
+/** A gzip file's inflated bytes as zlib hands them out (progress counts the compressed bytes read). */
+async function* gunzipped(path: string, progress: InputProgress): AsyncGenerator<Uint8Array> {
+  const file = createReadStream(path, { highWaterMark: 64 * 1024 });
+  file.on('data', (c) => {
+    progress.read += c.length;
+  });
+  const gunzip = createGunzip();
+  file.on('error', (err) => gunzip.destroy(err));
+  file.pipe(gunzip);
+  try {
+    yield* gunzip as AsyncIterable<Buffer>;
+  } finally {
     file.destroy();
-    gunzip?.destroy();
+    gunzip.destroy();
   }
 }
 
@@ -158,9 +190,13 @@ async function peekGzip(path: string): Promise<boolean> {
   }
 }
 
-async function* recordsOf(path: string, chunks: AsyncGenerator<Buffer>, gzipped: boolean): AsyncGenerator<InputRecord> {
-  // Enough bytes to tell the format.
-  const pending: Buffer[] = [];
+async function* recordsOf(
+  path: string,
+  chunks: AsyncGenerator<Uint8Array>,
+  gzipped: boolean,
+): AsyncGenerator<InputRecord> {
+  // Enough bytes to tell the format, copied (a chunk is a view of a buffer the next read reuses).
+  const pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let done = false;
   while (pendingBytes < SNIFF_BYTES) {
@@ -169,15 +205,22 @@ async function* recordsOf(path: string, chunks: AsyncGenerator<Buffer>, gzipped:
       done = true;
       break;
     }
-    pending.push(r.value);
+    pending.push(Uint8Array.prototype.slice.call(r.value));
     pendingBytes += r.value.length;
   }
   const head = Buffer.concat(pending, pendingBytes);
   const format = detectFormat(head);
   if (format === undefined) throw unknownFormat(path, head, gzipped);
-  async function* all(): AsyncGenerator<Buffer> {
-    yield head;
-    if (!done) for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value;
+  // Handed on in slices: a reader turns a slice into records that all live until the slice is done (a capture's
+  // events, a text's lines); a whole 256 KB read's worth would outlive a young-generation collection and be
+  // promoted, every read (the major collections that follow are what large inputs cost in RSS).
+  async function* all(): AsyncGenerator<Uint8Array> {
+    for (let i = 0; i < head.length; i += SLICE_BYTES) yield head.subarray(i, i + SLICE_BYTES);
+    if (done) return;
+    for (let r = await chunks.next(); !r.done; r = await chunks.next()) {
+      const c = r.value;
+      for (let i = 0; i < c.length; i += SLICE_BYTES) yield c.subarray(i, i + SLICE_BYTES);
+    }
   }
   if (format === 'capture') {
     const stream = new CaptureStream();
@@ -192,14 +235,7 @@ async function* recordsOf(path: string, chunks: AsyncGenerator<Buffer>, gzipped:
     yield* splitter.end();
     return;
   }
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const c of all()) {
-    size += c.length;
-    if (size > MAX_INPUT_BYTES) {
-      throw new GhostguardError('GG_INPUT_FORMAT', `SIP text larger than ${MAX_INPUT_BYTES} bytes`);
-    }
-    parts.push(c);
-  }
-  yield* sipTextRecords(Buffer.concat(parts, size).toString('utf8'));
+  const splitter = new SipTextSplitter();
+  for await (const c of all()) yield* splitter.push(c);
+  yield* splitter.end();
 }

@@ -180,6 +180,45 @@ describe('TcpReassembler', () => {
     expect(h.data(SERVER).map((e) => e.connection)).toEqual([1]);
   });
 
+  it('keeps an ended direction as a bounded tombstone: its retransmissions stay ignored, the oldest is forgotten', () => {
+    const events: CaptureEvent[] = [];
+    const r = new TcpReassembler(
+      { ...DEFAULT_TCP_REASSEMBLER_OPTIONS, maxDirections: 2 },
+      (e) => events.push(e),
+      () => {},
+    );
+    const client = (port: number): TransportEndpoint => ({ ip: '192.0.2.10', port });
+    const seg = (seq: number, flags: { syn?: boolean; fin?: boolean }, data = '') => ({
+      srcPort: 0,
+      dstPort: 0,
+      seq,
+      syn: flags.syn ?? false,
+      ack: !flags.syn,
+      fin: flags.fin ?? false,
+      rst: false,
+      payload: new TextEncoder().encode(data),
+    });
+    // Three short connections from three ports, each SYN, data, FIN (one direction, as a scanner's SETUP).
+    for (const port of [40001, 40002, 40003]) {
+      r.push(1, client(port), SERVER, seg(100, { syn: true }), 0);
+      r.push(2, client(port), SERVER, seg(101, {}, `setup ${port}`), 0);
+      r.push(3, client(port), SERVER, seg(101 + 11, { fin: true }), 0);
+    }
+    const delivered = () => events.filter((e) => e.kind === 'tcp').length;
+    expect(delivered()).toBe(3);
+    // The newest ended directions are remembered: their retransmitted data delivers nothing.
+    r.push(4, client(40003), SERVER, seg(101, {}, 'setup 40003'), 0);
+    r.push(4, client(40002), SERVER, seg(101, {}, 'setup 40002'), 0);
+    expect(delivered()).toBe(3);
+    // The server's late reply on an ended connection keeps its connection number.
+    r.push(5, SERVER, client(40003), seg(7000, {}, 'release'), 0);
+    const data = events.filter((e): e is TcpDataEvent => e.kind === 'tcp');
+    expect(data.at(-1)!.connection).toBe(data.find((e) => e.src.port === 40003)!.connection);
+    // Past maxDirections ended ones the oldest is forgotten: its retransmission reads as a stream picked up midway.
+    r.push(6, client(40001), SERVER, seg(101, {}, 'setup 40001'), 0);
+    expect(events.filter((e) => e.kind === 'tcp' && e.src.port === 40001)).toHaveLength(2);
+  });
+
   it('picks up a connection whose handshake was not captured at its first data segment', () => {
     const h = harness();
     h.send('server', { seq: 123_456, data: 'Event: Newchannel\r\n' });

@@ -15,8 +15,9 @@ export interface TcpReassemblerOptions {
   /** Most segments held per direction (bounds bookkeeping for floods of tiny segments). */
   maxHeldSegments: number;
   /**
-   * Most directions remembered; past it the least recently opened is forgotten (a capture of many connections
-   * read as a stream stays bounded; a forgotten direction seen again starts over as if mid-stream).
+   * Most open directions remembered; past it the least recently opened is forgotten (a capture of many connections
+   * read as a stream stays bounded; a forgotten direction seen again starts over as if mid-stream). As many ended
+   * ones are kept apart, as tombstones of a few dozen bytes, oldest forgotten first.
    */
   maxDirections?: number;
   /**
@@ -31,6 +32,17 @@ export const DEFAULT_TCP_REASSEMBLER_OPTIONS: TcpReassemblerOptions = {
   maxHeldSegments: 4096,
   maxDirections: 65_536,
 };
+
+/**
+ * What is kept of a direction after its FIN or RST: enough to ignore its retransmissions, to tell a new connection
+ * on the same addresses (a SYN with another initial sequence number) and to give the other direction the same
+ * connection number. A few dozen bytes where the whole direction (endpoints, held list) was a few hundred: a
+ * capture of many short connections (a scan, a flood) keeps up to maxDirections of them.
+ */
+interface EndedDirection {
+  connection: number;
+  initialSeq: number | undefined;
+}
 
 interface HeldSegment {
   seq: number;
@@ -68,6 +80,8 @@ function directionKey(src: TransportEndpoint, dst: TransportEndpoint): string {
 
 export class TcpReassembler {
   private readonly directions = new Map<string, StreamDirection>();
+  /** Directions that ended (FIN, RST), oldest first; at most maxDirections. */
+  private readonly ended = new Map<string, EndedDirection>();
   private nextConnection = 0;
 
   constructor(
@@ -81,13 +95,17 @@ export class TcpReassembler {
     const key = directionKey(src, dst);
     const reverseKey = directionKey(dst, src);
     let direction = this.directions.get(key);
+    const ended = direction === undefined ? this.ended.get(key) : undefined;
 
-    if (segment.syn && direction?.initialSeq !== segment.seq) {
+    if (segment.syn && (direction ?? ended)?.initialSeq !== segment.seq) {
       direction = this.openDirection(key, reverseKey, src, dst, segment, offset);
+    } else if (ended) {
+      return; // retransmissions after FIN/RST carry nothing new
     }
     if (!direction) {
       if (segment.rst) return;
-      direction = this.newDirection(src, dst, this.directions.get(reverseKey)?.connection ?? this.nextConnection++);
+      const reverse = this.directions.get(reverseKey) ?? this.ended.get(reverseKey);
+      direction = this.newDirection(src, dst, reverse?.connection ?? this.nextConnection++);
       this.remember(key, direction);
     }
     if (direction.ended) return; // retransmissions after FIN/RST carry nothing new
@@ -133,16 +151,19 @@ export class TcpReassembler {
   ): StreamDirection {
     const previous = this.directions.get(key);
     if (previous) this.dropHeld(previous, 'a new connection reused its addresses and ports', offset);
+    this.ended.delete(key);
     let connection: number;
     const reverse = this.directions.get(reverseKey);
-    if (segment.ack && reverse) {
-      connection = reverse.connection;
+    const reverseEnded = reverse === undefined ? this.ended.get(reverseKey) : undefined;
+    if (segment.ack && (reverse ?? reverseEnded)) {
+      connection = (reverse ?? reverseEnded)!.connection;
     } else {
       connection = this.nextConnection++;
       if (reverse) {
         this.dropHeld(reverse, 'a new connection reused its addresses and ports', offset);
         this.directions.delete(reverseKey);
       }
+      this.ended.delete(reverseKey);
     }
     const direction = this.newDirection(src, dst, connection);
     direction.initialSeq = segment.seq;
@@ -264,6 +285,14 @@ export class TcpReassembler {
 
   private end(direction: StreamDirection, reason: 'fin' | 'rst', time: number): void {
     direction.ended = true;
+    // Kept from here on as a tombstone only (Map order: oldest ended first).
+    const key = directionKey(direction.src, direction.dst);
+    if (this.directions.get(key) === direction) {
+      this.directions.delete(key);
+      this.ended.set(key, { connection: direction.connection, initialSeq: direction.initialSeq });
+      const max = this.options.maxDirections ?? DEFAULT_TCP_REASSEMBLER_OPTIONS.maxDirections!;
+      if (this.ended.size > max) this.ended.delete(this.ended.keys().next().value!);
+    }
     this.emit({
       kind: 'tcp-end',
       time,
