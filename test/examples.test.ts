@@ -16,6 +16,7 @@ describe('example configurations', () => {
   it('examples/ghostguard.yaml is valid and means what its comments say', () => {
     const config = loadConfigFile(join(ROOT, 'examples/ghostguard.yaml'));
     expect(config.bans).toMatchObject({ ttl: 600_000, maxTtl: 7 * 86_400_000, escalation: 4 });
+    expect(config.log.refusals).toEqual({ window: 60_000, linesPerSecond: 10, maxSources: 4096 });
     expect(config.rules.disable).toContain('fp.ua.sipsak');
     const guard = createGuard({ ...config, dataDir: null, log: { level: 'silent' } });
     try {

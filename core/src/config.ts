@@ -114,7 +114,25 @@ export const ConfigSchema = z
     /** Where bans are persisted (atomic writes). null keeps them in memory only. */
     dataDir: z.string().nullable().default(null),
     log: z
-      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .object({
+        level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+        /**
+         * Refusal lines (the guard's verdict lines and each adapter's call lines, refusal-log.ts): the first refusal
+         * of a source in `window` is itemised, the rest counted into one line per source per window; at most
+         * `linesPerSecond` itemised lines (and as many window lines) a second; `maxSources` tracked at once. Absent:
+         * these defaults (refusal-log.ts).
+         */
+        refusals: z
+          .object({
+            window: Duration.refine((ms) => ms >= 0 && ms <= 86_400_000, 'from 0 (every refusal) to 24h').default(
+              60_000,
+            ),
+            linesPerSecond: z.number().int().min(1).max(100_000).default(10),
+            maxSources: z.number().int().min(2).max(1_000_000).default(4096),
+          })
+          .strict()
+          .optional(),
+      })
       .prefault({}),
     trust: z
       .object({
@@ -317,6 +335,8 @@ export const ConfigSchema = z
     shared: z.unknown().optional(),
     /** Reputation feeds (APIBAN, blocklist files), validated by @ghostguard/feeds. */
     feeds: z.unknown().optional(),
+    /** The kernel bouncer (an nftables table kept in step with the bans), validated by @ghostguard/nftables. */
+    firewall: z.unknown().optional(),
     /** The `ghostguard run` daemon's own settings (admin endpoint, metrics), validated by the CLI. */
     daemon: z.unknown().optional(),
   })

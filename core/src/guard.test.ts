@@ -336,18 +336,20 @@ describe('logging', () => {
     expect(lines.filter((l) => l.event === 'ban')).toHaveLength(1);
   });
 
-  it('a banned source hammering writes one verdict line a second, with how many were left out', () => {
+  it('a banned source hammering writes one verdict line per window, the next one carrying the count of the rest', () => {
     const { logger, lines } = memoryLogger();
     let now = 1_800_000_000_000;
     const g = createGuard(SERVED, { logger, now: () => now });
     g.judge(scanner(undefined, now)); // banned here: one verdict line and one ban line
     for (let i = 1; i <= 1000; i++) g.judge(scanner(undefined, now + i));
-    now += 1500;
+    now += 60_000; // the refusal log's window (refusal-log.ts)
     g.judge(scanner(undefined, now));
     g.close();
     const verdicts = lines.filter((l) => l.event === 'verdict');
-    expect(verdicts).toHaveLength(3);
-    expect(verdicts.map((l) => l.suppressed)).toEqual([undefined, undefined, 999]);
+    expect(verdicts).toHaveLength(2);
+    expect(verdicts[1]!.previous).toMatchObject({ refusals: 1000, actions: { drop: 1000 } });
+    expect(Object.keys(verdicts[1]!.previous as object)).toContain('reasons');
+    expect(lines.filter((l) => l.event === 'ban')).toHaveLength(1);
   });
 
   it('refusals by a room caller policy alone are throttled too (they never ban)', () => {

@@ -10,6 +10,7 @@ import { CidrSet } from './net/cidr-set.js';
 import { type ParsedIp, parseIp } from './net/ip.js';
 import { type Outcome, OutcomeSchema } from './outcome.js';
 import { Policy } from './policy.js';
+import { RefusalLog, type RefusalNote } from './refusal-log.js';
 import { createGuardRooms, type GuardRooms } from './rooms/guard-rooms.js';
 import { RoomRegistry } from './rooms/room-registry.js';
 import { BehaviourRules } from './rules/behaviour.js';
@@ -61,6 +62,8 @@ export interface GuardEvents {
   /** `origin` is `replica` for a ban merged from elsewhere (bans.merge): sync code must not re-publish it. */
   ban: (ban: BanInfo, origin: BanOrigin) => void;
   unban: (ip: string, cause: UnbanCause) => void;
+  /** A reputation feed was replaced or cleared (`guard.feeds.cidrs()` has the new entries). */
+  feeds: (name: string) => void;
   /**
    * An outcome report that counted (valid, source not trusted). `origin` is `replica` for one another node
    * reported (`report(outcome, {origin: 'replica'})`): sync code shares the local ones only.
@@ -161,6 +164,8 @@ export interface GuardFeeds {
   set(name: string, entries: Iterable<string>): FeedUpdate;
   clear(name: string): boolean;
   list(): FeedInfo[];
+  /** Every entry of every feed, as listed (addresses and networks; one listed by two feeds comes twice). */
+  cidrs(): Iterable<string>;
 }
 
 export interface ReconfigureResult {
@@ -289,13 +294,11 @@ class GhostGuard implements Guard {
   private monitor: boolean;
   private readonly invalidLog = new LogThrottle(1000);
   /**
-   * Verdict lines a peer can repeat at will: attempts refused on a standing ban, deny list or feed (the ban was
-   * logged when it was set), and refusals by a room's caller policy alone (never banned). One line a second
-   * each, with how many were left out. Other refusals need no throttle: memory bans a source after
-   * memory.refusalsToBan of them, and then its lines fall under the first kind.
+   * Verdict lines of refusals (and of monitor mode's would-be refusals), which a peer can make at will: one line
+   * per source per window with the count of the rest, and a budget of lines per second for any flood
+   * (refusal-log.ts). The ban itself has its own line (onBan).
    */
-  private readonly knownBadVerdictLog = new LogThrottle(1000);
-  private readonly policyVerdictLog = new LogThrottle(1000);
+  private readonly refusalLog: RefusalLog;
   private readonly bannedReasons = new WeakMap<BanInfo, Reason>();
   private readonly sweepTimer: NodeJS.Timeout;
   private closed = false;
@@ -308,6 +311,7 @@ class GhostGuard implements Guard {
     this.config = config;
     this.logger = options.logger ?? createLogger(config);
     this.now = options.now ?? Date.now;
+    this.refusalLog = new RefusalLog(this.logger, { of: 'verdict', now: this.now, ...config.log.refusals });
     this.monitor = config.mode === 'monitor';
     this.allow = cidrSetOf(config.trust.cidrs);
     this.deny = cidrSetOf(config.deny.cidrs);
@@ -363,10 +367,16 @@ class GhostGuard implements Guard {
       set: (name, entries) => {
         const update = this.feedLists.set(String(name), entries, this.now());
         this.logger.info({ event: 'feed-updated', feed: name, ...update }, 'reputation feed updated');
+        this.emit('feeds', String(name));
         return update;
       },
-      clear: (name) => this.feedLists.clear(name),
+      clear: (name) => {
+        const cleared = this.feedLists.clear(name);
+        if (cleared) this.emit('feeds', name);
+        return cleared;
+      },
       list: () => this.feedLists.list(),
+      cidrs: () => this.feedLists.cidrs(),
     };
     this.rooms = createGuardRooms(registry, {
       now: this.now,
@@ -432,9 +442,9 @@ class GhostGuard implements Guard {
     this.counters[verdict.action]++;
     // levelVal read rather than isLevelEnabled(): a property read on the hot path, and it follows level changes.
     if (verdict.intended !== 'allow' && this.logger.levelVal <= INFO_LEVEL) {
-      const throttle = this.verdictLogThrottle(verdict, typeof attempt?.method === 'string' ? attempt.method : '');
-      const suppressed = throttle === undefined ? 0 : throttle.take(this.now());
-      if (suppressed !== undefined) this.logVerdict(attempt, verdict, suppressed);
+      const source = (attempt as Partial<CallAttempt> | undefined)?.source?.ip;
+      const note = this.refusalLog.takeVerdict(typeof source === 'string' ? source : '', verdict, this.now());
+      if (note !== undefined) this.logVerdict(attempt, verdict, note);
     }
     if (observed) this.emit('verdict', attempt, verdict, { seconds: (performance.now() - t0) / 1000 });
     return verdict;
@@ -619,16 +629,8 @@ class GhostGuard implements Guard {
     };
   }
 
-  private verdictLogThrottle(v: Verdict, method: string): LogThrottle | undefined {
-    const first = v.reasons[0]?.rule;
-    if (first !== undefined && KNOWN_BAD_RULES.has(first)) return this.knownBadVerdictLog;
-    // Refused though the score alone allows: a room's caller policy did it (or onInternalError: closed, whose
-    // own line is throttled already).
-    return this.policy.decide(v.score, method) === 'allow' ? this.policyVerdictLog : undefined;
-  }
-
-  /** `suppressed`: lines of the same kind left out since the last one (throttled kinds only; 0 otherwise). */
-  private logVerdict(attempt: CallAttempt, v: Verdict, suppressed: number): void {
+  /** `note`: the source's previous window and the refusals the line budget held back (refusal-log.ts). */
+  private logVerdict(attempt: CallAttempt, v: Verdict, note: RefusalNote): void {
     const a = (typeof attempt === 'object' && attempt !== null ? attempt : {}) as Partial<CallAttempt>;
     this.logger.info(
       {
@@ -645,7 +647,7 @@ class GhostGuard implements Guard {
         score: v.score,
         rules: v.reasons.map((r) => r.rule),
         monitor: v.monitor,
-        ...(suppressed > 0 ? { suppressed } : {}),
+        ...note,
       },
       v.monitor ? `would ${v.intended} call attempt (monitor mode)` : `${v.action} call attempt`,
     );
@@ -747,6 +749,7 @@ class GhostGuard implements Guard {
     if (!sameJson([prev.bans.aggregate.v4, prev.bans.aggregate.v6], [next.bans.aggregate.v4, next.bans.aggregate.v6]))
       needsRestart.push('bans.aggregate');
     if (!sameJson(prev.store, next.store)) needsRestart.push('store');
+    if (!sameJson(prev.log.refusals, next.log.refusals)) needsRestart.push('log.refusals');
     this.config = next;
     const result: ReconfigureResult = { kept: kept.filter((k) => k !== ''), needsRestart };
     this.logger.info(
@@ -784,6 +787,7 @@ class GhostGuard implements Guard {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.sweepTimer);
+    this.refusalLog.close();
     try {
       this.store?.close();
     } catch (err) {

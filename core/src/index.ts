@@ -18,6 +18,13 @@ export { createLogger, type Logger, LogThrottle } from './log.js';
 export { CidrSet } from './net/cidr-set.js';
 export { formatIpv6, isIpLiteral, type ParsedIp, parseIp, prefixKey } from './net/ip.js';
 export * from './outcome.js';
+export {
+  RefusalLog,
+  type RefusalLogOptions,
+  type RefusalLogStats,
+  type RefusalNote,
+  type RefusalWindow,
+} from './refusal-log.js';
 export type { BindingDecision, PlatformBinding } from './rooms/accept-binding.js';
 export type { GuardRooms, RegisterCheck, RegisterCheckResult } from './rooms/guard-rooms.js';
 export {

@@ -4,7 +4,10 @@ import type { GhostguardConfig } from './config.js';
 export type { Logger };
 
 /** The default logger: JSON lines on stdout, level from config. Hosts pass their own pino instance instead. */
-export function createLogger(config: Pick<GhostguardConfig, 'log'>, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(
+  config: { log: Pick<GhostguardConfig['log'], 'level'> },
+  destination?: NodeJS.WritableStream,
+): Logger {
   const options = { name: 'ghostguard', level: config.log.level };
   return destination ? pino(options, destination) : pino(options);
 }

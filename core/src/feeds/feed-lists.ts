@@ -70,6 +70,11 @@ export class FeedLists {
     return removed;
   }
 
+  /** Every entry of every feed (a network listed by two feeds comes twice). */
+  *cidrs(): IterableIterator<string> {
+    for (const [, f] of this.ordered) yield* f.set.cidrs();
+  }
+
   /** The first feed listing `ip`, with the matching entry. */
   match(ip: ParsedIp): { feed: string; entry: CidrEntry } | undefined {
     for (const [feed, f] of this.ordered) {

@@ -116,6 +116,12 @@ export class CidrSet {
     return undefined;
   }
 
+  /** Every network's text as it was added (`1.2.3.0/24`, a bare address), IPv4 first. */
+  *cidrs(): IterableIterator<string> {
+    for (const byNet of this.v4.values()) for (const e of byNet.values()) yield e.cidr;
+    for (const byNet of this.v6.values()) for (const e of byNet.values()) yield e.cidr;
+  }
+
   clear(): void {
     this.v4.clear();
     this.v6.clear();

@@ -149,7 +149,12 @@ export function attachAsterisk(guard: Guard, ami: AmiAccess, options: AsteriskOp
     }
     if (d.kind === 'gate') {
       stats.fromGate++;
-      enforcer.enforce(d.target, d.verdict.action, { ...verdictFields(d.verdict, d.source), judgedBy: 'h323-gate' });
+      enforcer.enforce(
+        d.target,
+        d.verdict.action,
+        { ...verdictFields(d.verdict, d.source), judgedBy: 'h323-gate' },
+        d.verdict.reasons,
+      );
       return;
     }
     stats.judged++;
@@ -172,10 +177,15 @@ export function attachAsterisk(guard: Guard, ami: AmiAccess, options: AsteriskOp
           'check event field does not decode: judged on the fields that did, plus input.undecodable',
         );
       }
-      enforcer.enforce(d.target, d.verdict.action, fields);
+      enforcer.enforce(d.target, d.verdict.action, fields, d.verdict.reasons);
       return;
     }
-    enforcer.enforce(d.target, d.verdict.action, { ...fields, target: d.calledUser, userAgent: d.userAgent });
+    enforcer.enforce(
+      d.target,
+      d.verdict.action,
+      { ...fields, target: d.calledUser, userAgent: d.userAgent },
+      d.verdict.reasons,
+    );
   }
 
   if (o.rooms.enabled) rooms = new AsteriskRooms(guard, link, o, log, stats);

@@ -1,4 +1,5 @@
 import { createGuard, type Guard } from '@ghostguard/core';
+import { memoryLogger } from '@ghostguard/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { actionFor, Enforcer } from './enforce.js';
 import type { ActionResult } from './link.js';
@@ -83,5 +84,35 @@ describe('carrying out a verdict on an Asterisk channel', () => {
     enforcer.close();
     expect(stats.tarpitsHeld).toBe(0);
     expect(g.tarpits.inUse).toBe(0);
+  });
+});
+
+describe("refused calls' log lines", () => {
+  it('a source refused 1,000 times writes one asterisk-call line, and its count when the adapter closes', () => {
+    const { logger, sink } = memoryLogger('info');
+    guard = createGuard({ log: { level: 'silent' }, dataDir: null });
+    const o = resolveAsteriskOptions({ username: 'u', secret: 's' }, { logger }, guard);
+    const link = {
+      send(_r: Record<string, string>, done: (r: ActionResult) => void): boolean {
+        done({ ok: true, response: {} } as ActionResult);
+        return true;
+      },
+    };
+    const stats = emptyStats();
+    const enforcer = new Enforcer(guard, link, o, stats);
+    const reasons = [{ rule: 'known-bad.banned', detail: 'banned', weight: 100 }];
+    for (let i = 0; i < 1_000; i++)
+      enforcer.enforce(
+        { ...pjsip, uniqueid: `u${i}`, channel: `PJSIP/x-${i}` },
+        'drop',
+        { source: '192.0.2.66' },
+        reasons,
+      );
+    expect(stats.dropped).toBe(1_000); // counting is untouched
+    expect(sink.find('asterisk-call')).toHaveLength(1);
+    enforcer.close();
+    expect(sink.find('refusals')).toEqual([
+      expect.objectContaining({ of: 'asterisk-call', source: '192.0.2.66', refusals: 999, actions: { drop: 999 } }),
+    ]);
   });
 });

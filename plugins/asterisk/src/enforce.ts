@@ -1,4 +1,4 @@
-import { type Action, countEnforced, type Guard, LogThrottle } from '@ghostguard/core';
+import { type Action, countEnforced, type Guard, LogThrottle, RefusalLog, type Verdict } from '@ghostguard/core';
 import type { CheckRequest } from './check-event.js';
 import type { CheckTarget } from './judge-check.js';
 import type { AmiLink } from './link.js';
@@ -35,14 +35,19 @@ export function isChannelGone(message: string): boolean {
   return message === 'No such channel' || message.startsWith('Channel does not exist');
 }
 
+const NO_REASONS: Verdict['reasons'] = [];
+
 /**
  * Carries verdicts out on channels: the AMI action per verdict, a tarpit slot per redirected channel (released on
- * its Hangup, a failed redirect, or `tarpit.releaseAfter`), counts under the shared names, one log line per call.
+ * its Hangup, a failed redirect, or `tarpit.releaseAfter`), counts under the shared names. Allowed calls are
+ * logged at debug; refused ones at info through the core's RefusalLog: the first refusal of a source in a window is
+ * itemised, the rest counted into one line per source per window, within a budget of lines per second.
  */
 export class Enforcer {
   private readonly slots: TarpitSlots;
   /** A caller can make its checks unjudgeable at will (a Display name chan_ooh323 matches): one line a second. */
   private readonly unjudgeableLog = new LogThrottle(1000);
+  private readonly refusals: RefusalLog;
 
   constructor(
     private readonly guard: Guard,
@@ -51,6 +56,7 @@ export class Enforcer {
     private readonly stats: AsteriskStats,
   ) {
     this.slots = new TarpitSlots(o.tarpit.releaseAfter);
+    this.refusals = new RefusalLog(o.logger, { of: 'asterisk-call', ...guard.config.log.refusals });
   }
 
   get held(): number {
@@ -90,7 +96,13 @@ export class Enforcer {
     this.enforce(target, action, { failMode: o.failMode });
   }
 
-  enforce(target: CheckTarget, verdictAction: Action, fields: Record<string, unknown>): void {
+  /** `fields.source`: the caller's address (the refusal log's key); `reasons`: the verdict's. */
+  enforce(
+    target: CheckTarget,
+    verdictAction: Action,
+    fields: Record<string, unknown>,
+    reasons: Verdict['reasons'] = NO_REASONS,
+  ): void {
     const { stats, slots } = this;
     const log = this.o.logger;
     let action = verdictAction;
@@ -106,10 +118,22 @@ export class Enforcer {
       stats.tarpitsHeld = slots.size;
     }
     countEnforced(stats, action);
-    const line = { event: 'asterisk-call', channel: target.channel, tech: target.tech, action, ...fields };
-    const note = action !== verdictAction ? ' (tarpit cap reached)' : '';
-    if (action === 'allow') log.debug(line, 'allow call');
-    else log.info(line, `${action} call${note}`);
+    if (action === 'allow') {
+      if (log.isLevelEnabled('debug'))
+        log.debug(
+          { event: 'asterisk-call', channel: target.channel, tech: target.tech, action, ...fields },
+          'allow call',
+        );
+    } else {
+      const refusal = this.refusals.take(typeof fields.source === 'string' ? fields.source : '', action, reasons);
+      if (refusal !== undefined) {
+        const note = action !== verdictAction ? ' (tarpit cap reached)' : '';
+        log.info(
+          { event: 'asterisk-call', channel: target.channel, tech: target.tech, action, ...fields, ...refusal },
+          `${action} call${note}`,
+        );
+      }
+    }
     const sent = this.link.send(request, (r) => {
       if (r.ok) return;
       if (slot && slots.release(key)) stats.tarpitsHeld = slots.size;
@@ -140,6 +164,7 @@ export class Enforcer {
 
   /** Frees every tarpit slot (close): the channels themselves end in the dialplan's tarpit routine. */
   close(): void {
+    this.refusals.close();
     this.slots.releaseAll();
     this.stats.tarpitsHeld = 0;
   }

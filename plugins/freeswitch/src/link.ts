@@ -4,7 +4,7 @@
  * included); every accepted socket gets TCP_NODELAY before modesl writes `connect`, and an OutboundCall.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { type Guard, LogThrottle } from '@ghostguard/core';
+import { type Guard, LogThrottle, RefusalLog } from '@ghostguard/core';
 import esl, { type Connection } from 'drachtio-modesl';
 import { FreeswitchError } from './errors.js';
 import type { ResolvedFreeswitchOptions } from './options.js';
@@ -59,6 +59,7 @@ export async function startOutboundSocket(
   const calls = new Map<string, OutboundCall>();
   // Allowed calls are logged at info (a caller can produce them at will): 20 lines a second, shared by all calls.
   const allowedLog = new LogThrottle(1_000, 20);
+  const refusals = new RefusalLog(opts.logger, { of: 'freeswitch-call', ...guard.config.log.refusals });
   const before = server.listeners('connection');
   const modesl = new esl.Server({ server });
   // modesl's Server adds a 'connection' listener to the server (bound, not reachable otherwise): remember it.
@@ -82,7 +83,7 @@ export async function startOutboundSocket(
     fenced('open', (conn, id) => {
       stats.connections++;
       const remote = `${conn.socket?.remoteAddress ?? '?'}:${conn.socket?.remotePort ?? '?'}`;
-      const call = new OutboundCall(conn, guard, opts, stats, remote, allowedLog);
+      const call = new OutboundCall(conn, guard, opts, stats, remote, allowedLog, refusals);
       calls.set(id, call);
       call.start();
     }),
@@ -114,6 +115,7 @@ export async function startOutboundSocket(
       modesl.removeAllListeners();
       for (const call of calls.values()) call.abort();
       calls.clear();
+      refusals.close();
       for (const l of modeslListeners) server.off('connection', l as (socket: Socket) => void);
       if (own) await new Promise<void>((resolve) => server.close(() => resolve()));
       server.off('error', onServerError);

@@ -4,7 +4,15 @@
  * FreeSWITCH's side (it closes the socket after a hangup or `exit`); ghostguard closes it itself when that
  * does not happen within `settleTimeout` (after the tarpit hold), so no socket or slot outlives its call.
  */
-import { countEnforced, type Guard, LogThrottle, type TarpitSlot, type Verdict } from '@ghostguard/core';
+import {
+  countEnforced,
+  type Guard,
+  type LogThrottle,
+  type RefusalLog,
+  type RefusalNote,
+  type TarpitSlot,
+  type Verdict,
+} from '@ghostguard/core';
 import type { Connection } from 'drachtio-modesl';
 import { readChannelData } from './attempt.js';
 import { commandSafeUuid, enforcedLabel, expandTransfer, planCommands, serializeCommands } from './enforce.js';
@@ -34,7 +42,12 @@ export class OutboundCall {
     private readonly stats: FreeswitchStats,
     private readonly remote: string,
     /** Allowed calls are logged at info: 20 lines a second at most, shared by the socket's calls. */
-    private readonly allowedLog: LogThrottle = new LogThrottle(1_000, 20),
+    private readonly allowedLog: LogThrottle,
+    /**
+     * Refused calls (and monitor mode's would-be refusals), shared by the socket's calls: one line per source per
+     * window, a budget of lines per second (the core's RefusalLog).
+     */
+    private readonly refusals: RefusalLog,
   ) {}
 
   get holdsSlot(): boolean {
@@ -169,10 +182,16 @@ export class OutboundCall {
     const action = this.enforce(verdict.action, read.uuid, transfer);
     const allowed = action === 'allow' || action === 'transfer';
     // Allowed calls are logged at info too (a ghost call that rang a room must leave a line), within a budget
-    // since any caller can produce them; refused ones are bounded by the guard's bans.
-    const suppressed = allowed ? this.allowedLog.take() : 0;
-    if (suppressed === undefined) return;
+    // since any caller can produce them; refused ones (and would-be refusals in monitor mode) go through the
+    // refusal log: the first of a source's window is itemised, the rest counted into one line.
     const a = read.attempt;
+    let suppressed: number | undefined = 0;
+    let refusal: RefusalNote | undefined;
+    if (!allowed || verdict.intended !== 'allow') {
+      refusal = this.refusals.take(a.source.ip, allowed ? verdict.intended : action, verdict.reasons);
+      if (refusal === undefined) return;
+    } else suppressed = this.allowedLog.take();
+    if (suppressed === undefined) return;
     const line = {
       event: 'freeswitch-call',
       source: a.source.ip,
@@ -188,6 +207,7 @@ export class OutboundCall {
       rules: verdict.reasons.map((r) => r.rule),
       transfer: allowed && template !== undefined ? (transfer ?? 'unsafe: resumed') : undefined,
       suppressed: suppressed || undefined,
+      ...refusal,
     };
     this.opts.logger.info(line);
   }

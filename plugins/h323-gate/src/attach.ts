@@ -1,4 +1,4 @@
-import type { Attachment, Guard } from '@ghostguard/core';
+import { type Attachment, type Guard, RefusalLog } from '@ghostguard/core';
 import { judgeFirstFrame } from './attempt.js';
 import { type Call, type GateContext, gateLogThrottles } from './context.js';
 import { enforce } from './enforce.js';
@@ -50,6 +50,7 @@ export function attachH323Gate(
     preSetup: new PreSetupSlots(),
     sockets: new Set(),
     throttles: gateLogThrottles(),
+    refusals: new RefusalLog(resolved.logger, { of: 'h323-call', ...guard.config.log.refusals }),
   };
   declareRooms(guard, resolved.upstreams.byAlias);
   const link = openLink(ctx, (call) => onCall(ctx, call));
@@ -57,7 +58,10 @@ export function attachH323Gate(
     ready: link.ready,
     address: link.address,
     stats: () => snapshot(ctx.stats),
-    close: link.close,
+    close: () => {
+      ctx.refusals.close();
+      return link.close();
+    },
   };
 }
 

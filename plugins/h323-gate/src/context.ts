@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { type Logger, LogThrottle } from '@ghostguard/core';
+import { type Logger, LogThrottle, type RefusalLog } from '@ghostguard/core';
 import type { ResolvedGateOptions } from './options.js';
 import type { PreSetupSlots } from './pre-setup-slots.js';
 import type { SourceLimiter } from './source-limiter.js';
@@ -17,6 +17,8 @@ export interface GateContext {
   readonly sockets: Set<Socket>;
   /** One per kind of line about connections closed without a verdict: a flood writes a line a second each. */
   readonly throttles: GateLogThrottles;
+  /** Refused calls (and monitor mode's would-be refusals): one line per source per window, a budget per second. */
+  readonly refusals: RefusalLog;
 }
 
 /** Least time between two lines of one kind about connections closed without a verdict. */

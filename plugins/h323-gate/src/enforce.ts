@@ -1,4 +1,11 @@
-import { type Action, countEnforced, GUARD_RULES, type H323Attempt, type Verdict } from '@ghostguard/core';
+import {
+  type Action,
+  countEnforced,
+  GUARD_RULES,
+  type H323Attempt,
+  type RefusalNote,
+  type Verdict,
+} from '@ghostguard/core';
 import {
   encodeReleaseComplete,
   type H225ReleaseOptions,
@@ -52,7 +59,8 @@ export function enforce(
   const firstRule = verdict.reasons[0]?.rule;
   const fault = firstRule === GUARD_RULES.invalid || firstRule === GUARD_RULES.internal;
   const anomalies = attempt?.anomalies;
-  const log = {
+  // Built only for a line that is written: a refused call from a source already refused in the window is counted.
+  const fields = () => ({
     event: 'h323-call',
     source: call.ip,
     port: call.port,
@@ -67,12 +75,18 @@ export function enforce(
     ...(fault
       ? { onInternalError: options.guard.config.policy.onInternalError, detail: verdict.reasons[0]?.detail }
       : {}),
-  };
+  });
   // What the gate could read of the SETUP: all of it, part of it (anomalies), or nothing past "SETUP".
   const read =
     attempt === undefined ? '; undecodable SETUP' : anomalies !== undefined ? '; SETUP partly undecodable' : '';
-  const say = (action: Action, fields: Record<string, unknown> = {}, note = ''): void => {
-    const line = { ...log, action, ...fields };
+  const say = (action: Action, extra: Record<string, unknown> = {}, note = ''): void => {
+    // Refusals (and would-be refusals in monitor mode) through the refusal log; a fault is always written.
+    let refusal: RefusalNote | undefined;
+    if (!fault && (action !== 'allow' || verdict.intended !== 'allow')) {
+      refusal = ctx.refusals.take(call.ip, action === 'allow' ? verdict.intended : action, verdict.reasons);
+      if (refusal === undefined) return;
+    }
+    const line = { ...fields(), action, ...extra, ...refusal };
     const msg = `${action} H.323 call${note}${verdict.monitor && verdict.intended !== 'allow' ? ` (monitor mode: would ${verdict.intended})` : ''}${read}`;
     if (!fault) ctx.logger.info(line, msg);
     else

@@ -60,9 +60,13 @@ describe('tarpit', () => {
   });
 
   it('drops beyond the guard’s tarpit cap, and holds again once a slot is free', async () => {
-    const t = await startGate(everySetup('tarpit', { tarpit: { maxConcurrent: 2 } }), {
-      tarpit: { alertAfter: 5_000, maxHold: 20_000 },
-    });
+    // Every refusal itemised (window 0): the third call from this source is the one whose line is read.
+    const t = await startGate(
+      everySetup('tarpit', { tarpit: { maxConcurrent: 2 }, log: { level: 'silent', refusals: { window: 0 } } }),
+      {
+        tarpit: { alertAfter: 5_000, maxHold: 20_000 },
+      },
+    );
     const held = [await t.call(call.setup), await t.call(call.setup)];
     for (const c of held) await c.waitForFrames(1);
     const third = await t.call(call.setup);
