@@ -3,10 +3,13 @@
  *   node --import tsx src/main.ts ghostguard.yaml accounts.json
  * with DRACHTIO_HOST (127.0.0.1), DRACHTIO_PORT (9022), DRACHTIO_SECRET (required) and ROOM_REALM
  * (the domain rooms register in; default: the first of `dialShape.domains`).
+ * With a `shared:` section (the one of examples/ghostguard.yaml, @ghostguard/redis), bans are kept in Redis and,
+ * with `shared.drachtioBlacklistKey`, in the set drachtio-server's `--blacklist-redis-key` names (README).
  */
 import { pathToFileURL } from 'node:url';
-import { createGuard, type Guard, loadConfigFile } from '@ghostguard/core';
+import { createGuard, type Guard, loadConfigFile, parseSection } from '@ghostguard/core';
 import { type BanSink, mirrorBans, watchSrfConnection } from '@ghostguard/drachtio';
+import { attachRedisBans, type RedisBans, RedisBansOptionsSchema } from '@ghostguard/redis';
 import Srf from 'drachtio-srf';
 import { loadAccounts } from './accounts.js';
 import { installRoomProxy, type RoomProxy } from './room-proxy.js';
@@ -16,6 +19,8 @@ export interface RunningRoomProxy {
   srf: Srf;
   guard: Guard;
   proxy: RoomProxy;
+  /** The bans kept in Redis (and drachtio-server's blacklist set), when the config has a `shared:` section. */
+  shared: RedisBans | undefined;
   /**
    * Shutdown: held tarpits get their final answer first (written before the connection ends), no new caller is
    * let in, then the connection to drachtio-server and the guard close. Nothing is left to keep the process up.
@@ -32,6 +37,10 @@ export async function runRoomProxy(
   const secret = env.DRACHTIO_SECRET;
   if (!secret) throw new Error('DRACHTIO_SECRET is required');
   const config = loadConfigFile(configPath);
+  const sharedOptions =
+    config.shared === undefined
+      ? undefined
+      : parseSection(RedisBansOptionsSchema, config.shared, ['shared'], configPath);
   const guard = createGuard(config);
   const realm = env.ROOM_REALM ?? config.dialShape.domains[0];
   if (!realm) throw new Error('set ROOM_REALM or dialShape.domains in the config');
@@ -41,12 +50,16 @@ export async function runRoomProxy(
   const link = watchSrfConnection(srf, guard.logger.child({ adapter: 'drachtio' }));
   const proxy = installRoomProxy(srf, { guard, accounts: loadAccounts(accountsPath), realm });
   const mirror = banSink ? mirrorBans(guard, banSink) : undefined;
+  // Bans to Redis and back (they outlive a restart of this app), and into drachtio-server's blacklist set: written
+  // in enforce mode only (monitor mode writes nothing). Redis away: the guard keeps deciding, said once (fail-open).
+  const shared = sharedOptions ? attachRedisBans(guard, sharedOptions) : undefined;
   srf.connect({ host: env.DRACHTIO_HOST ?? '127.0.0.1', port: Number(env.DRACHTIO_PORT ?? 9022), secret });
   let stopping: Promise<void> | undefined;
   return {
     srf,
     guard,
     proxy,
+    shared,
     stop: () => {
       stopping ??= (async () => {
         // Answers the held tarpits (their final code is written before the connection ends) and admits no one new.
@@ -54,6 +67,7 @@ export async function runRoomProxy(
         mirror?.stop();
         link.stop();
         stopSrf(srf);
+        await shared?.close();
         guard.close();
       })();
       return stopping;

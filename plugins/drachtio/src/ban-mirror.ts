@@ -3,8 +3,9 @@ import { ADAPTER_NAME } from './attempt.js';
 
 /**
  * Where bans are mirrored so drachtio-server itself refuses the source before any app sees it: drachtio-server's
- * `--blacklist-redis-key` names a Redis set of addresses that the server re-reads periodically and silently
- * discards traffic from. A sink keeps such a set: `add` when the guard bans, `remove` when the ban ends (expiry,
+ * `--blacklist-redis-key` names a Redis set of addresses whose traffic it silently discards. v0.9.10 reads the set
+ * once, when it starts (src/blacklist.cpp: the loader stops after its first successful SMEMBERS;
+ * `--blacklist-refresh-secs` is never used), so a ban takes effect there at drachtio-server's next start. A sink keeps such a set: `add` when the guard bans, `remove` when the ban ends (expiry,
  * manual lift). Redis sets have no per-member expiry, so removal is driven by the guard's `unban` events.
  * The Redis implementation lands with the cluster issue; any sink may be async and may fail (it is logged).
  */

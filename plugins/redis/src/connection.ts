@@ -9,6 +9,9 @@ export function backoffDelay(times: number, reconnect: { min: number; max: numbe
   return Math.max(1, Math.round(base * (0.5 + random() / 2)));
 }
 
+/** How long a closing connection may take to end before it is destroyed (ioredis' default: 2 s). */
+const DISCONNECT_TIMEOUT_MS = 200;
+
 /** CLIENT SETNAME refuses spaces and control characters. */
 function connectionName(nodeId: string, role: ConnectionRole): string {
   return `ghostguard:${nodeId.replace(/[^A-Za-z0-9._:@-]/g, '_')}:${role}`;
@@ -31,6 +34,9 @@ export function createConnection(o: ResolvedRedisBansOptions, role: ConnectionRo
     autoResubscribe: false,
     connectTimeout: o.connectTimeout,
     commandTimeout: o.commandTimeout,
+    // ioredis arms this timer on every disconnect() and clears it only on the stream's next 'close': a stream that had
+    // already closed (Redis away, connection refused) left a 2 s timer that kept a stopping process alive.
+    disconnectTimeout: DISCONNECT_TIMEOUT_MS,
     keepAlive: 10_000,
     retryStrategy,
     reconnectOnError: () => false,

@@ -1,5 +1,6 @@
 /** The drachtio-server stand-in: the folder's whole public surface (`@ghostguard/stand-ins/drachtio-server`). */
 
+export type { BlacklistOptions, BlacklistState } from './blacklist.js';
 export { type ConnectedApp, connectApp } from './connect-app.js';
 export { encodeFrame, FrameError, FrameReader, MAX_FRAME_BYTES } from './framing.js';
 export {

@@ -11,6 +11,7 @@ import {
   type SipRequest,
   type SipResponse,
 } from '@ghostguard/core/sip';
+import { Blacklist, type BlacklistOptions, type BlacklistState } from './blacklist.js';
 import { encodeFrame, FrameError, FrameReader } from './framing.js';
 import {
   buildResponse,
@@ -68,6 +69,11 @@ export interface DrachtioServerPeerOptions {
   timers?: DrachtioServerTimers;
   /** Entries kept in `wire` (oldest dropped first); default 5000. */
   wireLogSize?: number;
+  /**
+   * `--blacklist-redis-*`: a Redis set of addresses whose messages are discarded unanswered, read once per start
+   * (blacklist.ts says what v0.9.10 does, from its source).
+   */
+  blacklist?: BlacklistOptions;
 }
 
 export interface WireRecord {
@@ -97,6 +103,8 @@ export interface DrachtioServerStats {
   forgotten: number;
   adminConnections: number;
   adminRejected: number;
+  /** Datagrams from a blacklisted source, discarded without an answer (the app never hears of them). */
+  blacklisted: number;
 }
 
 export interface DrachtioServerPeer {
@@ -110,12 +118,14 @@ export interface DrachtioServerPeer {
   transactionCount(): number;
   /** Methods (lower case) some authenticated app routed. */
   routedMethods(): string[];
+  /** The Redis blacklist as loaded since the last start (undefined without `blacklist`). */
+  blacklist(): BlacklistState | undefined;
   /**
    * A server restart (SIGTERM or crash, then started again), as recorded in drachtio-server-0.9.10/restart*:
    * every app connection is cut, every SIP transaction and dialog forgotten (a held call never gets its final
    * answer), the admin port refuses connections for `downForMs`, then listens again on the same port. The SIP
    * socket stays bound (the stand-in's own shortcut: requests that arrive while down are dropped unanswered, as no
-   * app has routed anything yet).
+   * app has routed anything yet). With `blacklist`, the restarted server reads the set again (its only read).
    */
   restart(downForMs?: number): Promise<void>;
   /** Resolves once an authenticated app has routed every listed method (bounded by `timeoutMs`). */
@@ -219,7 +229,18 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
     forgotten: 0,
     adminConnections: 0,
     adminRejected: 0,
+    blacklisted: 0,
   };
+  const blacklist = options.blacklist ? new Blacklist(options.blacklist) : undefined;
+  /**
+   * drachtio-server's processMessageStatelessly returns at once for a blacklisted source (blacklist.ts): called
+   * wherever the stand-in handles a message that matches no transaction and no dialog.
+   */
+  function discardBlacklisted(source: Endpoint): boolean {
+    if (blacklist === undefined || !blacklist.has(source.address)) return false;
+    stats.blacklisted++;
+    return true;
+  }
   const routeWaiters = new Set<() => void>();
   let closed = false;
 
@@ -361,6 +382,8 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
     const missing = requiredHeaders(msg);
     if (missing !== undefined || msg.truncated) {
       stats.malformed++;
+      // drachtio-server's own 400 (sip_sanity_check) comes after its blacklist check.
+      if (discardBlacklisted(source)) return;
       if (msg.kind === 'request' && msg.method !== 'ACK' && msg.headers.has('via')) {
         stats.answered400++;
         statelessResponse(msg, source, 400, 'Bad Request');
@@ -390,6 +413,7 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
       return;
     }
     if (method === 'CANCEL') {
+      if (existing === undefined && discardBlacklisted(source)) return;
       onCancel(msg, text, source, existing);
       return;
     }
@@ -403,6 +427,8 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
       return;
     }
 
+    // A new request: drachtio-server's stateless path, where the blacklist is checked first (blacklist.ts).
+    if (discardBlacklisted(source)) return;
     const client = clientFor(method);
     if (client === undefined) {
       stats.unrouted++;
@@ -465,6 +491,7 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
     const dialogId = `${msg.headers.get('call-id') ?? ''};from-tag=${fromTag}`;
     const client = dialogs.get(dialogId);
     if (client === undefined || client.socket.destroyed) {
+      if (discardBlacklisted(source)) return;
       // The app never sees it. An INVITE gets 100 Trying first, then 481 (sent once: no retransmission while
       // unacknowledged); other methods get the 481 alone. Recorded on drachtio-server v0.9.10
       // (drachtio-server-0.9.10/misc-unrouted-and-totag.pcapng, To-tagged INVITE and BYE).
@@ -758,6 +785,8 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
     });
   await listenAdmin(options.adminPort ?? 0);
   const adminPort = (admin.address() as AddressInfo).port;
+  // DrachtioController::run starts the blacklist thread; the SIP stack serves meanwhile (not blacklisted until loaded).
+  blacklist?.start();
 
   return {
     host,
@@ -767,6 +796,7 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
     stats: () => ({ ...stats }),
     transactionCount: () => txns.size,
     routedMethods: () => [...new Set([...clients].filter((c) => c.authenticated).flatMap((c) => [...c.routes]))],
+    blacklist: () => blacklist?.state(),
     waitForRoutes: (methods, timeoutMs = 10_000) =>
       new Promise<void>((resolve, reject) => {
         const check = (): boolean => {
@@ -794,13 +824,19 @@ export async function startDrachtioServerPeer(options: DrachtioServerPeerOptions
       for (const leg of legs.values()) if (leg.timer) clearTimeout(leg.timer);
       legs.clear();
       dialogs.clear();
+      blacklist?.stop();
       await stopped;
       if (downForMs > 0) await new Promise((resolve) => setTimeout(resolve, downForMs));
-      if (!closed) await listenAdmin(adminPort);
+      if (!closed) {
+        // A new process: its blacklist thread reads the set again (DrachtioController::run).
+        blacklist?.start();
+        await listenAdmin(adminPort);
+      }
     },
     close: async () => {
       if (closed) return;
       closed = true;
+      blacklist?.stop();
       for (const txn of [...txns.values()]) dropTxn(txn);
       for (const leg of legs.values()) if (leg.timer) clearTimeout(leg.timer);
       legs.clear();

@@ -33,11 +33,16 @@ export interface SiteValues {
   accounts: Record<string, string>;
   /** Extra top-level YAML appended to the config (e.g. `mode: monitor`); none for the example as shipped. */
   append?: string;
+  /** The site's Redis (`shared.url`), in place of the shipped `redis://127.0.0.1:6379`. */
+  redisUrl?: string;
 }
 
+/** The Redis URL the example ships with (a site value, like the domain). */
+export const SHIPPED_REDIS_URL = 'redis://127.0.0.1:6379';
+
 /**
- * The example exactly as its README runs it: a copy of its ghostguard.yaml with only the domain changed (and
- * `append`, when a test changes the mode), an accounts.json, and
+ * The example exactly as its README runs it: a copy of its ghostguard.yaml with only the site values changed (the
+ * domain, and the Redis URL when given; `append`, when a test changes the mode), an accounts.json, and
  * `node --conditions=@ghostguard/source --import tsx src/main.ts ghostguard.yaml accounts.json` from the example's
  * folder with DRACHTIO_SECRET / DRACHTIO_HOST / DRACHTIO_PORT.
  */
@@ -46,10 +51,11 @@ export function runExampleProcess(site: SiteValues, drachtio: { host: string; po
   const shipped = readFileSync(EXAMPLE_CONFIG, 'utf8');
   if (!shipped.includes('video.example.com')) throw new Error('the example config no longer names video.example.com');
   const config = join(dir, 'ghostguard.yaml');
-  writeFileSync(
-    config,
-    shipped.replaceAll('video.example.com', site.domain) + (site.append ? `\n${site.append}\n` : ''),
-  );
+  if (site.redisUrl !== undefined && !shipped.includes(SHIPPED_REDIS_URL))
+    throw new Error(`the example config no longer names ${SHIPPED_REDIS_URL}`);
+  let text = shipped.replaceAll('video.example.com', site.domain);
+  if (site.redisUrl !== undefined) text = text.replaceAll(SHIPPED_REDIS_URL, site.redisUrl);
+  writeFileSync(config, text + (site.append ? `\n${site.append}\n` : ''));
   const accounts = join(dir, 'accounts.json');
   writeFileSync(accounts, JSON.stringify(site.accounts));
   const child = spawn(
