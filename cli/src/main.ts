@@ -1,12 +1,10 @@
 import { parseArgs } from 'node:util';
 import { type GhostguardConfig, isGhostguardError, loadConfigFile, parseConfig } from '@ghostguard/core';
 import { runAnalyze } from './commands/analyze.js';
-import { runAsterisk } from './commands/asterisk.js';
 import { BANS_EXIT_CODES, BANS_USAGE, runBans } from './commands/bans.js';
 import { runCheck } from './commands/check.js';
 import { completionScript, SHELLS } from './commands/completion.js';
-import { runFreeswitch } from './commands/freeswitch.js';
-import { runDaemonCommand } from './commands/run.js';
+import { FIREWALL_USAGE, runFirewall } from './commands/firewall.js';
 import { type Output, processOutput } from './output.js';
 import { VERSION } from './version.js';
 
@@ -26,7 +24,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
       2 when not (the message names the file and every bad key), like \`nginx -t\`
       --quiet       print nothing when valid`,
   run: `  ghostguard run --config f
-      the daemon: every adapter and store the file configures (adapters.*, shared, feeds), the admin
+      the daemon: every adapter and store the file configures (adapters.*, shared, feeds, firewall), the admin
       endpoint (daemon.admin) and Prometheus metrics (daemon.metrics); SIGHUP reloads the file keeping
       bans, rooms and counters, SIGTERM stops cleanly (bans written to dataDir). Refuses to start when
       the file configures nothing to guard (no adapters.h323Gate, asterisk or freeswitch: exit 2)`,
@@ -40,6 +38,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
       the room registry (sofia registrations) on the inbound one (8021); runs until SIGINT/SIGTERM
       (see examples/freeswitch/)`,
   bans: BANS_USAGE,
+  firewall: FIREWALL_USAGE,
   completion: `  ghostguard completion bash|zsh
       print a completion script: \`source <(ghostguard completion bash)\` in ~/.bashrc, or
       \`ghostguard completion zsh > "\${fpath[1]}/_ghostguard"\` for zsh`,
@@ -157,6 +156,8 @@ export async function main(argv: string[], out: Output = processOutput): Promise
           );
           return EXIT_USAGE;
         }
+        // loaded when used: the daemon's commands pull in every adapter, which analyze and bans never need
+        const { runAsterisk } = await import('./commands/asterisk.js');
         return await runAsterisk({ configPath: values.config }, out);
       }
       case 'freeswitch': {
@@ -165,6 +166,7 @@ export async function main(argv: string[], out: Output = processOutput): Promise
           out.error(`freeswitch: --config is required (adapters.freeswitch)\n\n${commandUsage('freeswitch')}`);
           return EXIT_USAGE;
         }
+        const { runFreeswitch } = await import('./commands/freeswitch.js');
         return await runFreeswitch({ configPath: values.config }, out);
       }
       case 'run': {
@@ -173,10 +175,19 @@ export async function main(argv: string[], out: Output = processOutput): Promise
           out.error(`run: --config is required\n\n${commandUsage('run')}`);
           return EXIT_USAGE;
         }
+        const { runDaemonCommand } = await import('./commands/run.js');
         return await runDaemonCommand({ configPath: values.config }, out);
       }
       case 'bans':
         return await runBans(rest, out);
+      case 'firewall': {
+        const { values, positionals } = parseArgs({
+          args: rest,
+          allowPositionals: true,
+          options: { config: { type: 'string', short: 'c' } },
+        });
+        return await runFirewall({ subcommand: positionals[0], configPath: values.config }, out);
+      }
       case 'help': {
         const [topic] = rest;
         if (topic !== undefined && !(topic in COMMAND_HELP)) {

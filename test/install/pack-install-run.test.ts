@@ -26,6 +26,7 @@ const PACKAGES = [
   'plugins/feeds',
   'plugins/freeswitch',
   'plugins/h323-gate',
+  'plugins/nftables',
   'plugins/redis',
   'stand-ins',
   'demo',

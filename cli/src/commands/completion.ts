@@ -17,6 +17,7 @@ export const COMPLETION_TABLE: Readonly<Record<string, { options: string[]; subc
     options: ['--admin', '--token', '--config', '--reason', '--ttl', '--force', '--limit', '--json', '--help'],
     subcommands: ['list', 'add', 'remove', 'explain', 'import', 'export'],
   },
+  firewall: { options: ['--config', '--help'], subcommands: ['flush'] },
   completion: { options: ['--help'], subcommands: ['bash', 'zsh'] },
   help: { options: [] },
 };

@@ -12,6 +12,7 @@ import {
 } from '@ghostguard/core';
 import type { DaemonControl } from './daemon-types.js';
 import { DaemonError } from './errors.js';
+import { kernelHolds } from './firewall-component.js';
 import { readJsonBody } from './http-json.js';
 
 export interface AdminReply {
@@ -201,7 +202,11 @@ export async function routeAdmin(deps: AdminDeps, method: string, url: URL, req:
     if (method === 'GET') {
       const bans = guard.bans.list();
       const limit = limitParam(url.searchParams.get('limit'));
-      return { status: 200, body: { total: bans.length, bans: bans.length > limit ? bans.slice(0, limit) : bans } };
+      const page = bans.length > limit ? bans.slice(0, limit) : bans;
+      // `kernel`: whether the firewall component's nftables sets drop it now (only while that component runs).
+      const holds = kernelHolds(guard);
+      const shown = holds === undefined ? page : page.map((b) => ({ ...b, kernel: holds(b.ip) }));
+      return { status: 200, body: { total: bans.length, bans: shown } };
     }
     const ban = banRequest(await readJsonBody(req), guard.config.bans.maxTtl);
     const info = addBan(guard, ban);
@@ -215,7 +220,8 @@ export async function routeAdmin(deps: AdminDeps, method: string, url: URL, req:
     if (method === 'GET') {
       const ban = guard.bans.get(ip);
       if (!ban) throw new DaemonError('GG_ADMIN_NOT_FOUND', `${ip} is not banned`);
-      return { status: 200, body: { ban } };
+      const holds = kernelHolds(guard);
+      return { status: 200, body: { ban: holds === undefined ? ban : { ...ban, kernel: holds(ip) } } };
     }
     if (!guard.bans.remove(ip)) throw new DaemonError('GG_ADMIN_NOT_FOUND', `${ip} is not banned`);
     logger.info({ event: 'admin-unban', ip }, 'ban lifted by admin');

@@ -142,6 +142,43 @@ export class DaemonMetrics {
           this.set({ feed: f.name }, Math.max(0, (now - f.updatedAt) / 1000));
       },
     });
+    // The kernel bouncer (firewall component), read from its health while it runs (0 when it does not).
+    const firewall = (): Record<string, unknown> | undefined =>
+      self.componentStates().find((c) => c.name === 'firewall')?.health;
+    const firewallNumber = (field: string): number | undefined => {
+      const v = firewall()?.[field];
+      return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+    };
+    new Gauge({
+      name: 'ghostguard_firewall_elements',
+      help: 'Addresses and prefixes the kernel bouncer holds in its nftables sets now',
+      registers,
+      collect() {
+        this.reset();
+        const n = firewallNumber('elements');
+        if (n !== undefined) this.set(n);
+      },
+    });
+    new Counter({
+      name: 'ghostguard_firewall_sync_errors_total',
+      help: 'nft runs of the kernel bouncer that failed (missing nft, no CAP_NET_ADMIN, refused batch, timeout); since the component started',
+      registers,
+      collect() {
+        this.reset();
+        const n = firewallNumber('syncErrors');
+        if (n !== undefined) this.inc(n);
+      },
+    });
+    new Gauge({
+      name: 'ghostguard_firewall_last_sync_seconds',
+      help: "Unix time of the kernel bouncer's last successful nft run (0 before the first)",
+      registers,
+      collect() {
+        this.reset();
+        const n = firewallNumber('lastSyncAt');
+        if (n !== undefined) this.set(n / 1000);
+      },
+    });
     new Gauge({
       name: 'ghostguard_rooms',
       help: 'Room systems on file (registered, declared by adapters, static)',

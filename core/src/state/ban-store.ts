@@ -5,7 +5,6 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { GhostguardError } from '../errors.js';
-import type { BanInfo } from '../verdict.js';
 import { BanFile } from './ban-file.js';
 import type { BanSnapshot, OffenseRecord, StoredBan } from './ban-list.js';
 
