@@ -3,6 +3,8 @@ import { analyzeScale } from './analyze-scale.js';
 import { asterisk } from './asterisk.js';
 import { daemonMetrics } from './daemon.js';
 import { drachtio } from './drachtio.js';
+import { firewall } from './firewall.js';
+import { flood } from './flood.js';
 import { freeswitch } from './freeswitch.js';
 import { freeswitchRooms } from './freeswitch-rooms.js';
 import { h323Decode } from './h323-decode.js';
@@ -10,6 +12,7 @@ import { h323Flood } from './h323-flood.js';
 import { h323Gate } from './h323-gate.js';
 import { gc, judgeAll, median, percentile, type Row, type ScenarioResult, sink, spread, timedRun } from './harness.js';
 import { redisBans, redisReports } from './redis.js';
+import { refusalLog } from './refusal-log.js';
 import { banCap, banFlood, banMemory, banStore } from './state.js';
 import {
   benchConfig,
@@ -381,5 +384,8 @@ export const SCENARIOS = {
   banStore,
   banMemory,
   analyzeScale,
+  flood,
+  firewall,
+  refusalLog,
 } as const;
 export type ScenarioName = keyof typeof SCENARIOS;
