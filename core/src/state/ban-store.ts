@@ -5,10 +5,13 @@ import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import { GhostguardError } from '../errors.js';
+import type { BanRecordOrigin } from '../verdict.js';
 import { BanFile } from './ban-file.js';
 import type { BanSnapshot, OffenseRecord, StoredBan } from './ban-list.js';
 
 export const STORE_FILE = 'ghostguard.db';
+/** A ban's origin on file: its index here + 1 (a number per row, not a string: a restart reads a million). */
+const ORIGIN_CODES: readonly BanRecordOrigin[] = ['automatic', 'operator', 'replica'];
 
 /** The checkpointer thread (plain JS: run with eval, no loader needed). */
 const CHECKPOINTER = `
@@ -108,7 +111,7 @@ export class BanStore {
             b.since,
             b.until,
             b.offense,
-            b.origin ?? null,
+            b.origin === undefined ? null : ORIGIN_CODES.indexOf(b.origin) + 1,
             b.exempt?.length ? JSON.stringify(b.exempt) : null,
           );
       }
@@ -137,13 +140,13 @@ export class BanStore {
       // Checkpoints (WAL → database, with an fsync) run in a worker thread, never inside a batch on this one.
       db.pragma('wal_autocheckpoint = 0');
       db.exec(`
-        CREATE TABLE IF NOT EXISTS bans (ip TEXT PRIMARY KEY, reason TEXT NOT NULL, since REAL NOT NULL, until REAL NOT NULL, offense INTEGER NOT NULL, origin TEXT, exempt TEXT) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS bans (ip TEXT PRIMARY KEY, reason TEXT NOT NULL, since REAL NOT NULL, until REAL NOT NULL, offense INTEGER NOT NULL, origin INTEGER, exempt TEXT) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS offenses (ip TEXT PRIMARY KEY, count INTEGER NOT NULL, last REAL NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
       `);
       // Stores written before origins and lifts inside prefixes were kept: the columns are added once (NULL).
       const columns = db.prepare('PRAGMA table_info(bans)').all() as Array<{ name: string }>;
-      if (!columns.some((c) => c.name === 'origin')) db.exec('ALTER TABLE bans ADD COLUMN origin TEXT');
+      if (!columns.some((c) => c.name === 'origin')) db.exec('ALTER TABLE bans ADD COLUMN origin INTEGER');
       if (!columns.some((c) => c.name === 'exempt')) db.exec('ALTER TABLE bans ADD COLUMN exempt TEXT');
     } catch (err) {
       throw new GhostguardError('GG_STATE_IO', `cannot open ${path}: ${(err as Error).message}`, { cause: err });
@@ -379,19 +382,18 @@ export class BanStore {
     const offenses: BanSnapshot['offenses'] = [];
     let stale = 0;
     const banRows = this.db.prepare('SELECT ip, reason, since, until, offense, origin, exempt FROM bans').raw(true);
-    type Row = [string, string, number, number, number, string | null, string | null];
+    type Row = [string, string, number, number, number, number | null, string | null];
     for (const row of banRows.iterate() as IterableIterator<Row>) {
       if (row[3] > now) {
-        const origin = row[5];
-        bans.push({
-          ip: row[0],
-          reason: row[1],
-          since: row[2],
-          until: row[3],
-          offense: row[4],
-          ...(origin === 'automatic' || origin === 'operator' || origin === 'replica' ? { origin } : {}),
-          ...exemptOf(row[6]),
-        });
+        // one object per row, no spreads: a restart reads a million of them
+        const ban: StoredBan = { ip: row[0], reason: row[1], since: row[2], until: row[3], offense: row[4] };
+        const origin = row[5] === null ? undefined : ORIGIN_CODES[row[5] - 1];
+        if (origin !== undefined) ban.origin = origin;
+        if (row[6] !== null) {
+          const exempt = exemptOf(row[6]);
+          if (exempt !== undefined) (ban as { exempt?: readonly string[] }).exempt = exempt;
+        }
+        bans.push(ban);
       } else {
         this.pendingBans.set(row[0], undefined);
         stale++;
@@ -482,14 +484,13 @@ function cleanTempFiles(dir: string): number {
 }
 
 /** The addresses lifted inside a prefix ban, from its row (a JSON array of strings; anything else: none). */
-function exemptOf(text: string | null): { exempt?: string[] } {
-  if (text === null) return {};
+function exemptOf(text: string): string[] | undefined {
   try {
     const list: unknown = JSON.parse(text);
-    if (!Array.isArray(list)) return {};
+    if (!Array.isArray(list)) return undefined;
     const exempt = list.filter((x): x is string => typeof x === 'string' && x.length <= 64).slice(0, 1024);
-    return exempt.length > 0 ? { exempt } : {};
+    return exempt.length > 0 ? exempt : undefined;
   } catch {
-    return {};
+    return undefined;
   }
 }

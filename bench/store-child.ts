@@ -1,5 +1,8 @@
 /**
- * One burst of 100k bans (and their offence records) queued into the embedded store as a flood would queue
+ * The embedded store's measurements that need a process of their own (`node store-child.ts --burst 100000` or
+ * `--restart <dir>`, one JSON line on stdout):
+ *
+ * Burst: one burst of 100k bans (and their offence records) queued into the embedded store as a flood would queue
  * them (500 per turn of the event loop) and written in the background, in a process of its own so that the V8
  * flags it runs with are the ones measured (bench/state.ts `banStore` runs it with Node's defaults and with the
  * young-generation size the shipped systemd unit sets). Prints one JSON line.
@@ -8,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
+import { ConfigSchema, createGuard } from '@ghostguard/core';
 import { BanStore } from '../core/src/state/ban-store.js';
 
 export interface StoreBurstResult {
@@ -29,7 +33,7 @@ function ownNet(n: number): string {
 async function burst(total: number): Promise<StoreBurstResult> {
   const now = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'gg-bench-store-'));
-  const { store } = BanStore.open(dir, { flushEvery: 200, batchSize: 1000 }, now);
+  const { store } = BanStore.open(dir, { flushEvery: 200, batchSize: ConfigSchema.parse({}).store.batchSize }, now);
   store.startCheckpointer();
   let longestGcMs = 0;
   const gcs = new PerformanceObserver((list) => {
@@ -66,7 +70,22 @@ async function burst(total: number): Promise<StoreBurstResult> {
   return result;
 }
 
-if (process.argv[2] === '--run') {
+/**
+ * Restart: createGuard() with `dir` as its dataDir in a fresh process, as a restarted daemon does (the process
+ * that wrote the file holds a heap of its own garbage, which a real restart does not).
+ */
+function restart(dir: string): { seconds: number; bans: number } {
+  const t0 = performance.now();
+  const guard = createGuard({ log: { level: 'silent' }, dataDir: dir });
+  const seconds = (performance.now() - t0) / 1000;
+  const bans = guard.stats().bans;
+  guard.close();
+  return { seconds, bans };
+}
+
+if (process.argv[2] === '--burst') {
   const r = await burst(Number(process.argv[3] ?? 100_000));
   process.stdout.write(`${JSON.stringify(r)}\n`);
+} else if (process.argv[2] === '--restart') {
+  process.stdout.write(`${JSON.stringify(restart(process.argv[3] as string))}\n`);
 }
