@@ -5,10 +5,13 @@
  * (the domain rooms register in; default: the first of `dialShape.domains`).
  * With a `shared:` section (the one of examples/ghostguard.yaml, @ghostguard/redis), bans are kept in Redis and,
  * with `shared.drachtioBlacklistKey`, in the set drachtio-server's `--blacklist-redis-key` names (README).
+ * With a `firewall:` section (@ghostguard/nftables), bans go into an nftables table of its own as well, so the kernel
+ * drops a banned source before drachtio-server sees it (README, "The kernel bouncer"; root or CAP_NET_ADMIN).
  */
 import { pathToFileURL } from 'node:url';
 import { createGuard, type Guard, loadConfigFile, parseSection } from '@ghostguard/core';
 import { type BanSink, mirrorBans, watchSrfConnection } from '@ghostguard/drachtio';
+import { attachFirewall, type Firewall, FirewallOptionsSchema } from '@ghostguard/nftables';
 import { attachRedisBans, type RedisBans, RedisBansOptionsSchema } from '@ghostguard/redis';
 import Srf from 'drachtio-srf';
 import { loadAccounts } from './accounts.js';
@@ -21,6 +24,8 @@ export interface RunningRoomProxy {
   proxy: RoomProxy;
   /** The bans kept in Redis (and drachtio-server's blacklist set), when the config has a `shared:` section. */
   shared: RedisBans | undefined;
+  /** The kernel bouncer, when the config has a `firewall:` section. */
+  firewall: Firewall | undefined;
   /**
    * Shutdown: held tarpits get their final answer first (written before the connection ends), no new caller is
    * let in, then the connection to drachtio-server and the guard close. Nothing is left to keep the process up.
@@ -41,6 +46,10 @@ export async function runRoomProxy(
     config.shared === undefined
       ? undefined
       : parseSection(RedisBansOptionsSchema, config.shared, ['shared'], configPath);
+  const firewallOptions =
+    config.firewall === undefined
+      ? undefined
+      : parseSection(FirewallOptionsSchema, config.firewall, ['firewall'], configPath);
   const guard = createGuard(config);
   const realm = env.ROOM_REALM ?? config.dialShape.domains[0];
   if (!realm) throw new Error('set ROOM_REALM or dialShape.domains in the config');
@@ -53,6 +62,10 @@ export async function runRoomProxy(
   // Bans to Redis and back (they outlive a restart of this app), and into drachtio-server's blacklist set: written
   // in enforce mode only (monitor mode writes nothing). Redis away: the guard keeps deciding, said once (fail-open).
   const shared = sharedOptions ? attachRedisBans(guard, sharedOptions) : undefined;
+  // The kernel says nothing at all: a banned source's packets never reach drachtio-server (no 100 Trying, no
+  // transaction). It fails open: without nft or CAP_NET_ADMIN it says so once and the guard keeps deciding.
+  const firewall = firewallOptions ? attachFirewall(guard, firewallOptions) : undefined;
+  firewall?.ready.catch(() => {}); // logged by the bouncer (firewall-start-failed); the app goes on
   srf.connect({ host: env.DRACHTIO_HOST ?? '127.0.0.1', port: Number(env.DRACHTIO_PORT ?? 9022), secret });
   let stopping: Promise<void> | undefined;
   return {
@@ -60,6 +73,7 @@ export async function runRoomProxy(
     guard,
     proxy,
     shared,
+    firewall,
     stop: () => {
       stopping ??= (async () => {
         // Answers the held tarpits (their final code is written before the connection ends) and admits no one new.
@@ -68,6 +82,8 @@ export async function runRoomProxy(
         link.stop();
         stopSrf(srf);
         await shared?.close();
+        // the table stays (its elements end with their bans); `ghostguard firewall flush` removes it
+        await firewall?.close();
         guard.close();
       })();
       return stopping;

@@ -62,7 +62,20 @@ beforeAll(async () => {
       `this machine cannot create network namespaces (needs root and iproute2), so the kernel test cannot run: ${(err as Error).message}`,
     );
   }
-  for (const a of [v4(9, 1), v4(1, 2), v4(1, 3), v4(5, 2), v4(5, 3), v4(5, 4), v4(5, 77), v4(5, 200), v4(6, 1), v4(8, 1), v4(8, 2), v4(8, 9)])
+  for (const a of [
+    v4(9, 1),
+    v4(1, 2),
+    v4(1, 3),
+    v4(5, 2),
+    v4(5, 3),
+    v4(5, 4),
+    v4(5, 77),
+    v4(5, 200),
+    v4(6, 1),
+    v4(8, 1),
+    v4(8, 2),
+    v4(8, 9),
+  ])
     await pair.addEdgeAddress(a);
   for (const a of [v6(9, 1), v6(7, 1), v6(6, 1), v6(1, 2), v6(5, 2), v6(5, 3), v6(5, 4), v6(5, 0x99), v6(8, 1)])
     await pair.addEdgeAddress(a);
