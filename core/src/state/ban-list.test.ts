@@ -185,6 +185,12 @@ describe('BanList ranges banned by hand', () => {
     expect(c.bans.lookup(parseIp('203.0.113.6')!, T0 + 2_000)).toBeUndefined();
   });
 
+  it('answers a network inside a wider prefix ban that ends later with that ban', () => {
+    const c = list();
+    c.bans.merge({ ip: '198.51.0.0/16', reason: 'fold elsewhere', since: T0, until: T0 + 3_600_000, offense: 3 }, T0);
+    expect(c.bans.addRange('198.51.100.0/24', 'by hand', T0, 60_000)?.ip).toBe('198.51.0.0/16');
+  });
+
   it('survives a restart through the snapshot, origin kept', () => {
     const a = list();
     a.bans.addRange('192.0.2.0/28', 'hoster', T0, 60_000);

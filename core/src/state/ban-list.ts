@@ -283,14 +283,16 @@ export class BanList {
   /**
    * Bans a network by hand (`198.51.100.0/22`, `2001:db8::/32`; no host bits): at a fold length (/24, /16, /64,
    * /48) it is that prefix ban, at any other length a range ban. Always admitted (an operator's); a network
-   * already banned keeps the later end. Returns the ban on file, or undefined for text that is not a network.
+   * already banned keeps the later end. Returns the ban on file (or the wider one that covers the network), or
+   * undefined for text that is not a network.
    */
   addRange(text: string, reason: string, now: number, ttl = this.policy.ttl): BanInfo | undefined {
     const r = parseRange(text);
     if (r === undefined) return undefined;
     const ban: BanInfo = { ip: r.text, reason, since: now, until: now + ttl, offense: 1, origin: 'operator' };
     this.mergePrefix(ban, now, false, true);
-    return this.prefixEntryOf(r.text)?.ban;
+    // a /24 inside a banned /16 that ends later is not filed on its own: the wider ban answers for it
+    return this.prefixEntryOf(r.text)?.ban ?? this.covering(r.base, now)?.ban;
   }
 
   /**
