@@ -64,6 +64,8 @@ export interface GuardEvents {
   unban: (ip: string, cause: UnbanCause) => void;
   /** A reputation feed was replaced or cleared (`guard.feeds.cidrs()` has the new entries). */
   feeds: (name: string) => void;
+  /** reconfigure() applied a new configuration (`guard.config` is the new one). */
+  reconfigured: (result: ReconfigureResult) => void;
   /**
    * An outcome report that counted (valid, source not trusted). `origin` is `replica` for one another node
    * reported (`report(outcome, {origin: 'replica'})`): sync code shares the local ones only.
@@ -756,6 +758,7 @@ class GhostGuard implements Guard {
       { event: 'reconfigured', kept: result.kept, needsRestart, behaviourReset: !sameCounters },
       'configuration reloaded',
     );
+    this.emit('reconfigured', result);
     return result;
   }
 

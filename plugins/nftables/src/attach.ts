@@ -37,8 +37,8 @@ export interface Firewall extends Attachment<FirewallStats> {
 
 const NO_RANGES = { v4: [], v6: [] };
 
-/** How often the guard's configuration is looked at for a reload (a pointer comparison). */
-const CONFIG_WATCH_MS = 1_000;
+/** How often left-out bans that ended are forgotten. */
+const EXCLUDED_SWEEP_MS = 60_000;
 
 /**
  * Keeps `table inet <table>` in step with the guard's bans: `ban` adds the banned address (or, when the guard
@@ -76,7 +76,7 @@ export function attachFirewall(guard: Guard, options?: FirewallOptions, runner?:
 
   /** Where `ban` goes in `into` (a rebuild) or in the sync (an event); false when it stays out of the kernel. */
   const admit = (ban: BanInfo, at: number, count = true): ReturnType<typeof slotOf> => {
-    // Read live: a reload to monitor mode stops new elements at once (the watcher then empties the sets).
+    // Read live: a reload to monitor mode stops new elements at once (its reconcile then empties the sets).
     if (guard.config.mode === 'monitor') return undefined;
     if (ban.until - at < Math.max(o.minTtl, 1)) {
       if (count) counts.skippedShort++;
@@ -206,19 +206,19 @@ export function attachFirewall(guard: Guard, options?: FirewallOptions, runner?:
   guard.on('unban', onUnban);
   if (o.feeds) guard.on('feeds', onFeeds);
 
-  let ticks = 0;
-  const watch = setInterval(() => {
-    if (++ticks % 60 === 0) {
-      // Left-out bans that ended without an unban event (folded quietly): forgotten, so the map follows the bans.
-      const at = now();
-      for (const [ip, until] of excluded) if (until <= at) excluded.delete(ip);
-    }
-    if (guard.config === config) return;
-    // A reload (SIGHUP, POST /v1/reload): the allowlist, the mode or the prefix lengths may have changed.
+  // A reload (SIGHUP, POST /v1/reload): the allowlist, the mode or the prefix lengths may have changed.
+  const onReconfigured = (): void => {
     config = guard.config;
     trust = cidrSetOf(config);
     sync.requestReconcile();
-  }, CONFIG_WATCH_MS);
+  };
+  guard.on('reconfigured', onReconfigured);
+
+  const watch = setInterval(() => {
+    // Left-out bans that ended without an unban event (folded quietly): forgotten, so the map follows the bans.
+    const at = now();
+    for (const [ip, until] of excluded) if (until <= at) excluded.delete(ip);
+  }, EXCLUDED_SWEEP_MS);
   watch.unref();
   const periodic =
     o.reconcileEvery > 0 ? setInterval(() => sync.requestReconcile(), o.reconcileEvery).unref() : undefined;
@@ -248,6 +248,7 @@ export function attachFirewall(guard: Guard, options?: FirewallOptions, runner?:
     guard.off('ban', onBan);
     guard.off('unban', onUnban);
     guard.off('feeds', onFeeds);
+    guard.off('reconfigured', onReconfigured);
     clearInterval(watch);
     if (periodic !== undefined) clearInterval(periodic);
   }
