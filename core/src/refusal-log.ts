@@ -88,6 +88,11 @@ class SourceWindow {
   reset(now: number): void {
     this.start = now;
     this.last = now;
+    this.clearCounts();
+  }
+
+  /** Forgets what was counted (written in a line); the window itself goes on. */
+  clearCounts(): void {
     this.count = 0;
     this.actions.length = 0;
     this.actionCounts.length = 0;
@@ -255,12 +260,7 @@ export class RefusalLog {
       this.windowUsed++;
       const summary = w.summary(this.top);
       written += w.count;
-      w.count = 0;
-      w.actions.length = 0;
-      w.actionCounts.length = 0;
-      w.rules.length = 0;
-      w.ruleCounts.length = 0;
-      w.otherRules = 0;
+      w.clearCounts();
       this.windowLines++;
       const fields: Record<string, unknown> = { event: 'refusals', of: this.options.of, source, ...summary };
       if (this.unlogged > 0) {

@@ -221,16 +221,22 @@ export class SipTextSplitter {
   }
 
   private bareMessage(m: Uint8Array): InputRecord {
-    let source = { ip: '0.0.0.0' } as { ip: string; port?: number };
-    try {
-      const msg = parseSipMessage(m);
-      const via = msg.headers.get('via');
-      const sentBy = via ? parseVia(via)?.sentBy : undefined;
-      const addr = sentBy ? splitHostPort(sentBy) : undefined;
-      if (addr) source = addr;
-    } catch {
-      // left to the reader below, which classifies it as malformed
-    }
-    return this.sip.read(m, { source: { ...source, transport: 'udp' }, time: this.time++ });
+    return this.sip.read(m, { source: { ...viaSource(m), transport: 'udp' }, time: this.time++ });
   }
+}
+
+/**
+ * A bare message's source: its topmost Via's sent-by (the only address a text file carries), or 0.0.0.0 when there
+ * is none or the message does not parse (left to the reader, which classifies it as malformed).
+ */
+export function viaSource(m: Uint8Array): { ip: string; port?: number } {
+  try {
+    const via = parseSipMessage(m).headers.get('via');
+    const sentBy = via ? parseVia(via)?.sentBy : undefined;
+    const addr = sentBy ? splitHostPort(sentBy) : undefined;
+    if (addr) return addr;
+  } catch {
+    // not a SIP message: 0.0.0.0
+  }
+  return { ip: '0.0.0.0' };
 }

@@ -1,9 +1,9 @@
 import { GhostguardError } from '@ghostguard/core';
-import { parseSipMessage, parseVia, SipStreamFramer } from '@ghostguard/core/sip';
+import { SipStreamFramer } from '@ghostguard/core/sip';
 import type { InputRecord } from '../records.js';
 import { SipPayloadReader } from '../sip-payload.js';
-// the two helpers are shared: the oracle is the old way of cutting the text, not of reading a heading
-import { splitHostPort, trimBlock } from '../sip-text-input.js';
+// the helpers are shared: the oracle is the old way of cutting the text, not of reading a heading or a Via
+import { splitHostPort, trimBlock, viaSource } from '../sip-text-input.js';
 
 /**
  * The SIP text reader as it was before it streamed (the whole text in one string), kept unchanged as the oracle
@@ -55,17 +55,5 @@ function* bareMessages(text: string, sip: SipPayloadReader): Generator<InputReco
   // A final message without Content-Length and without a trailing blank line is still a message.
   if (framer.bufferedBytes > 0) messages.push(bytes.subarray(bytes.length - framer.bufferedBytes));
   let time = 0;
-  for (const m of messages) {
-    let source = { ip: '0.0.0.0' } as { ip: string; port?: number };
-    try {
-      const msg = parseSipMessage(m);
-      const via = msg.headers.get('via');
-      const sentBy = via ? parseVia(via)?.sentBy : undefined;
-      const addr = sentBy ? splitHostPort(sentBy) : undefined;
-      if (addr) source = addr;
-    } catch {
-      // left to the reader below, which classifies it as malformed
-    }
-    yield sip.read(m, { source: { ...source, transport: 'udp' }, time: time++ });
-  }
+  for (const m of messages) yield sip.read(m, { source: { ...viaSource(m), transport: 'udp' }, time: time++ });
 }
